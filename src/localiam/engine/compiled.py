@@ -1,0 +1,148 @@
+"""Policies compiled once for fast evaluation.
+
+A :class:`CompiledPolicy` remembers, per action, which of its statements can apply (the Action
+and NotAction elements do not depend on anything but the action, so the answer is exact and
+safe to cache). A request then looks only at those statements, checks their resource and
+principal, and evaluates their conditions.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from localiam.policy.match import action_matches
+from localiam.policy.model import Effect, Policy, PolicyType, Statement
+
+
+@dataclass(frozen=True, slots=True)
+class StatementRef:
+    """How a decision names a statement: the policy it sits in and its Sid or index."""
+
+    policy_type: PolicyType
+    policy: str
+    sid: str | None
+    index: int
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "policy_type": self.policy_type.value,
+            "policy": self.policy,
+            "sid": self.sid,
+            "index": self.index,
+        }
+
+    def __str__(self) -> str:
+        label = self.sid if self.sid else f"statement #{self.index}"
+        return f"{self.policy_type.value} policy {self.policy} ({label})"
+
+
+class CompiledPolicy:
+    """A parsed policy with a per-action index of its statements, split by effect."""
+
+    __slots__ = ("_by_action", "name", "policy", "policy_type", "refs")
+
+    def __init__(self, name: str, policy: Policy, policy_type: PolicyType) -> None:
+        self.name = name
+        self.policy = policy
+        self.policy_type = policy_type
+        self.refs = tuple(StatementRef(policy_type, name, s.sid, s.index) for s in policy.statements)
+        self._by_action: dict[str, tuple[tuple[int, ...], tuple[int, ...]]] = {}
+
+    def __repr__(self) -> str:
+        return f"CompiledPolicy({self.name!r}, {self.policy_type.value})"
+
+    def candidates(self, action: str) -> tuple[tuple[int, ...], tuple[int, ...]]:
+        """Indexes of the Deny and the Allow statements whose Action element matches."""
+        key = action.lower()
+        hit = self._by_action.get(key)
+        if hit is None:
+            deny: list[int] = []
+            allow: list[int] = []
+            for i, stmt in enumerate(self.policy.statements):
+                if action_matches(stmt, action):
+                    (deny if stmt.effect is Effect.DENY else allow).append(i)
+            hit = (tuple(deny), tuple(allow))
+            if len(self._by_action) < 4096:
+                self._by_action[key] = hit
+        return hit
+
+    def statement(self, i: int) -> Statement:
+        return self.policy.statements[i]
+
+
+def compile_policy(name: str, policy: Policy, policy_type: PolicyType) -> CompiledPolicy:
+    return CompiledPolicy(name, policy, policy_type)
+
+
+@dataclass(frozen=True, slots=True)
+class OrganizationPolicies:
+    """The SCPs or RCPs that bind one account: one tuple of policies per level, from the
+    root through each OU to the account itself; every level must allow
+    (``orgs_manage_policies_inheritance_auth``). ``management_account`` marks the
+    organization's management account, which neither SCPs nor RCPs restrict."""
+
+    levels: tuple[tuple[CompiledPolicy, ...], ...]
+    management_account: bool = False
+    organization_id: str | None = None
+    paths: tuple[str, ...] = ()
+
+
+# S3 ACL permissions and the actions each grants (``acl-overview``, "Mapping of ACL permissions
+# and access policy permissions"). A bucket's WRITE lets the grantee create and delete objects.
+ACL_ACTIONS: dict[str, dict[str, frozenset[str]]] = {
+    "bucket": {
+        "READ": frozenset({"s3:listbucket", "s3:listbucketversions", "s3:listbucketmultipartuploads"}),
+        "WRITE": frozenset({"s3:putobject", "s3:deleteobject", "s3:deleteobjectversion"}),
+        "READ_ACP": frozenset({"s3:getbucketacl"}),
+        "WRITE_ACP": frozenset({"s3:putbucketacl"}),
+    },
+    "object": {
+        "READ": frozenset({"s3:getobject", "s3:getobjectversion", "s3:getobjecttorrent"}),
+        "READ_ACP": frozenset({"s3:getobjectacl", "s3:getobjectversionacl"}),
+        "WRITE_ACP": frozenset({"s3:putobjectacl", "s3:putobjectversionacl"}),
+    },
+}
+ALL_USERS = "http://acs.amazonaws.com/groups/global/AllUsers"
+AUTHENTICATED_USERS = "http://acs.amazonaws.com/groups/global/AuthenticatedUsers"
+
+
+@dataclass(frozen=True, slots=True)
+class AclGrant:
+    """One S3 ACL grant: to a canonical user (an account) or a predefined group."""
+
+    grantee: str
+    permission: str
+    level: str = "bucket"
+    group: bool = False
+
+    def grants(self, action: str) -> bool:
+        if self.permission == "FULL_CONTROL":
+            table = ACL_ACTIONS[self.level]
+            return any(action.lower() in actions for actions in table.values())
+        return action.lower() in ACL_ACTIONS[self.level].get(self.permission, frozenset())
+
+
+@dataclass(frozen=True, slots=True)
+class PolicyInputs:
+    """Every policy that bears on one request, as plain data.
+
+    - ``identity``: the user's policies and those of each of its groups, or the role's;
+    - ``boundary``: the user's or role's permissions boundary;
+    - ``session``: the session policies (inline and managed ARNs) of a role or federated
+      session; empty for long-term credentials;
+    - ``scps``: for the principal's account; ``rcps``: for the resource's account;
+    - ``resource``: the resource-based policy (bucket policy, trust policy, function policy);
+      ``resource_must_allow`` marks policies that must allow by themselves even in the same
+      account: role trust policies and KMS key policies;
+    - ``acl_grants``: S3 bucket and object ACL grants, which act as resource-side allows for
+      the account (canonical user) or group they name.
+    """
+
+    identity: tuple[CompiledPolicy, ...] = ()
+    boundary: CompiledPolicy | None = None
+    session: tuple[CompiledPolicy, ...] = ()
+    scps: OrganizationPolicies | None = None
+    rcps: OrganizationPolicies | None = None
+    resource: CompiledPolicy | None = None
+    resource_must_allow: bool = False
+    acl_grants: tuple[AclGrant, ...] = ()

@@ -1,0 +1,114 @@
+"""The request context: the global condition keys AWS fills itself, plus what the caller adds.
+
+``reference_policies_condition-keys`` defines each key and when it is present:
+- ``aws:PrincipalArn`` (a role session's is its role's ARN), ``aws:PrincipalAccount``,
+  ``aws:PrincipalType``, ``aws:userid``, ``aws:PrincipalOrgID`` / ``aws:PrincipalOrgPaths``
+  (only for members of an organization), ``aws:PrincipalTag/*`` (session tags override the
+  role's tags), ``aws:PrincipalIsAWSService``, ``aws:PrincipalServiceName``;
+- ``aws:username``: IAM users only;
+- ``aws:TokenIssueTime``, ``aws:MultiFactorAuthPresent``: temporary credentials only;
+- ``aws:CurrentTime``, ``aws:EpochTime``, ``aws:SecureTransport``, ``aws:RequestedRegion``;
+- ``aws:ResourceAccount``, ``aws:ResourceOrgID``, ``aws:ResourceOrgPaths``,
+  ``aws:ResourceTag/*``.
+Anonymous callers and service principals carry no principal keys but ``aws:PrincipalType``
+and ``aws:PrincipalIsAWSService`` (``aws:PrincipalServiceName`` for services).
+
+Keys are stored lower-cased (condition key names are case-insensitive) and every value is a
+tuple of strings (multivalued keys have several).
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+ContextValue = str | Sequence[str]
+
+
+class ContextError(ValueError):
+    """A context value of the wrong type."""
+
+
+@dataclass(frozen=True, slots=True)
+class ResourceFacts:
+    """What AWS knows about the resource: its owner, organization and tags."""
+
+    account: str | None = None
+    organization_id: str | None = None
+    organization_paths: tuple[str, ...] = ()
+    tags: Mapping[str, str] = field(default_factory=dict)
+
+
+_clock_cache: tuple[int, tuple[str, ...], tuple[str, ...]] = (-1, (), ())
+
+
+def _time_keys(now: _dt.datetime | None) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    global _clock_cache
+    if now is None:
+        epoch = int(_dt.datetime.now(_dt.UTC).timestamp())
+        if _clock_cache[0] == epoch:
+            return _clock_cache[1], _clock_cache[2]
+        moment = _dt.datetime.fromtimestamp(epoch, _dt.UTC)
+    else:
+        moment = now if now.tzinfo else now.replace(tzinfo=_dt.UTC)
+        epoch = int(moment.timestamp())
+    current = (moment.astimezone(_dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),)
+    epoch_value = (str(epoch),)
+    if now is None:
+        _clock_cache = (epoch, current, epoch_value)
+    return current, epoch_value
+
+
+def normalise_context(extra: Mapping[str, ContextValue]) -> dict[str, tuple[str, ...]]:
+    """Caller-supplied keys: lower-cased names, every value a tuple of strings. Booleans and
+    numbers become the strings AWS compares; anything else is a :class:`ContextError`."""
+    out: dict[str, tuple[str, ...]] = {}
+    for key, value in extra.items():
+        if not isinstance(key, str) or ":" not in key:
+            raise ContextError(f"context key {key!r} must look like 'service:name'")
+        if isinstance(value, (list, tuple)):
+            out[key.lower()] = tuple(_scalar(key, v) for v in value)
+        else:
+            out[key.lower()] = (_scalar(key, value),)
+    return out
+
+
+def _scalar(key: str, value: object) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float)):
+        return str(value)
+    if isinstance(value, str):
+        return value
+    raise ContextError(f"context key {key!r}: value {value!r} must be a string, number or boolean")
+
+
+def build_context(
+    principal_ctx: Mapping[str, tuple[str, ...]],
+    resource: ResourceFacts,
+    extra: Mapping[str, tuple[str, ...]],
+    *,
+    now: _dt.datetime | None = None,
+    region: str = "us-east-1",
+    secure_transport: bool = True,
+) -> dict[str, tuple[str, ...]]:
+    """Everything a condition can look at for one request; ``extra`` (already normalised)
+    adds keys and overrides the derived ones."""
+    ctx = dict(principal_ctx)
+    current, epoch = _time_keys(now)
+    ctx["aws:currenttime"] = current
+    ctx["aws:epochtime"] = epoch
+    ctx["aws:securetransport"] = ("true",) if secure_transport else ("false",)
+    ctx["aws:requestedregion"] = (region,)
+    if resource.account:
+        ctx["aws:resourceaccount"] = (resource.account,)
+    if resource.organization_id:
+        ctx["aws:resourceorgid"] = (resource.organization_id,)
+        if resource.organization_paths:
+            ctx["aws:resourceorgpaths"] = resource.organization_paths
+    for key, value in resource.tags.items():
+        ctx[f"aws:resourcetag/{key.lower()}"] = (value,)
+    if extra:
+        ctx.update(extra)
+    return ctx

@@ -1,0 +1,154 @@
+"""The typed model of an IAM policy document.
+
+Everything past the parser is one of these frozen objects; no raw dicts. Single values and
+lists are normalised to tuples, and the ``Not*`` forms are folded into a ``negated`` flag.
+
+AWS reference: IAM User Guide, ``reference_policies_elements`` (JSON element reference) and
+``reference_policies_grammar``.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from localiam.policy.conditions import CompiledCondition
+    from localiam.policy.wildcard import Template
+
+
+class Effect(enum.Enum):
+    ALLOW = "Allow"
+    DENY = "Deny"
+
+
+class PolicyType(enum.Enum):
+    """The kinds of policy AWS knows; each has its own required and forbidden elements.
+
+    ``reference_policies_evaluation-logic`` lists them; the element rules come from
+    ``reference_policies_elements_principal`` (identity policies must not name a principal,
+    resource policies must), ``orgs_manage_policies_scps_syntax`` and ``..._rcps_syntax``.
+    """
+
+    IDENTITY = "identity"
+    RESOURCE = "resource"
+    TRUST = "trust"
+    BOUNDARY = "boundary"
+    SESSION = "session"
+    SCP = "scp"
+    RCP = "rcp"
+
+
+VERSION_2012 = "2012-10-17"
+VERSION_2008 = "2008-10-17"
+
+
+@dataclass(frozen=True, slots=True)
+class Principals:
+    """A ``Principal`` or ``NotPrincipal`` block, normalised.
+
+    ``"Principal": "*"`` and ``{"AWS": "*"}`` both set ``wildcard``. A bare 12-digit account
+    id in ``AWS`` is kept as written in ``aws`` and also expanded to
+    ``arn:aws:iam::ACCOUNT:root`` in ``aws_arns`` (``reference_policies_elements_principal``:
+    "you can specify the account ID or the account ARN ... they are equivalent").
+    """
+
+    wildcard: bool = False
+    aws: tuple[str, ...] = ()
+    service: tuple[str, ...] = ()
+    federated: tuple[str, ...] = ()
+    canonical_user: tuple[str, ...] = ()
+
+    @property
+    def aws_arns(self) -> tuple[str, ...]:
+        return tuple(_account_to_root(v) for v in self.aws)
+
+
+def _account_to_root(value: str) -> str:
+    if len(value) == 12 and value.isdigit():
+        return f"arn:aws:iam::{value}:root"
+    return value
+
+
+@dataclass(frozen=True, slots=True)
+class ActionBlock:
+    """``Action`` or ``NotAction`` (``negated``): action patterns like ``s3:Get*`` or ``*``."""
+
+    patterns: tuple[str, ...]
+    negated: bool = False
+    single: bool = False
+    """Written as one string rather than an array (locations then have no index)."""
+
+    def location(self, statement_location: str, i: int) -> str:
+        element = "NotAction" if self.negated else "Action"
+        return f"{statement_location}/{element}" + ("" if self.single else f"/{i}")
+
+
+@dataclass(frozen=True, slots=True)
+class ResourceBlock:
+    """``Resource`` or ``NotResource`` (``negated``); ``templates`` are compiled patterns."""
+
+    patterns: tuple[str, ...]
+    negated: bool = False
+    templates: tuple[Template, ...] = field(default=(), compare=False, repr=False)
+    single: bool = False
+
+    def location(self, statement_location: str, i: int) -> str:
+        element = "NotResource" if self.negated else "Resource"
+        return f"{statement_location}/{element}" + ("" if self.single else f"/{i}")
+
+
+@dataclass(frozen=True, slots=True)
+class Condition:
+    """One ``operator: {key: values}`` entry of a ``Condition`` block.
+
+    ``operator`` is the name as written (``ForAnyValue:StringLikeIfExists``); ``base`` is the
+    operator without qualifier and ``IfExists`` (``StringLike``); ``key`` keeps the author's
+    spelling, lookups use ``key.lower()`` (condition key names are case-insensitive,
+    ``reference_policies_elements_condition``). Values are strings: JSON numbers and
+    booleans are converted the way AWS stores them (``true`` → ``"true"``).
+    """
+
+    operator: str
+    base: str
+    qualifier: str | None  # "ForAllValues" | "ForAnyValue" | None
+    if_exists: bool
+    key: str
+    values: tuple[str, ...]
+    location: str
+    compiled: CompiledCondition | None = field(default=None, compare=False, repr=False)
+
+
+@dataclass(frozen=True, slots=True)
+class Statement:
+    index: int
+    sid: str | None
+    effect: Effect
+    actions: ActionBlock
+    resources: ResourceBlock | None
+    principal: Principals | None
+    not_principal: Principals | None
+    conditions: tuple[Condition, ...]
+    uses_variables: bool = False
+    location: str = ""
+    """JSON pointer of the statement: ``/Statement/2``, or ``/Statement`` when the
+    document's Statement is a single object."""
+
+    @property
+    def label(self) -> str:
+        """How explanations name the statement: its Sid, else its index."""
+        return self.sid if self.sid else f"#{self.index}"
+
+
+@dataclass(frozen=True, slots=True)
+class Policy:
+    version: str | None
+    id: str | None
+    statements: tuple[Statement, ...]
+
+    @property
+    def variables_enabled(self) -> bool:
+        """Policy variables are only substituted under Version 2012-10-17
+        (``reference_policies_variables``: "you must set the Version element to 2012-10-17")."""
+        return self.version == VERSION_2012

@@ -1,0 +1,193 @@
+"""What each kind of policy requires or forbids, and how large it may be.
+
+Sources:
+- identity, boundary and session policies must not name a principal and must name resources
+  (``reference_policies_elements_principal``: "You cannot use the Principal element in an
+  identity-based policy"); IAM's wording is "Policy document should not specify a principal."
+  and "Policy statement must contain resources.".
+- resource-based policies must name a principal ("Missing required field Principal").
+- role trust policies must name a principal, may not use ``NotPrincipal``
+  (``reference_policies_elements_notprincipal``: "You cannot use the NotPrincipal element in an
+  IAM identity-based policy nor in an IAM role trust policy") and may not have a Resource
+  ("Has prohibited field Resource").
+- SCPs (``orgs_manage_policies_scps_syntax``) take no Principal; RCPs
+  (``orgs_manage_policies_rcps_syntax``) need ``"Principal": "*"``, take no NotPrincipal nor
+  NotAction, must have Version 2012-10-17, and ``Allow`` "is only supported for the
+  RCPFullAWSAccess policy".
+- IAM Sids are alphanumeric (``reference_policies_elements_sid``).
+- Sizes (``reference_iam-quotas``, ``orgs_reference_limits``): managed 6,144; inline user
+  2,048, group 5,120, role 10,240; role trust 2,048; session 2,048; SCP and RCP 5,120. IAM
+  does not count white space; Organizations counts every character.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from localiam.policy.findings import Collector, Finding, pointer
+from localiam.policy.model import VERSION_2012, Effect, Policy, PolicyType, Statement
+
+ORGANIZATIONS_WORDING = "The provided policy document does not meet the requirements of the specified policy type."
+
+_SID = re.compile(r"^[0-9A-Za-z]*$")
+
+IAM_TYPES = frozenset({PolicyType.IDENTITY, PolicyType.BOUNDARY, PolicyType.SESSION, PolicyType.TRUST})
+
+INLINE_LIMITS = {"user": 2048, "group": 5120, "role": 10240}
+SIZE_LIMITS = {
+    PolicyType.IDENTITY: 6144,
+    PolicyType.BOUNDARY: 6144,
+    PolicyType.SESSION: 2048,
+    PolicyType.TRUST: 2048,
+    PolicyType.SCP: 5120,
+    PolicyType.RCP: 5120,
+}
+
+
+def size_limit(policy_type: PolicyType, inline_for: str | None = None) -> int | None:
+    """The size limit AWS enforces, or ``None`` where AWS sets none here (resource policies
+    vary by service: an S3 bucket policy may be 20 KB)."""
+    if policy_type is PolicyType.IDENTITY and inline_for is not None:
+        return INLINE_LIMITS[inline_for]
+    return SIZE_LIMITS.get(policy_type)
+
+
+def policy_size(source: str | bytes | Mapping[str, Any], policy_type: PolicyType) -> int:
+    """Characters that count against the limit: IAM skips white space outside strings,
+    Organizations counts all of it."""
+    if isinstance(source, Mapping):
+        text = json.dumps(source, separators=(",", ":"))
+    elif isinstance(source, bytes):
+        text = source.decode("utf-8", errors="replace")
+    else:
+        text = source
+    if policy_type in (PolicyType.SCP, PolicyType.RCP):
+        return len(text)
+    count = 0
+    in_string = escaped = False
+    for ch in text:
+        if in_string:
+            count += 1
+            if escaped:
+                escaped = False
+            elif ch == "\\":
+                escaped = True
+            elif ch == '"':
+                in_string = False
+        elif ch == '"':
+            in_string = True
+            count += 1
+        elif not ch.isspace():
+            count += 1
+    return count
+
+
+def _where(stmt: Statement, *field: str) -> str:
+    return stmt.location + pointer(*field)
+
+
+def check_policy_type(
+    policy: Policy,
+    policy_type: PolicyType,
+    *,
+    source: str | bytes | Mapping[str, Any] | None = None,
+    inline_for: str | None = None,
+) -> list[Finding]:
+    """Findings for the rules of ``policy_type``; ``source`` enables the size check."""
+    c = Collector()
+    org = policy_type in (PolicyType.SCP, PolicyType.RCP)
+
+    if policy_type is PolicyType.RCP and policy.version != VERSION_2012:
+        c.error(
+            "RCP_VERSION_REQUIRED", "/Version", f'{ORGANIZATIONS_WORDING} An RCP must have "Version": "2012-10-17".'
+        )
+
+    for stmt in policy.statements:
+        named = stmt.principal is not None or stmt.not_principal is not None
+        element = "Principal" if stmt.principal is not None else "NotPrincipal"
+
+        if policy_type in IAM_TYPES and stmt.sid and not _SID.match(stmt.sid):
+            c.error(
+                "INVALID_SID",
+                _where(stmt, "Sid"),
+                "Statement IDs (SID) must be alpha-numeric. Check that your input satisfies the regular "
+                "expression [0-9A-Za-z]*",
+            )
+
+        if policy_type in (PolicyType.IDENTITY, PolicyType.BOUNDARY, PolicyType.SESSION, PolicyType.SCP):
+            if named:
+                message = ORGANIZATIONS_WORDING if org else "Policy document should not specify a principal."
+                c.error("PRINCIPAL_NOT_ALLOWED", _where(stmt, element), message)
+            if stmt.resources is None:
+                message = ORGANIZATIONS_WORDING if org else "Policy statement must contain resources."
+                c.error("MISSING_RESOURCE", _where(stmt), message)
+
+        elif policy_type is PolicyType.RESOURCE:
+            if not named:
+                c.error("MISSING_PRINCIPAL", _where(stmt), "Missing required field Principal")
+            if stmt.resources is None:
+                c.error("MISSING_RESOURCE", _where(stmt), "Policy statement must contain resources.")
+
+        elif policy_type is PolicyType.TRUST:
+            if stmt.not_principal is not None:
+                c.error(
+                    "NOT_PRINCIPAL_NOT_ALLOWED",
+                    _where(stmt, "NotPrincipal"),
+                    "NotPrincipal cannot be used in a role trust policy.",
+                )
+            elif stmt.principal is None:
+                c.error("MISSING_PRINCIPAL", _where(stmt), "Missing required field Principal")
+            if stmt.resources is not None:
+                field = "NotResource" if stmt.resources.negated else "Resource"
+                c.error("RESOURCE_NOT_ALLOWED", _where(stmt, field), f"Has prohibited field {field}")
+
+        elif policy_type is PolicyType.RCP:
+            if stmt.not_principal is not None:
+                c.error(
+                    "NOT_PRINCIPAL_NOT_ALLOWED",
+                    _where(stmt, "NotPrincipal"),
+                    f"{ORGANIZATIONS_WORDING} RCPs do not support NotPrincipal.",
+                )
+            elif stmt.principal is None or not _only_wildcard(stmt):
+                c.error(
+                    "RCP_PRINCIPAL_MUST_BE_WILDCARD",
+                    _where(stmt, "Principal") if stmt.principal else _where(stmt),
+                    f'{ORGANIZATIONS_WORDING} An RCP statement must have "Principal": "*".',
+                )
+            if stmt.actions.negated:
+                c.error(
+                    "NOT_ACTION_NOT_ALLOWED",
+                    _where(stmt, "NotAction"),
+                    f"{ORGANIZATIONS_WORDING} RCPs do not support NotAction.",
+                )
+            if stmt.effect is Effect.ALLOW:
+                c.error(
+                    "RCP_ALLOW_NOT_SUPPORTED",
+                    _where(stmt, "Effect"),
+                    f"{ORGANIZATIONS_WORDING} Allow is only supported for the RCPFullAWSAccess policy.",
+                )
+            if stmt.resources is None:
+                c.error("MISSING_RESOURCE", _where(stmt), ORGANIZATIONS_WORDING)
+
+    if source is not None:
+        limit = size_limit(policy_type, inline_for)
+        if limit is not None:
+            size = policy_size(source, policy_type)
+            if size > limit:
+                c.error(
+                    "POLICY_TOO_LARGE",
+                    "",
+                    f"Cannot exceed quota for PolicySize: {limit} (this {policy_type.value} policy has {size} "
+                    "characters"
+                    + ("" if policy_type in (PolicyType.SCP, PolicyType.RCP) else ", white space not counted")
+                    + ").",
+                )
+    return c.findings
+
+
+def _only_wildcard(stmt: Statement) -> bool:
+    p = stmt.principal
+    return p is not None and p.wildcard and not (p.aws or p.service or p.federated or p.canonical_user)

@@ -1,0 +1,79 @@
+"""AWS managed policies that localiam ships, by ARN, and the two built-in organization
+policies. Documents as AWS publishes them (AWS Managed Policy Reference Guide); only a small,
+commonly used set is bundled. A scenario may reference any other AWS managed policy by
+defining it under ``aws_managed_policies``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+AWS_MANAGED_PREFIX = "arn:aws:iam::aws:policy/"
+
+FULL_AWS_ACCESS: dict[str, Any] = {
+    "Version": "2012-10-17",
+    "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}],
+}
+"""The SCP AWS attaches to every root, OU and account when SCPs are enabled
+(``orgs_manage_policies_scps``)."""
+
+RCP_FULL_AWS_ACCESS: dict[str, Any] = {
+    "Version": "2012-10-17",
+    "Statement": [{"Effect": "Allow", "Principal": "*", "Action": "*", "Resource": "*"}],
+}
+"""The RCP attached to every root, OU and account, which cannot be detached
+(``orgs_manage_policies_rcps``)."""
+
+_DOCUMENTS: dict[str, dict[str, Any]] = {
+    "AdministratorAccess": {
+        "Version": "2012-10-17",
+        "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}],
+    },
+    "AmazonS3FullAccess": {
+        "Version": "2012-10-17",
+        "Statement": [{"Effect": "Allow", "Action": ["s3:*", "s3-object-lambda:*"], "Resource": "*"}],
+    },
+    "AmazonS3ReadOnlyAccess": {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Action": ["s3:Get*", "s3:List*", "s3:Describe*", "s3-object-lambda:Get*", "s3-object-lambda:List*"],
+                "Resource": "*",
+            }
+        ],
+    },
+    "IAMReadOnlyAccess": {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Action": [
+                    "iam:GenerateCredentialReport",
+                    "iam:GenerateServiceLastAccessedDetails",
+                    "iam:Get*",
+                    "iam:List*",
+                    "iam:SimulateCustomPolicy",
+                    "iam:SimulatePrincipalPolicy",
+                ],
+                "Resource": "*",
+            }
+        ],
+    },
+    "service-role/AWSLambdaBasicExecutionRole": {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Action": ["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents"],
+                "Resource": "*",
+            }
+        ],
+    },
+    "service-role/AWSLambdaRole": {
+        "Version": "2012-10-17",
+        "Statement": [{"Effect": "Allow", "Action": ["lambda:InvokeFunction"], "Resource": ["*"]}],
+    },
+}
+
+AWS_MANAGED: dict[str, dict[str, Any]] = {AWS_MANAGED_PREFIX + name: doc for name, doc in _DOCUMENTS.items()}

@@ -1,0 +1,295 @@
+"""The one bridge from the world to the engine: a principal, an action and a resource in,
+:class:`~localiam.engine.PolicyInputs` and a :class:`~localiam.engine.Request` out.
+
+- An IAM user's identity policies are its managed and inline policies and those of every
+  group it belongs to; a role session's are its role's (``access_policies_identity-vs-resource``).
+- A role session's principal tags are the role's tags overridden by the session tags
+  (``id_session-tags``: "session tags override a role tag with the same key").
+- SCPs come from the principal's account, RCPs from the resource's account, each as a chain
+  of levels: the root, every OU down to the account, the account itself.
+- The resource-based policy of a role ARN is its trust policy, which must allow by itself; so
+  must a KMS key policy (``reference_policies_evaluation-logic_policy-eval-basics``).
+- A resource no entry describes belongs to the principal's account (``SCENARIOS.md``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+
+from localiam.engine import (
+    AclGrant,
+    CompiledPolicy,
+    OrganizationPolicies,
+    PolicyInputs,
+    Principal,
+    PrincipalKind,
+    Request,
+    ResourceFacts,
+    compile_policy,
+    normalise_context,
+    principal_from_arn,
+    session_principal,
+)
+from localiam.policy.model import Policy, PolicyType
+from localiam.policy.parse import parse_policy
+from localiam.state.aws_managed import AWS_MANAGED_PREFIX
+from localiam.state.scenario import BUILTIN_ORGANIZATION_POLICIES, RequestSpec, Scenario
+from localiam.state.world import (
+    RCP_FULL_AWS_ACCESS,
+    Account,
+    Organization,
+    ResourceEntry,
+    Role,
+    World,
+    canonical_user_id,
+)
+
+
+class ResolveError(ValueError):
+    """A request that names something the world does not have."""
+
+
+@dataclass(frozen=True, slots=True)
+class Resolved:
+    inputs: PolicyInputs
+    request: Request
+
+
+class Resolver:
+    """Turns requests into engine inputs for one world, compiling each policy once."""
+
+    def __init__(self, world: World, aws_managed: Mapping[str, Policy]) -> None:
+        self.world = world
+        self.aws_managed = aws_managed
+        self._compiled: dict[tuple[int, PolicyType], CompiledPolicy] = {}
+        self._builtin: dict[str, Policy] = {}
+        for name, doc in BUILTIN_ORGANIZATION_POLICIES.items():
+            parsed = parse_policy(doc).value
+            assert parsed is not None
+            self._builtin[name] = parsed
+
+    @classmethod
+    def for_scenario(cls, scenario: Scenario) -> Resolver:
+        return cls(scenario.world, scenario.aws_managed)
+
+    def compiled(self, name: str, policy: Policy, policy_type: PolicyType) -> CompiledPolicy:
+        key = (id(policy), policy_type)
+        hit = self._compiled.get(key)
+        if hit is None:
+            hit = self._compiled[key] = compile_policy(name, policy, policy_type)
+        return hit
+
+    # ----------------------------------------------------------------- managed policies
+    def managed(self, account: Account, ref: str, policy_type: PolicyType = PolicyType.IDENTITY) -> CompiledPolicy:
+        if ref.startswith(AWS_MANAGED_PREFIX):
+            policy = self.aws_managed.get(ref)
+            if policy is None:
+                raise ResolveError(f"AWS managed policy {ref} is not bundled with localiam")
+            return self.compiled(ref, policy, policy_type)
+        if ref.startswith("arn:"):
+            parts = ref.split(":", 5)
+            owner = self.world.accounts.get(parts[4]) if len(parts) == 6 else None
+            name = parts[5].rsplit("/", 1)[-1] if len(parts) == 6 else ""
+            if owner is None or name not in owner.policies:
+                raise ResolveError(f"no customer managed policy {ref}")
+            return self.compiled(ref, owner.policies[name], policy_type)
+        if ref not in account.policies:
+            raise ResolveError(f"account {account.id} has no customer managed policy named {ref!r}")
+        return self.compiled(f"arn:aws:iam::{account.id}:policy/{ref}", account.policies[ref], policy_type)
+
+    def _inline(self, owner_arn: str, inline: Mapping[str, Policy]) -> list[CompiledPolicy]:
+        return [
+            self.compiled(f"{owner_arn} inline policy {name}", p, PolicyType.IDENTITY) for name, p in inline.items()
+        ]
+
+    # ----------------------------------------------------------------- organizations
+    def _org_chain(self, account_id: str, kind: str) -> OrganizationPolicies | None:
+        org = self.world.organization
+        if org is None:
+            return None
+        trail = org.path_to(account_id)
+        if trail is None:
+            return None
+        policy_type = PolicyType.SCP if kind == "scps" else PolicyType.RCP
+        levels: list[tuple[CompiledPolicy, ...]] = []
+        for unit in trail:
+            levels.append(self._org_level(org, getattr(unit, kind), policy_type))
+        scps, rcps = trail[-1].accounts[account_id]
+        levels.append(self._org_level(org, scps if kind == "scps" else rcps, policy_type))
+        path = org.org_path(account_id)
+        return OrganizationPolicies(
+            tuple(levels),
+            management_account=account_id == org.management_account,
+            organization_id=org.id,
+            paths=(path,) if path else (),
+        )
+
+    def _org_level(self, org: Organization, names: list[str], policy_type: PolicyType) -> tuple[CompiledPolicy, ...]:
+        out = []
+        if policy_type is PolicyType.RCP and RCP_FULL_AWS_ACCESS not in names:
+            names = [RCP_FULL_AWS_ACCESS, *names]
+        for name in names:
+            policy = org.policies.get(name) or self._builtin.get(name)
+            if policy is None:
+                raise ResolveError(f"the organization has no policy named {name!r}")
+            out.append(self.compiled(name, policy, policy_type))
+        return tuple(out)
+
+    def _org_of(self, account_id: str | None) -> tuple[str | None, tuple[str, ...]]:
+        org = self.world.organization
+        if org is None or account_id is None or org.path_to(account_id) is None:
+            return None, ()
+        path = org.org_path(account_id)
+        return org.id, (path,) if path else ()
+
+    # ----------------------------------------------------------------- principals
+    def _account(self, account_id: str | None, what: str) -> Account:
+        account = self.world.accounts.get(account_id or "")
+        if account is None:
+            raise ResolveError(f"{what}: account {account_id} is not in the scenario")
+        return account
+
+    def _role(self, role_arn: str) -> tuple[Account, Role]:
+        parts = role_arn.split(":", 5)
+        if len(parts) != 6 or parts[2] != "iam" or not parts[5].startswith("role/"):
+            raise ResolveError(f"{role_arn!r} is not a role ARN")
+        account = self._account(parts[4], role_arn)
+        name = parts[5].rsplit("/", 1)[-1]
+        role = account.roles.get(name)
+        if role is None:
+            raise ResolveError(f"account {account.id} has no role named {name!r}")
+        return account, role
+
+    def resolve(self, spec: RequestSpec) -> Resolved:
+        identity: list[CompiledPolicy] = []
+        boundary: CompiledPolicy | None = None
+        session: list[CompiledPolicy] = []
+        if spec.session is not None or (spec.principal.startswith("arn:") and ":role/" in spec.principal):
+            role_arn = spec.session.role if spec.session is not None else spec.principal
+            account, role = self._role(role_arn)
+            tags = dict(role.tags)
+            session_name = "session"
+            if spec.session is not None:
+                tags.update(spec.session.tags)
+                session_name = spec.session.name
+                if spec.session.policy is not None:
+                    session.append(
+                        self.compiled(f"{spec.name} session policy", spec.session.policy, PolicyType.SESSION)
+                    )
+                for ref in spec.session.policy_arns:
+                    session.append(self.managed(account, ref, PolicyType.SESSION))
+            org_id, org_paths = self._org_of(account.id)
+            principal = session_principal(
+                account.role_arn(role),
+                session_name,
+                tags=tags,
+                role_id=f"AROA{account.id}",
+                service_linked=role.service_linked,
+            )
+            principal = _with_org(principal, org_id, org_paths)
+            arn = account.role_arn(role)
+            identity += [self.managed(account, ref) for ref in role.policies]
+            identity += self._inline(arn, role.inline)
+            if role.boundary:
+                boundary = self.managed(account, role.boundary, PolicyType.BOUNDARY)
+        else:
+            try:
+                principal = principal_from_arn(spec.principal)
+            except ValueError as exc:
+                raise ResolveError(str(exc)) from None
+            if principal.kind is PrincipalKind.USER:
+                account = self._account(principal.account, spec.principal)
+                name = spec.principal.rsplit("/", 1)[-1]
+                user = account.users.get(name)
+                if user is None or account.user_arn(user) != spec.principal:
+                    raise ResolveError(f"account {account.id} has no user {spec.principal}")
+                principal = principal_from_arn(
+                    spec.principal, tags=user.tags, user_id=f"AIDA{account.id}{name.upper()}"[:21]
+                )
+                identity += [self.managed(account, ref) for ref in user.policies]
+                identity += self._inline(spec.principal, user.inline)
+                for gname in user.groups:
+                    group = account.groups[gname]
+                    group_arn = f"arn:aws:iam::{account.id}:group/{gname}"
+                    identity += [self.managed(account, ref) for ref in group.policies]
+                    identity += self._inline(group_arn, group.inline)
+                if user.boundary:
+                    boundary = self.managed(account, user.boundary, PolicyType.BOUNDARY)
+            elif principal.kind is PrincipalKind.ROOT:
+                self._account(principal.account, spec.principal)
+            if principal.account is not None:
+                org_id, org_paths = self._org_of(principal.account)
+                principal = _with_org(principal, org_id, org_paths)
+
+        if principal.account is not None:
+            principal = replace(principal, canonical_user=canonical_user_id(principal.account))
+        resource_policy, must_allow, facts, grants = self._resource(spec.resource, principal)
+        request = Request(
+            principal=principal,
+            action=spec.action,
+            resource=spec.resource,
+            resource_facts=facts,
+            context=normalise_context(spec.context),
+        )
+        inputs = PolicyInputs(
+            identity=tuple(identity),
+            boundary=boundary,
+            session=tuple(session),
+            scps=self._org_chain(principal.account, "scps") if principal.account else None,
+            rcps=self._org_chain(facts.account, "rcps") if facts.account else None,
+            resource=resource_policy,
+            resource_must_allow=must_allow,
+            acl_grants=grants,
+        )
+        return Resolved(inputs, request)
+
+    def _resource(
+        self, arn: str, principal: Principal
+    ) -> tuple[CompiledPolicy | None, bool, ResourceFacts, tuple[AclGrant, ...]]:
+        entry = self.world.resource_entry(arn)
+        parts = arn.split(":", 5)
+        arn_account = parts[4] if len(parts) == 6 and len(parts[4]) == 12 and parts[4].isdigit() else None
+        account = (entry.account if entry else None) or arn_account or principal.account
+        tags: dict[str, str] = dict(entry.tags) if entry else {}
+        policy: CompiledPolicy | None = None
+        must_allow = False
+        if entry is not None and entry.policy is not None:
+            policy_type = PolicyType.TRUST if ":role/" in arn else PolicyType.RESOURCE
+            policy = self.compiled(arn if not entry.arn.endswith("*") else entry.arn, entry.policy, policy_type)
+        if (
+            len(parts) == 6
+            and parts[2] == "iam"
+            and parts[5].startswith("role/")
+            and arn_account in self.world.accounts
+        ):
+            role = self.world.accounts[arn_account].roles.get(parts[5].rsplit("/", 1)[-1])
+            if role is not None:
+                tags = {**role.tags, **tags}
+                if policy is None and role.trust is not None:
+                    policy = self.compiled(f"{arn} trust policy", role.trust, PolicyType.TRUST)
+                must_allow = True
+        if len(parts) == 6 and parts[2] == "kms" and parts[5].startswith("key/"):
+            must_allow = True
+        org_id, org_paths = self._org_of(account)
+        return policy, must_allow, ResourceFacts(account, org_id, org_paths, tags), self._acl(arn, entry)
+
+    def _acl(self, arn: str, entry: ResourceEntry | None) -> tuple[AclGrant, ...]:
+        """The object's own ACL, plus the bucket's ACL (a bucket WRITE grant covers putting
+        objects)."""
+        if not arn.startswith("arn:aws:s3:::"):
+            return ()
+        level = "object" if "/" in arn[len("arn:aws:s3:::") :] else "bucket"
+        grants = [AclGrant(g.grantee, g.permission, level, g.group) for g in entry.acl] if entry else []
+        if level == "object":
+            bucket_arn = arn.split("/", 1)[0]
+            bucket = self.world.resource_entry(bucket_arn)
+            if bucket is not None and bucket is not entry:
+                grants += [AclGrant(g.grantee, g.permission, "bucket", g.group) for g in bucket.acl]
+        return tuple(grants)
+
+
+def _with_org(principal: Principal, org_id: str | None, paths: tuple[str, ...]) -> Principal:
+    if org_id is None:
+        return principal
+    return replace(principal, organization_id=org_id, organization_paths=paths)
