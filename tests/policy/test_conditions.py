@@ -320,14 +320,28 @@ def test_variable_defaults_and_ignore_case() -> None:
     assert check(cond, {"aws:resourcetag/team": ("BLUE",), "aws:principaltag/team": ("blue",)})
 
 
-def test_unresolved_variable_makes_the_condition_false() -> None:
-    """VARS: "If AWS cannot resolve a variable, this might cause the entire statement to be
-    invalid" — even for a negated operator, and even when the compared key is missing."""
-    for name in ("StringEquals", "StringNotEquals", "StringNotLike", "ArnNotLike", "StringEqualsIfExists"):
+def test_unresolved_variable_is_effectively_null() -> None:
+    """VARS, "Policy variables with no value": "When you use a variable with no value in the
+    condition element of an IAM policy, condition operators like StringEquals or StringLike do
+    not match, and the policy statement does not take effect. Inverted condition operators
+    like StringNotEquals or StringNotLike do match against a null value". (An earlier version
+    made every operator false; the differential test against iam-simulate caught it.)"""
+    present = {"aws:resourcetag/owner": ("bob",)}
+    for name in ("StringEquals", "StringLike", "ArnLike", "ForAnyValue:StringEquals"):
         cond = compile_ok(name, "aws:ResourceTag/owner", "${aws:username}")
-        assert not check(cond, {"aws:resourcetag/owner": ("bob",)})
+        assert not check(cond, present)
         assert not check(cond, {})
-        assert cond.explain({}).result is False
+        assert cond.explain(present).result is False
+    for name in ("StringNotEquals", "StringNotLike", "ArnNotLike", "StringNotEqualsIgnoreCase"):
+        cond = compile_ok(name, "aws:ResourceTag/owner", "${aws:username}")
+        assert check(cond, present)
+        assert check(cond, {})
+        assert cond.explain(present).result is True
+    # The missing-key rules are unchanged: IfExists holds when the key is absent.
+    assert check(compile_ok("StringEqualsIfExists", "aws:ResourceTag/owner", "${aws:username}"), {})
+    # Other values of the same condition still match.
+    either = compile_ok("StringEquals", "aws:ResourceTag/owner", "${aws:username}", "bob")
+    assert check(either, present)
 
 
 def test_variables_only_substitute_for_string_and_arn_operators() -> None:
@@ -643,7 +657,10 @@ def test_qualifiers_over_missing_or_empty_sets() -> None:
         for context in ({}, {"aws:tagkeys": ()}):
             assert check(compile_ok(f"ForAllValues:{base}", "aws:TagKeys", value), context) is True
             assert check(compile_ok(f"ForAnyValue:{base}", "aws:TagKeys", value), context) is False
-            assert check(compile_ok(f"ForAnyValue:{base}IfExists", "aws:TagKeys", value), context) is True
+            # IfExists does not override ForAnyValue's rule (observed on AWS: re:Post
+            # "ForAnyValue:StringEqualsIfExists behaving unexpectedly"; conditions.py).
+            assert check(compile_ok(f"ForAnyValue:{base}IfExists", "aws:TagKeys", value), context) is False
+            assert check(compile_ok(f"ForAllValues:{base}IfExists", "aws:TagKeys", value), context) is True
 
 
 def test_for_all_values_with_allow_is_permissive_when_the_key_is_missing() -> None:

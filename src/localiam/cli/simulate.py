@@ -72,8 +72,10 @@ def run_file(path: Path, explain: bool) -> list[Result]:
     for spec in scenario.requests:
         try:
             resolved.append((spec, resolver.resolve(spec)))
-        except (ResolveError, ContextError) as exc:
-            problems.append((spec.location, str(exc)))
+        except ResolveError as exc:
+            problems.append((spec.location + (f"/{exc.field}" if exc.field else ""), str(exc)))
+        except ContextError as exc:
+            problems.append((spec.location + "/context", str(exc)))
     if problems:
         raise ScenarioError(str(path), problems)
     for spec, r in resolved:

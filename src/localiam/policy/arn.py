@@ -7,12 +7,13 @@ IAM User Guide, ``reference-arns``.
 AWS compares ARNs in two different ways, and they disagree about colons:
 
 * The ``Resource`` / ``NotResource`` element (``reference_policies_elements_resource``,
-  "Using wildcards in resource ARNs") treats the pattern as one string: "If the * wildcard is
-  the last character of a resource ARN segment, it can expand to match beyond the colon
+  "Using wildcards in resource ARNs"): "You can use wildcard characters (* and ?) within the
+  individual segments of an ARN (the parts separated by colons)"; "If the * wildcard is the
+  last character of a resource ARN segment, it can expand to match beyond the colon
   boundaries", so ``arn:aws:iam::*`` covers every IAM ARN and ``"Resource": "*"`` covers
-  everything. The page only *recommends* keeping wildcards inside a segment and states no
-  rule that stops a ``*`` in the middle of a segment (or a ``?``) from matching a colon, so
-  we do not invent one: the whole ARN is one case-sensitive glob. See
+  everything, while a ``?`` or a mid-segment ``*`` stays inside its segment. The page does not
+  spell out the last point; it is what its wording implies (an earlier version of this module
+  let every wildcard cross colons; the differential test made us re-read the page). See
   :func:`resource_matches`.
 * The ARN condition operators (``reference_policies_elements_condition_operators``, section
   "Amazon Resource Name (ARN) condition operators") say "Each of the six colon-delimited
@@ -36,6 +37,7 @@ from localiam.policy.wildcard import (
     _compile_substituted,
     _Wild,
     compile_glob,
+    compile_resource_pattern,
 )
 
 _PARTS = 6
@@ -95,11 +97,12 @@ def resource_matches(pattern: str, resource: str) -> bool:
     """Whether a ``Resource`` / ``NotResource`` entry covers ``resource``.
 
     Case-sensitive (``reference_policies_elements_resource``: "In the Resource element, the
-    IAM user name is case sensitive"); ``*`` is any run of characters including ``/`` and
-    ``:``, ``?`` exactly one character. Policy variables are substituted before this, by
-    ``Template.matches``; this function sees plain text.
+    IAM user name is case sensitive"); ``*`` is any run of characters including ``/``, and
+    also ``:`` when it ends a segment of the pattern; ``?`` is exactly one character other
+    than ``:``. Policy variables are substituted before this, by ``Template.resource_matcher``;
+    this function sees plain text.
     """
-    return bool(compile_glob(pattern)(resource))
+    return bool(compile_resource_pattern(pattern)(resource))
 
 
 def arn_like(pattern: str, value: str) -> bool:

@@ -19,12 +19,21 @@ none, positive      false                      any(match(v) for v in vs)
 none, negated       true                       not any(match(v) for v in vs)  (NOR)
 ForAllValues        true                       all(match(v) != negated for v in vs)
 ForAnyValue         false                      any(match(v) != negated for v in vs)
-``...IfExists``     true                       as above
+``...IfExists``     true (no set qualifier)    as above
 Null                policy value ``true``      policy value ``false``
 ==================  =========================  ===========================================
 
 Decisions where the pages are silent or disagree (each is pinned by a test):
 
+* Under a set qualifier ``IfExists`` changes nothing: the qualifier's own rule for a missing
+  key holds, so ``ForAnyValue:StringEqualsIfExists`` is false without the key. The operators
+  page says only "If the key is not present, evaluate the condition element as true"; the
+  multivalued page says of ForAnyValue "For no matching context key or if the key does not
+  exist, the condition returns false". AWS was observed to deny ``sqs:ListQueues`` to a role
+  whose only Allow carried ``ForAnyValue:StringEqualsIfExists {"aws:TagKeys": ["team"]}``
+  (re:Post, "ForAnyValue:StringEqualsIfExists behaving unexpectedly", accepted answer:
+  ForAnyValue returns false "if there is no matching context key or the dataset is null").
+  iam-simulate agrees; the differential test found the difference.
 * A key present with an empty tuple of values counts as missing everywhere (the multivalued
   page: "If the key values in the request resolve to an empty data set ..., a condition
   operator modified by ForAllValues returns true, and ... ForAnyValue returns false", and the
@@ -46,9 +55,14 @@ Decisions where the pages are silent or disagree (each is pinned by a test):
   with String and ARN operators"). An older revision of the operators page said Boolean could;
   we follow the two later sources. Elsewhere ``${...}`` is literal text, so it fails the
   operator's type check.
-* A policy variable with no value (and no default) makes the whole condition false, whatever
-  the operator (``reference_policies_variables``: "If AWS cannot resolve a variable, this might
-  cause the entire statement to be invalid").
+* A policy variable with no value (and no default) makes its policy value "effectively null"
+  ("There is no equal or like value"): that value matches no request value, the condition's
+  other values still do, and the generic rules above apply. So a positive operator does not
+  match on it and a negated one does (``reference_policies_variables``, "Policy variables with
+  no value": "condition operators like StringEquals or StringLike do not match, and the policy
+  statement does not take effect. Inverted condition operators like StringNotEquals or
+  StringNotLike do match against a null value"). Found by the differential test against
+  iam-simulate, which agrees.
 * Substituted text is literal: a ``*`` in a tag value (or ``${*}``) is a star, not a wildcard,
   for StringLike (:class:`~localiam.policy.wildcard.Template`) and the ARN operators
   (:func:`localiam.policy.arn.arn_like_template`).
@@ -102,9 +116,9 @@ _IF_EXISTS = "IfExists"
 
 Predicate = Callable[[str], Any]
 """One request value → truthy when it matches at least one policy value."""
-Binder = Callable[[Context], Predicate | None]
-"""For values holding policy variables: the predicate for this request, ``None`` when a
-variable has no value."""
+Binder = Callable[[Context], Predicate]
+"""For values holding policy variables: the predicate for this request (a value whose variable
+has no value matches nothing)."""
 Report = Callable[[int, str], None]
 _T = TypeVar("_T")
 
@@ -141,21 +155,19 @@ def _string(variant: str, values: tuple[str, ...], variables: bool, report: Repo
             return _Match(lambda value: value.lower() in lowered, None)
         return _Match(frozenset(texts).__contains__, None)
 
-    def bind(context: Context) -> Predicate | None:
+    def bind(context: Context) -> Predicate:
         if like:
             found: list[Predicate] = []
             for template in templates:
                 matcher = template.matcher(context)
-                if matcher is None:
-                    return None
-                found.append(matcher)
+                if matcher is not None:  # a value with an unresolved variable matches nothing
+                    found.append(matcher)
             return _any_of(tuple(found))
         rendered: set[str] = set()
         for template in templates:
             text = template.render(context)
-            if text is None:
-                return None
-            rendered.add(text.lower() if ignore_case else text)
+            if text is not None:
+                rendered.add(text.lower() if ignore_case else text)
         if ignore_case:
             return lambda value: value.lower() in rendered
         return rendered.__contains__
@@ -187,9 +199,8 @@ def _arn(variant: str, values: tuple[str, ...], variables: bool, report: Report)
     if not any(t.has_variables for t in templates):  # only escapes such as ``${*}``
         return _Match(lambda value: any(compare_template(t, value, _NO_CONTEXT) for t in templates), None)
 
-    def bind(context: Context) -> Predicate | None:
-        if any(t.has_variables and t.substitute(context) is None for t in templates):
-            return None
+    def bind(context: Context) -> Predicate:
+        # arn_*_template is false for a template whose variable has no value.
         return lambda value: any(compare_template(t, value, context) for t in templates)
 
     return _Match(None, bind)
@@ -457,6 +468,8 @@ def _always(value: str) -> bool:
 
 
 def _any_of(matchers: tuple[Predicate, ...]) -> Predicate:
+    if not matchers:
+        return _never
     if len(matchers) == 1:
         return matchers[0]
     return lambda value: any(m(value) for m in matchers)
@@ -538,7 +551,7 @@ def split_operator(name: str) -> tuple[str | None, str, bool] | None:
 # --------------------------------------------------------------------------- compiled form
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class ConditionOutcome:
     """How one condition fared against one request: the explanation of :meth:`CompiledCondition.evaluate`.
 
@@ -616,12 +629,12 @@ class CompiledCondition:
             init(self, "_use_all", False)
             init(self, "_invert", not when_present)
             return
-        if if_exists or qualifier == FOR_ALL_VALUES:
+        if qualifier == FOR_ALL_VALUES:
             when_missing = True
         elif qualifier == FOR_ANY_VALUE:
-            when_missing = False
+            when_missing = False  # IfExists does not change it (module docstring)
         else:
-            when_missing = negated
+            when_missing = if_exists or negated
         init(self, "_when_missing", when_missing)
         # all(match != neg) for ForAllValues, any(match != neg) for ForAnyValue, NOR for bare
         # negated operators; expressed as any()/all() of the positive match, maybe inverted.
@@ -645,14 +658,12 @@ class CompiledCondition:
 
     def evaluate(self, context: Context) -> bool:
         """Whether the condition holds; allocates no explanation."""
-        predicate = self._predicate
-        if predicate is None:
-            predicate = self._binder(context)  # type: ignore[misc]
-            if predicate is None:
-                return False
         values = context.get(self.lookup)
         if not values:
             return self._when_missing
+        predicate = self._predicate
+        if predicate is None:
+            predicate = self._binder(context)  # type: ignore[misc]
         if self._use_all:
             return all(map(predicate, values)) is not self._invert
         return any(map(predicate, values)) is not self._invert
@@ -662,9 +673,7 @@ class CompiledCondition:
         raw = context.get(self.lookup)
         missing = not raw
         predicate = self._predicate if self._predicate is not None else self._binder(context)  # type: ignore[misc]
-        if predicate is None:
-            result = False  # a policy variable without a value: the statement cannot match
-        elif missing:
+        if missing:
             result = self._missing_rule()
         elif self.base == "Null":
             result = any(_parse_bool(v) is False for v in self.values)
@@ -691,11 +700,11 @@ class CompiledCondition:
     def _missing_rule(self) -> bool:
         if self.base == "Null":
             return any(_parse_bool(v) is True for v in self.values)
-        if self.if_exists or self.qualifier == FOR_ALL_VALUES:
+        if self.qualifier == FOR_ALL_VALUES:
             return True
         if self.qualifier == FOR_ANY_VALUE:
             return False
-        return self.negated
+        return self.if_exists or self.negated
 
 
 def compile_condition(

@@ -5,26 +5,39 @@ decision is the engine's job (the split Cedar makes between evaluating and autho
 
 - Action: case-insensitive wildcards (``reference_policies_elements_action``); NotAction
   applies to every action not listed (``reference_policies_elements_notaction``).
-- Resource: case-sensitive wildcards, policy variables substituted
-  (``reference_policies_elements_resource``, ``reference_policies_variables``); NotResource
-  applies to every resource not listed. A statement without either (a trust policy) matches
-  any resource.
+- Resource: case-sensitive wildcards within the colon-separated segments of the ARN, a ``*``
+  that ends a segment running past colons (``reference_policies_elements_resource``; see
+  :func:`localiam.policy.wildcard.compile_resource_tokens`), policy variables substituted
+  (``reference_policies_variables``); NotResource applies to every resource not listed. An
+  entry holding a variable with no value "will not match any resource" (``reference_policies_variables``,
+  "Policy variables with no value"), in Resource and NotResource alike. A statement without
+  either (a trust policy) matches any resource.
 - Principal (``reference_policies_elements_principal``): ``*`` matches everyone, anonymous
   callers included; an account (id or ``:root`` ARN) matches every principal of that account;
   a role ARN matches the role's sessions; a session ARN matches only that session.
 - NotPrincipal (``reference_policies_elements_notprincipal``): AWS "might validate the
   account first, then the role, and then the assumed-role user", so a principal escapes the
   Deny only when every one of its identities (session, role or user, and account) is listed.
+  And "The NotPrincipal element with a Deny effect will always deny any IAM principal that has
+  a permissions boundary policy attached, regardless of the values specified in the
+  NotPrincipal element" (``access_policies_boundaries``, same words on the NotPrincipal page):
+  :attr:`PrincipalFacts.permissions_boundary`.
 - Condition: every operator must hold (AND); see :mod:`localiam.policy.conditions`.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from types import MappingProxyType
+from typing import NamedTuple
 
 from localiam.policy.conditions import ConditionOutcome
 from localiam.policy.model import Principals, ResourceBlock, Statement
 from localiam.policy.wildcard import Context, compile_glob
+
+_EMPTY_CONTEXT: Context = MappingProxyType({})
 
 # Kinds of identity a principal carries; the engine's same-account rules depend on which one a
 # resource policy named (``access_policies_boundaries``, "resource-based policies").
@@ -53,32 +66,38 @@ class PrincipalFacts:
     federated: str | None = None
     canonical_user: str | None = None
     anonymous: bool = False
+    permissions_boundary: bool = False
+    """The IAM user or role behind the caller has a permissions boundary (set by the engine,
+    which knows the request's policies)."""
 
 
-@dataclass(frozen=True, slots=True)
-class RequestFacts:
-    """What the policy layer needs to know about a request."""
+class RequestFacts(NamedTuple):
+    """What the policy layer needs to know about a request. (A named tuple: the engine builds
+    one per decision, and a tuple is the cheapest immutable record Python makes.)"""
 
     action: str
     resource: str
-    context: Context = field(default_factory=dict)
+    context: Context = _EMPTY_CONTEXT
     principal: PrincipalFacts | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class StatementMatch:
-    """Element by element, whether a statement applies, and why."""
+    """Element by element, whether a statement applies, and why. (Read-only by convention;
+    not frozen because explain mode builds dozens per decision.)"""
 
     statement: Statement
     action: bool
-    resource: bool
-    principal: bool
+    resource: bool | None
+    principal: bool | None
     principal_kind: str | None
     conditions: tuple[ConditionOutcome, ...]
+    """``resource`` and ``principal`` are ``None`` when not evaluated: a statement whose Action
+    element does not match the request is not looked at further."""
 
     @property
     def applies(self) -> bool:
-        return self.action and self.resource and self.principal and all(c.result for c in self.conditions)
+        return bool(self.action and self.resource and self.principal and all(c.result for c in self.conditions))
 
     @property
     def missing_keys(self) -> tuple[str, ...]:
@@ -96,12 +115,12 @@ def resource_matches(block: ResourceBlock | None, resource: str, context: Contex
         return True
     if block.negated:
         for template in block.templates:
-            matcher = template.matcher(context)
-            if matcher is None or matcher(resource):
+            matcher = template.resource_matcher(context)
+            if matcher is not None and matcher(resource):
                 return False
         return True
     for template in block.templates:
-        matcher = template.matcher(context)
+        matcher = template.resource_matcher(context)
         if matcher is not None and matcher(resource):
             return True
     return False
@@ -129,8 +148,8 @@ def principal_match_kind(principals: Principals, who: PrincipalFacts | None) -> 
 
 def not_principal_applies(principals: Principals, who: PrincipalFacts | None) -> bool:
     """Whether a ``NotPrincipal`` Deny reaches the caller: unless every identity of the
-    caller is listed, it does."""
-    if who is None:
+    caller is listed, it does; it always reaches an IAM principal with a permissions boundary."""
+    if who is None or who.permissions_boundary:
         return True
     if principals.wildcard:
         return False
@@ -176,16 +195,114 @@ def applies_besides_action(statement: Statement, request: RequestFacts) -> bool:
     return True
 
 
-def match(statement: Statement, request: RequestFacts) -> StatementMatch:
+def action_mismatch(statement: Statement) -> StatementMatch:
+    """The explanation of a statement whose Action element does not match: nothing else is
+    evaluated."""
+    return StatementMatch(statement, False, None, None, None, ())
+
+
+def match(
+    statement: Statement, request: RequestFacts, *, action: bool | None = None, resource: bool | None = None
+) -> StatementMatch:
     """Every element's outcome (conditions are all evaluated, not short-circuited, so an
-    explanation can show each key and whether it was missing)."""
+    explanation can show each key and whether it was missing). ``action`` and ``resource``
+    pass in results the caller already knows."""
     principal_ok, kind = _principal(statement, request.principal)
     outcomes = tuple(c.compiled.explain(request.context) for c in statement.conditions if c.compiled is not None)
+    if resource is None:
+        resource = resource_matches(statement.resources, request.resource, request.context)
     return StatementMatch(
         statement=statement,
-        action=action_matches(statement, request.action),
-        resource=resource_matches(statement.resources, request.resource, request.context),
+        action=action_matches(statement, request.action) if action is None else action,
+        resource=resource,
         principal=principal_ok,
         principal_kind=kind,
         conditions=outcomes,
     )
+
+
+StatementCheck = Callable[[RequestFacts], bool]
+
+
+def compile_statement(statement: Statement) -> StatementCheck:
+    """:func:`applies_besides_action` specialised for one statement, for the engine's hot path:
+    a ``Resource: "*"`` entry, fixed resource ARNs and absent elements cost nothing at request
+    time. Same answers as :func:`applies_besides_action` (a property test holds them together)."""
+    resource = compile_resource(statement.resources)
+    compiled = [c.compiled for c in statement.conditions]
+    if any(c is None for c in compiled):
+        return _never
+    conditions = tuple(c.evaluate for c in compiled if c is not None)
+    if statement.principal is not None or statement.not_principal is not None:
+        return _full_check(statement, resource, conditions)
+    if not conditions:
+        if resource is None:
+            return _always
+        only_resource = resource
+        return lambda request: only_resource(request.resource, request.context)
+    if resource is None and len(conditions) == 1:
+        only_condition = conditions[0]
+        return lambda request: only_condition(request.context)
+    return _full_check(None, resource, conditions)
+
+
+def _full_check(
+    statement: Statement | None,
+    resource: Callable[[str, Context], bool] | None,
+    conditions: tuple[Callable[[Context], bool], ...],
+) -> StatementCheck:
+    def check(request: RequestFacts) -> bool:
+        if resource is not None and not resource(request.resource, request.context):
+            return False
+        if statement is not None and not _principal(statement, request.principal)[0]:
+            return False
+        context = request.context
+        for evaluate in conditions:  # noqa: SIM110 (hot path: a loop beats all() with a generator)
+            if not evaluate(context):
+                return False
+        return True
+
+    return check
+
+
+def _always(request: RequestFacts) -> bool:
+    return True
+
+
+def _never(request: RequestFacts) -> bool:
+    return False
+
+
+def compile_resource(block: ResourceBlock | None) -> Callable[[str, Context], bool] | None:
+    """``None`` when every resource matches; otherwise a check of (resource, context)."""
+    if block is None:
+        return None
+    if any(t.has_variables for t in block.templates):
+        return lambda resource, context: resource_matches(block, resource, context)
+    if not block.negated and "*" in block.patterns:
+        return None
+    literals = frozenset(p for p in block.patterns if "*" not in p and "?" not in p)
+    wild = tuple(
+        m for t in block.templates if "*" in t.text or "?" in t.text for m in [t.resource_matcher({})] if m is not None
+    )
+    wild = _merge_regexes(wild)
+    if block.negated:
+        return lambda resource, context: not (resource in literals or any(m(resource) for m in wild))
+    if not wild:
+        return lambda resource, context: resource in literals
+    if len(wild) == 1 and not literals:
+        one = wild[0]
+        return lambda resource, context: True if one(resource) else False  # noqa: SIM210 (no call: faster)
+    return lambda resource, context: resource in literals or any(m(resource) for m in wild)
+
+
+def _merge_regexes(matchers: tuple[Callable[[str], object], ...]) -> tuple[Callable[[str], object], ...]:
+    """Several ``re.Pattern.fullmatch`` matchers with the same flags become one alternation
+    (a full match of ``(?:A)|(?:B)`` is a full match of A or of B; each alternative keeps its
+    atomic groups, so nothing can backtrack catastrophically)."""
+    patterns = [m.__self__ for m in matchers if isinstance(getattr(m, "__self__", None), re.Pattern)]
+    if len(patterns) < 2 or len({p.flags for p in patterns}) != 1:
+        return matchers
+    others = tuple(m for m in matchers if not isinstance(getattr(m, "__self__", None), re.Pattern))
+    merged = re.compile("|".join(f"(?:{p.pattern})" for p in patterns), patterns[0].flags).fullmatch
+    return (merged, *others)

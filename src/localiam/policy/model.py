@@ -39,6 +39,10 @@ class PolicyType(enum.Enum):
     SCP = "scp"
     RCP = "rcp"
 
+    # Members are singletons compared by identity: hash them at C speed (dict keys on the
+    # engine's hot path), not through Enum's Python-level __hash__.
+    __hash__ = object.__hash__
+
 
 VERSION_2012 = "2012-10-17"
 VERSION_2008 = "2008-10-17"

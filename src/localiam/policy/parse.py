@@ -6,6 +6,15 @@ wording where IAM has one ("Policy statement must contain actions.", "Statement 
 a single policy must be unique.", "Invalid Condition type : StringEqualz" ...). Arbitrary JSON
 never raises: it yields findings.
 
+Observed AWS wording (``MalformedPolicyDocument`` / S3 ``MalformedPolicy`` texts as IAM and S3
+return them): "Policy statement must contain actions.", "Actions/Conditions must be prefaced by a
+vendor, e.g., iam, sdb, ec2, etc.", "Actions/Condition can contain only one colon.", "Resource X
+must be in ARN format or \"*\".", "Invalid principal in policy: \"AWS\":\"X\"", "Statement IDs
+(SID) in a single policy must be unique.", "The policy failed legacy parsing" (a Version IAM does not
+know), "Syntax errors in policy."; S3's bucket-policy texts "Invalid effect: X", "Invalid Condition
+type : X" and "Missing required field Statement|Effect|Principal". AWS does not repeat the offending
+value in the vendor and colon messages, so neither does this module: the location points at it.
+
 Rules that depend on the kind of policy (identity, resource, trust, SCP ...) are applied by
 :mod:`localiam.policy.types`; this module checks only what every policy must satisfy.
 """
@@ -44,6 +53,10 @@ STATEMENT_FIELDS = (
     "Condition",
 )
 PRINCIPAL_TYPES = {"AWS": "aws", "Service": "service", "Federated": "federated", "CanonicalUser": "canonical_user"}
+
+VENDOR_MESSAGE = "Actions/Conditions must be prefaced by a vendor, e.g., iam, sdb, ec2, etc."
+"""IAM's exact ``MalformedPolicyDocument`` text for an action or condition key without a service
+prefix; like AWS, the message does not repeat the value (the finding's location points at it)."""
 
 
 class _DuplicateKey(ValueError):
@@ -200,11 +213,8 @@ def _parse_statement(raw: Any, index: int, where: str, variables: bool, c: Colle
         try:
             effect = Effect(raw["Effect"])
         except (ValueError, TypeError):
-            c.error(
-                "INVALID_EFFECT",
-                f"{where}/Effect",
-                f'Invalid effect: {raw["Effect"]!r}. Effect must be "Allow" or "Deny".',
-            )
+            shown = raw["Effect"] if isinstance(raw["Effect"], str) else json.dumps(raw["Effect"])[:200]
+            c.error("INVALID_EFFECT", f"{where}/Effect", f"Invalid effect: {shown}")
 
     actions = _parse_actions(raw, where, c)
     resources = _parse_resources(raw, where, variables, c)
@@ -279,14 +289,10 @@ def _parse_actions(raw: Mapping[str, Any], where: str, c: Collector) -> ActionBl
             continue
         colons = action.count(":")
         if colons == 0:
-            c.error(
-                "ACTION_WITHOUT_VENDOR",
-                at,
-                f"Actions/Conditions must be prefaced by a vendor, e.g., iam, sdb, ec2, etc. ({action!r})",
-            )
+            c.error("ACTION_WITHOUT_VENDOR", at, VENDOR_MESSAGE)
             ok = False
         elif colons > 1:
-            c.error("ACTION_TOO_MANY_COLONS", at, f"Actions/Condition can contain only one colon. ({action!r})")
+            c.error("ACTION_TOO_MANY_COLONS", at, "Actions/Condition can contain only one colon.")
             ok = False
         elif not action.split(":", 1)[0] or not action.split(":", 1)[1]:
             c.error(
@@ -437,11 +443,7 @@ def _parse_conditions(raw: Any, where: str, variables: bool, c: Collector) -> tu
         for key, raw_values in block.items():
             key_at = f"{op_at}/{_esc(key)}"
             if ":" not in key:
-                c.error(
-                    "CONDITION_KEY_WITHOUT_VENDOR",
-                    key_at,
-                    f"Actions/Conditions must be prefaced by a vendor, e.g., iam, sdb, ec2, etc. ({key!r})",
-                )
+                c.error("CONDITION_KEY_WITHOUT_VENDOR", key_at, VENDOR_MESSAGE)
                 continue
             parsed = _condition_values(raw_values, key_at, c)
             if parsed is None:

@@ -5,7 +5,8 @@ Sources:
   (``reference_policies_elements_principal``: "You cannot use the Principal element in an
   identity-based policy"); IAM's wording is "Policy document should not specify a principal."
   and "Policy statement must contain resources.".
-- resource-based policies must name a principal ("Missing required field Principal").
+- resource-based policies must name a principal (S3's ``PutBucketPolicy`` wording: "Missing
+  required field Principal").
 - role trust policies must name a principal, may not use ``NotPrincipal``
   (``reference_policies_elements_notprincipal``: "You cannot use the NotPrincipal element in an
   IAM identity-based policy nor in an IAM role trust policy") and may not have a Resource
@@ -17,7 +18,19 @@ Sources:
 - IAM Sids are alphanumeric (``reference_policies_elements_sid``).
 - Sizes (``reference_iam-quotas``, ``orgs_reference_limits``): managed 6,144; inline user
   2,048, group 5,120, role 10,240; role trust 2,048; session 2,048; SCP and RCP 5,120. IAM
-  does not count white space; Organizations counts every character.
+  does not count white space ("IAM doesn't count white space when calculating the size of a
+  policy against these limits"; ``GetAccountSummary``: trust policy size "in non-whitespace
+  characters"); Organizations counts every character ("All characters in your SCP count against
+  its maximum size", ``orgs_manage_policies_scps_syntax``; the same sentence for RCPs).
+- A session policy is an STS request parameter, not an IAM document: ``API_AssumeRole``
+  ("The plaintext that you use for both inline and managed session policies can't exceed 2,048
+  characters"), and STS's model gives the ``Policy`` parameter a maximum length of 2,048, so
+  every character counts, white space included.
+- Organizations rejects a policy that breaks these rules with one text for every cause: "The
+  provided policy document does not meet the requirements of the specified policy type."
+- Not checked: ``CreateRole`` rejects a bare ``"Principal": "*"`` in a trust policy ("AssumeRolepolicy
+  contained an invalid principal: \"STAR\":\"*\"", recorded in aws-cdk's tests) while accepting
+  ``{"AWS": "*"}``; :class:`~localiam.policy.model.Principals` folds both into ``wildcard``.
 """
 
 from __future__ import annotations
@@ -35,6 +48,7 @@ ORGANIZATIONS_WORDING = "The provided policy document does not meet the requirem
 _SID = re.compile(r"^[0-9A-Za-z]*$")
 
 IAM_TYPES = frozenset({PolicyType.IDENTITY, PolicyType.BOUNDARY, PolicyType.SESSION, PolicyType.TRUST})
+COUNTS_WHITE_SPACE = frozenset({PolicyType.SCP, PolicyType.RCP, PolicyType.SESSION})
 
 INLINE_LIMITS = {"user": 2048, "group": 5120, "role": 10240}
 SIZE_LIMITS = {
@@ -56,15 +70,15 @@ def size_limit(policy_type: PolicyType, inline_for: str | None = None) -> int | 
 
 
 def policy_size(source: str | bytes | Mapping[str, Any], policy_type: PolicyType) -> int:
-    """Characters that count against the limit: IAM skips white space outside strings,
-    Organizations counts all of it."""
+    """Characters that count against the limit: IAM skips white space outside strings;
+    Organizations and STS (session policies) count all of it."""
     if isinstance(source, Mapping):
         text = json.dumps(source, separators=(",", ":"))
     elif isinstance(source, bytes):
         text = source.decode("utf-8", errors="replace")
     else:
         text = source
-    if policy_type in (PolicyType.SCP, PolicyType.RCP):
+    if policy_type in COUNTS_WHITE_SPACE:
         return len(text)
     count = 0
     in_string = escaped = False
@@ -177,15 +191,42 @@ def check_policy_type(
         if limit is not None:
             size = policy_size(source, policy_type)
             if size > limit:
+                counted = "" if policy_type in COUNTS_WHITE_SPACE else ", white space not counted"
                 c.error(
                     "POLICY_TOO_LARGE",
                     "",
-                    f"Cannot exceed quota for PolicySize: {limit} (this {policy_type.value} policy has {size} "
-                    "characters"
-                    + ("" if policy_type in (PolicyType.SCP, PolicyType.RCP) else ", white space not counted")
-                    + ").",
+                    f"{size_exceeded_message(policy_type, limit, inline_for).rstrip('.')} "
+                    f"(this {policy_type.value} policy has {size} characters{counted}).",
                 )
     return c.findings
+
+
+def size_exceeded_message(policy_type: PolicyType, limit: int, inline_for: str | None = None) -> str:
+    """The text AWS returns for a policy over its size limit, as observed from each API:
+
+    - managed policies and boundaries (IAM ``LimitExceeded``): "Cannot exceed quota for
+      PolicySize: 6144";
+    - role trust policies (``CreateRole``/``UpdateAssumeRolePolicy``): "Cannot exceed quota for
+      ACLSizePerRole: 2048";
+    - inline policies (``PutUserPolicy``...): "Maximum policy size of 10240 bytes exceeded for role
+      NAME" (the entity's name is not known here);
+    - session policies: STS's parameter validation, "Member must have length less than or equal
+      to 2048";
+    - SCPs and RCPs (Organizations ``ConstraintViolationException``): "You have exceeded the
+      maximum policy size."
+    """
+    if policy_type is PolicyType.TRUST:
+        return f"Cannot exceed quota for ACLSizePerRole: {limit}"
+    if policy_type is PolicyType.SESSION:
+        return (
+            "1 validation error detected: Value at 'policy' failed to satisfy constraint: Member must have "
+            f"length less than or equal to {limit}"
+        )
+    if policy_type in (PolicyType.SCP, PolicyType.RCP):
+        return "You have exceeded the maximum policy size."
+    if inline_for is not None:
+        return f"Maximum policy size of {limit} bytes exceeded for {inline_for}"
+    return f"Cannot exceed quota for PolicySize: {limit}"
 
 
 def _only_wildcard(stmt: Statement) -> bool:

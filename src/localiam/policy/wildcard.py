@@ -10,6 +10,17 @@ No pattern can backtrack catastrophically: a pattern ``s0*s1*...*sk`` is compile
 length, so taking its leftmost occurrence is always optimal, and the atomic group stops the
 regex engine from ever revisiting that choice; matching is O(len(value) * len(pattern)).
 
+The ``Resource`` and ``NotResource`` elements use a narrower rule for ARNs
+(:func:`compile_resource_tokens`): "You can use wildcard characters (* and ?) within the
+individual segments of an ARN (the parts separated by colons)" and "If the * wildcard is the
+last character of a resource ARN segment, it can expand to match beyond the colon boundaries"
+(``reference_policies_elements_resource``). So there ``?`` never matches a ``:``, and a ``*``
+crosses colons only when it ends a segment of the pattern (it is followed by ``:`` or ends the
+pattern): ``arn:aws:iam::*`` and ``"*"`` still cover everything, ``arn:aws:s3:::a?b`` does not
+cover ``arn:aws:s3:::a:b``. The page does not say what a mid-segment ``*`` does at a colon;
+this is the reading its wording implies (the differential test against iam-simulate records
+where that tool reads it otherwise).
+
 Policy variables (``reference_policies_variables``): ``${key}`` is replaced by the value of
 the request's context key, ``${key, 'default'}`` falls back to ``default``; ``${*}``,
 ``${?}`` and ``${$}`` are the literal characters. A variable whose key has no value (and no
@@ -172,7 +183,16 @@ class Template:
     (``StringEquals``, ``ArnEquals`` ...), with ``${*}`` rendered as ``*``.
     """
 
-    __slots__ = ("_ignore_case", "_matcher", "has_variables", "text", "tokens")
+    __slots__ = (
+        "_arn_by_values",
+        "_arn_matcher",
+        "_ignore_case",
+        "_matcher",
+        "_variables",
+        "has_variables",
+        "text",
+        "tokens",
+    )
 
     def __init__(self, text: str, *, variables: bool = True, ignore_case: bool = False) -> None:
         self.text = text
@@ -180,6 +200,9 @@ class Template:
         self.has_variables = any(isinstance(t, Variable) for t in self.tokens)
         self._ignore_case = ignore_case
         self._matcher: Matcher | None = None
+        self._arn_matcher: Matcher | None = None
+        self._variables = tuple(t.lookup for t in self.tokens if isinstance(t, Variable))
+        self._arn_by_values: dict[tuple[tuple[str, ...] | None, ...], Matcher | None] = {}
         if not self.has_variables:
             self._matcher = _compile_tokens(list(self.tokens), ignore_case)  # type: ignore[arg-type]
 
@@ -210,6 +233,25 @@ class Template:
         m = self.matcher(context)
         return m is not None and bool(m(value))
 
+    def resource_matcher(self, context: Context) -> Matcher | None:
+        """The matcher of a ``Resource``/``NotResource`` entry (ARN segment rules, see
+        :func:`compile_resource_tokens`); ``None`` when a variable has no value."""
+        if not self.has_variables:
+            if self._arn_matcher is None:
+                self._arn_matcher = compile_resource_tokens(self.tokens)
+            return self._arn_matcher
+        # Memoised by the values of the variables it holds: one dict lookup per request.
+        values = tuple(context.get(name) for name in self._variables)
+        memo = self._arn_by_values
+        if values in memo:
+            return memo[values]
+        tokens = self.substitute(context)
+        matcher = None if tokens is None else compile_resource_tokens(tuple(tokens))
+        if len(memo) >= 4096:
+            memo.clear()
+        memo[values] = matcher
+        return matcher
+
     def render(self, context: Context) -> str | None:
         tokens = self.substitute(context)
         if tokens is None:
@@ -220,3 +262,113 @@ class Template:
 @lru_cache(maxsize=65536)
 def _compile_substituted(tokens: tuple[str | _Wild, ...], ignore_case: bool) -> Matcher:
     return _compile_tokens(list(tokens), ignore_case)
+
+
+# --------------------------------------------------------------------------- Resource ARNs
+
+
+def _segments(tokens: tuple[str | _Wild, ...]) -> list[list[str | _Wild]]:
+    """Tokens cut at every literal ``:``."""
+    out: list[list[str | _Wild]] = [[]]
+    for tok in tokens:
+        if isinstance(tok, _Wild):
+            out[-1].append(tok)
+            continue
+        pieces = tok.split(":")
+        for i, piece in enumerate(pieces):
+            if i:
+                out.append([])
+            if piece:
+                out[-1].append(piece)
+    return out
+
+
+def _bounded_regex(tokens: list[str | _Wild], open_end: bool) -> str:
+    """One colon-free stretch of pattern: ``?`` and ``*`` never take a ``:``, except a final
+    ``*`` when ``open_end`` (it ends a segment and may run past colons).
+
+    Every character the stretch matches before an open end is colon-free, so taking each
+    piece's leftmost occurrence (inside an atomic group) is optimal, as in
+    :func:`_tokens_to_regex`, and nothing backtracks more than linearly."""
+    pieces: list[str] = []
+    current: list[str] = []
+    for tok in tokens:
+        if tok is STAR:
+            pieces.append("".join(current))
+            current = []
+        elif tok is QMARK:
+            current.append("[^:]")
+        else:
+            assert isinstance(tok, str)
+            current.append(re.escape(tok))
+    pieces.append("".join(current))
+    if len(pieces) == 1:
+        return pieces[0]
+    middle = "".join(f"(?>[^:]*?{piece})" for piece in pieces[1:-1] if piece)
+    if open_end and not pieces[-1]:
+        return f"{pieces[0]}{middle}.*"
+    return f"{pieces[0]}{middle}[^:]*{pieces[-1]}"
+
+
+@lru_cache(maxsize=65536)
+def compile_resource_tokens(tokens: tuple[str | _Wild, ...]) -> Matcher:
+    """A matcher for a ``Resource``/``NotResource`` entry (variables already substituted).
+
+    When every wildcard is a ``*`` that ends a segment (``arn:aws:dynamodb:*:*:table/t``,
+    ``arn:aws:s3:::b/*``, ``*``) this is the plain glob of :func:`compile_glob`. With every
+    wildcard in the last segment of the pattern it is one regular expression.
+    Otherwise the pattern's segments are matched against the value's colon-separated parts
+    one by one (a glob within a part), and a segment that ends in ``*`` may also swallow any
+    number of the following parts: a small dynamic programme over (segment, part), linear in
+    the parts for each segment, with no backtracking at all.
+    """
+    if not any(isinstance(t, _Wild) for t in tokens):
+        literal = "".join(t for t in tokens if isinstance(t, str))
+        return literal.__eq__
+    if all(_open_star(tokens, i) for i, t in enumerate(tokens) if isinstance(t, _Wild)):
+        # Every wildcard is a '*' that ends a segment: the plain glob, colons and all.
+        return _compile_tokens(list(tokens), False)
+    segments = _segments(tokens)
+    wild_before_last = any(isinstance(t, _Wild) for segment in segments[:-1] for t in segment)
+    if not wild_before_last:
+        head = "".join(re.escape(t) + ":" for t in (_literal(segment) for segment in segments[:-1]))
+        body = _bounded_regex(segments[-1], open_end=bool(segments[-1]) and segments[-1][-1] is STAR)
+        return re.compile(head + body, re.DOTALL).fullmatch
+    compiled = tuple((_compile_tokens(segment, False), bool(segment) and segment[-1] is STAR) for segment in segments)
+
+    def match(value: str) -> bool:
+        parts = value.split(":")
+        count = len(parts)
+        reach = {0}
+        for segment_matches, open_end in compiled:
+            following: set[int] = set()
+            for j in reach:
+                if j < count and segment_matches(parts[j]):
+                    if open_end:
+                        following.update(range(j + 1, count + 1))
+                    else:
+                        following.add(j + 1)
+            if not following:
+                return False
+            reach = following
+        return count in reach
+
+    return match
+
+
+@lru_cache(maxsize=65536)
+def compile_resource_pattern(pattern: str) -> Matcher:
+    """:func:`compile_resource_tokens` for plain text (no policy variables)."""
+    return compile_resource_tokens(tuple(_split_wildcards(pattern)))
+
+
+def _open_star(tokens: tuple[str | _Wild, ...], i: int) -> bool:
+    """``tokens[i]`` is a ``*`` that ends its segment (``:`` or the end follows it)."""
+    if tokens[i] is not STAR:
+        return False
+    following = tokens[i + 1] if i + 1 < len(tokens) else None
+    return following is None or (isinstance(following, str) and following.startswith(":"))
+
+
+def _literal(segment: list[str | _Wild]) -> str:
+    return "".join(t for t in segment if isinstance(t, str))

@@ -47,7 +47,14 @@ from localiam.state.world import (
 
 
 class ResolveError(ValueError):
-    """A request that names something the world does not have."""
+    """A request that names something the world does not have.
+
+    ``field`` is the request field at fault, as a JSON-pointer suffix (``principal``,
+    ``session/role``), so callers can point at it; empty when the fault is not in one field."""
+
+    def __init__(self, message: str, field: str = "") -> None:
+        super().__init__(message)
+        self.field = field
 
 
 @dataclass(frozen=True, slots=True)
@@ -144,21 +151,21 @@ class Resolver:
         return org.id, (path,) if path else ()
 
     # ----------------------------------------------------------------- principals
-    def _account(self, account_id: str | None, what: str) -> Account:
+    def _account(self, account_id: str | None, what: str, field: str = "principal") -> Account:
         account = self.world.accounts.get(account_id or "")
         if account is None:
-            raise ResolveError(f"{what}: account {account_id} is not in the scenario")
+            raise ResolveError(f"{what}: account {account_id} is not in the scenario", field)
         return account
 
-    def _role(self, role_arn: str) -> tuple[Account, Role]:
+    def _role(self, role_arn: str, field: str) -> tuple[Account, Role]:
         parts = role_arn.split(":", 5)
         if len(parts) != 6 or parts[2] != "iam" or not parts[5].startswith("role/"):
-            raise ResolveError(f"{role_arn!r} is not a role ARN")
-        account = self._account(parts[4], role_arn)
+            raise ResolveError(f"{role_arn!r} is not a role ARN", field)
+        account = self._account(parts[4], role_arn, field)
         name = parts[5].rsplit("/", 1)[-1]
         role = account.roles.get(name)
         if role is None:
-            raise ResolveError(f"account {account.id} has no role named {name!r}")
+            raise ResolveError(f"account {account.id} has no role named {name!r}", field)
         return account, role
 
     def resolve(self, spec: RequestSpec) -> Resolved:
@@ -167,7 +174,7 @@ class Resolver:
         session: list[CompiledPolicy] = []
         if spec.session is not None or (spec.principal.startswith("arn:") and ":role/" in spec.principal):
             role_arn = spec.session.role if spec.session is not None else spec.principal
-            account, role = self._role(role_arn)
+            account, role = self._role(role_arn, "session/role" if spec.session is not None else "principal")
             tags = dict(role.tags)
             session_name = "session"
             if spec.session is not None:
@@ -177,8 +184,11 @@ class Resolver:
                     session.append(
                         self.compiled(f"{spec.name} session policy", spec.session.policy, PolicyType.SESSION)
                     )
-                for ref in spec.session.policy_arns:
-                    session.append(self.managed(account, ref, PolicyType.SESSION))
+                for i, ref in enumerate(spec.session.policy_arns):
+                    try:
+                        session.append(self.managed(account, ref, PolicyType.SESSION))
+                    except ResolveError as exc:
+                        raise ResolveError(str(exc), f"session/policy_arns/{i}") from None
             org_id, org_paths = self._org_of(account.id)
             principal = session_principal(
                 account.role_arn(role),
@@ -197,13 +207,13 @@ class Resolver:
             try:
                 principal = principal_from_arn(spec.principal)
             except ValueError as exc:
-                raise ResolveError(str(exc)) from None
+                raise ResolveError(str(exc), "principal") from None
             if principal.kind is PrincipalKind.USER:
                 account = self._account(principal.account, spec.principal)
                 name = spec.principal.rsplit("/", 1)[-1]
                 user = account.users.get(name)
                 if user is None or account.user_arn(user) != spec.principal:
-                    raise ResolveError(f"account {account.id} has no user {spec.principal}")
+                    raise ResolveError(f"account {account.id} has no user {spec.principal}", "principal")
                 principal = principal_from_arn(
                     spec.principal, tags=user.tags, user_id=f"AIDA{account.id}{name.upper()}"[:21]
                 )

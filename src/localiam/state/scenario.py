@@ -6,6 +6,7 @@ the wrong type are all reported, each with the file and a JSON-pointer location,
 
 from __future__ import annotations
 
+import datetime
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -14,7 +15,9 @@ from typing import Any
 
 import yaml
 
-from localiam.policy.findings import pointer
+from localiam.policy.catalog import condition_key_types, is_multivalued_key
+from localiam.policy.conditions import compile_condition
+from localiam.policy.findings import Collector, pointer
 from localiam.policy.model import Policy, PolicyType
 from localiam.policy.parse import parse_policy
 from localiam.policy.types import check_policy_type
@@ -87,6 +90,18 @@ class _Reader:
 
     def __init__(self) -> None:
         self.problems: list[tuple[str, str]] = []
+        self.invalid_policies: dict[str, set[str]] = {}
+        """Scope (an account id, ``"organization"`` or ``"aws"``) → names of the policies defined
+        there whose documents were rejected. References to them are not reported again as
+        dangling: the document's own problems already are."""
+
+    def note_invalid(self, scope: str, defined: Any, parsed: Mapping[str, Any]) -> None:
+        if isinstance(defined, Mapping):
+            names = {str(name) for name in defined} - set(parsed)
+            self.invalid_policies.setdefault(scope, set()).update(names)
+
+    def is_invalid(self, scope: str, name: str) -> bool:
+        return name in self.invalid_policies.get(scope, set())
 
     def fail(self, where: str, message: str) -> None:
         self.problems.append((where, message))
@@ -146,7 +161,7 @@ class _Reader:
             try:
                 value = json.loads(value)
             except json.JSONDecodeError as exc:
-                self.fail(where, f"policy is not valid JSON: {exc.msg}")
+                self.fail(where, f"policy is not valid JSON at line {exc.lineno} column {exc.colno}: {exc.msg}")
                 return None
         if not isinstance(value, Mapping):
             self.fail(where, f"a policy document must be a mapping, not {_kind(value)}")
@@ -174,6 +189,8 @@ class _Reader:
 
 
 def _kind(value: Any) -> str:
+    if isinstance(value, (datetime.date, datetime.datetime)):
+        return "a YAML date (quote it to pass it as text)"
     return {dict: "a mapping", list: "a list", str: "a string", bool: "a boolean", type(None): "null"}.get(
         type(value), type(value).__name__
     )
@@ -203,11 +220,21 @@ def load_scenario(path: str | Path) -> Scenario:
         raise ScenarioError(name, [("", f"invalid YAML{where}: {problem}")]) from None
     except UnicodeDecodeError:
         raise ScenarioError(name, [("", "the file is not UTF-8 text")]) from None
-    return build_scenario(raw, name)
+    except RecursionError:
+        raise ScenarioError(name, [("", TOO_DEEP)]) from None
+    try:
+        return build_scenario(raw, name)
+    except RecursionError:
+        raise ScenarioError(name, [("", TOO_DEEP)]) from None
+
+
+TOO_DEEP = "the document is nested too deeply to read"
 
 
 def build_scenario(raw: Any, name: str = "<scenario>") -> Scenario:
     r = _Reader()
+    if raw is None:
+        raise ScenarioError(name, [("", "the scenario is empty; it needs at least 'requests', the requests to decide")])
     top = r.mapping(raw, "", ("organization", "accounts", "resources", "requests", "aws_managed_policies"))
     if not isinstance(raw, Mapping):
         raise ScenarioError(name, r.problems)
@@ -223,6 +250,7 @@ def build_scenario(raw: Any, name: str = "<scenario>") -> Scenario:
         parsed = r.policy(doc, where, PolicyType.IDENTITY)
         if parsed is not None:
             aws_managed[arn] = parsed
+    r.note_invalid("aws", aws_managed_docs, aws_managed)
 
     world = World()
     for account_id, body in r.mapping(top.get("accounts"), "/accounts").items():
@@ -241,7 +269,8 @@ def build_scenario(raw: Any, name: str = "<scenario>") -> Scenario:
 
     resources = top.get("resources")
     if resources is not None and not isinstance(resources, list):
-        r.fail("/resources", "must be a list")
+        r.fail("/resources", f"must be a list of resources, not {_kind(resources)}")
+        resources = None
     for i, item in enumerate(resources or []):
         entry = _resource(r, item, f"/resources/{i}")
         if entry is not None:
@@ -278,6 +307,7 @@ def _account(r: _Reader, account_id: str, body: Any, where: str) -> Account | No
     b = r.mapping(body, where, ("name", "policies", "groups", "users", "roles"))
     account = Account(account_id, name=r.string(b.get("name"), where + "/name", required=False))
     account.policies = r.policies(b.get("policies"), where + "/policies", PolicyType.IDENTITY)
+    r.note_invalid(account_id, b.get("policies"), account.policies)
     for gname, gbody in r.mapping(b.get("groups"), where + "/groups").items():
         gw = where + "/groups" + pointer(gname)
         g = r.mapping(gbody, gw, ("policies", "inline"))
@@ -339,6 +369,7 @@ def _organization(r: _Reader, body: Any, where: str) -> Organization | None:
         parsed = r.policy(doc, pw, kind)
         if parsed is not None:
             policies[pname] = parsed
+    r.note_invalid("organization", b.get("policies"), policies)
     root = _unit(r, "Root", b.get("root"), where + "/root", management, 0, [0])
     if management is None or not _account_id_ok(r, management, where + "/management_account"):
         return None
@@ -461,10 +492,18 @@ def _resource(r: _Reader, item: Any, where: str) -> ResourceEntry | None:
 
 
 def _request(r: _Reader, item: Any, where: str) -> RequestSpec | None:
+    if not isinstance(item, Mapping):
+        r.fail(where, f"a request must be a mapping with principal, action and resource, not {_kind(item)}")
+        return None
     b = r.mapping(item, where, ("name", "principal", "session", "action", "resource", "context", "expect"))
     principal = r.string(b.get("principal"), where + "/principal")
     action = r.string(b.get("action"), where + "/action")
     resource = r.string(b.get("resource"), where + "/resource")
+    if resource is not None and resource != "*" and not (resource.startswith("arn:") and resource.count(":") >= 5):
+        r.fail(
+            where + "/resource",
+            f'{resource!r} is not an ARN (arn:PARTITION:SERVICE:REGION:ACCOUNT:RESOURCE) or "*"',
+        )
     name = r.string(b.get("name"), where + "/name", required=False)
     if action is not None and action.count(":") != 1:
         r.fail(where + "/action", f"action {action!r} must look like 'service:Action'")
@@ -481,6 +520,10 @@ def _request(r: _Reader, item: Any, where: str) -> RequestSpec | None:
             if not isinstance(v, (str, int, float, bool)):
                 r.fail(kw, f"context values must be strings, numbers or booleans, not {_kind(v)}")
                 break
+        else:
+            problem = _context_value_problem(key, value)
+            if problem is not None:
+                r.fail(kw, problem)
     session = None
     if b.get("session") is not None:
         sw = where + "/session"
@@ -509,12 +552,53 @@ def _request(r: _Reader, item: Any, where: str) -> RequestSpec | None:
     )
 
 
+_OPERATOR_FOR_TYPE = {"Bool": "Bool", "Date": "DateEquals", "Numeric": "NumericEquals", "IPAddress": "IpAddress"}
+
+
+def _context_value_problem(key: str, value: Any) -> str | None:
+    """Why ``value`` cannot be what AWS puts in the request context for ``key``, or ``None``.
+
+    Keys of a known type (``reference_policies_condition-keys``; service keys from the Service
+    Authorization Reference) must hold values of that type: ``aws:SourceIp`` an IP address,
+    ``aws:MultiFactorAuthPresent`` true or false, ``aws:CurrentTime`` a date, and a single-valued
+    key one value. The value is read the way the condition operator of that type reads it.
+    """
+    types = condition_key_types(key)
+    if not types:
+        return None
+    if isinstance(value, list) and is_multivalued_key(key) is False and len(value) != 1:
+        return f"{key} is a single-valued key: give one value, not a list of {len(value)}"
+    operators: dict[str, str] = {}
+    for kind in types:
+        base = kind.removeprefix("ArrayOf")
+        if base not in _OPERATOR_FOR_TYPE:
+            return None  # strings and ARNs take any text
+        operators[base] = _OPERATOR_FOR_TYPE[base]
+    values = value if isinstance(value, list) else [value]
+    texts = tuple(("true" if v else "false") if isinstance(v, bool) else str(v) for v in values)
+    for operator in operators.values():
+        collector = Collector()
+        compile_condition(operator, key, texts, "", variables=False, collector=collector)
+        if not collector.has_errors:
+            return None
+    expected = " or ".join(_TYPE_WORDS[base] for base in operators)
+    return f"{key} holds {expected}; {json.dumps(value)} is not one"
+
+
+_TYPE_WORDS = {
+    "Bool": "true or false",
+    "Date": "a date (ISO 8601 or epoch seconds)",
+    "Numeric": "a number",
+    "IPAddress": "an IP address",
+}
+
+
 def _check_references(r: _Reader, world: World, aws_managed: Mapping[str, Policy]) -> None:
     """Every named managed policy, group and SCP/RCP must exist."""
 
     def managed(account: Account, ref: str, where: str) -> None:
         if ref.startswith(AWS_MANAGED_PREFIX):
-            if ref not in aws_managed:
+            if ref not in aws_managed and not r.is_invalid("aws", ref):
                 r.fail(
                     where,
                     f"AWS managed policy {ref} is not bundled with localiam; define its document under "
@@ -524,9 +608,9 @@ def _check_references(r: _Reader, world: World, aws_managed: Mapping[str, Policy
             parts = ref.split(":", 5)
             owner = world.accounts.get(parts[4]) if len(parts) == 6 else None
             name = parts[5].rsplit("/", 1)[-1] if len(parts) == 6 else ""
-            if owner is None or name not in owner.policies:
+            if (owner is None or name not in owner.policies) and not r.is_invalid(parts[4] if owner else "", name):
                 r.fail(where, f"no customer managed policy {ref}")
-        elif ref not in account.policies:
+        elif ref not in account.policies and not r.is_invalid(account.id, ref):
             r.fail(where, f"account {account.id} has no customer managed policy named {ref!r}")
 
     for account in world.accounts.values():
@@ -552,7 +636,11 @@ def _check_references(r: _Reader, world: World, aws_managed: Mapping[str, Policy
 
     org = world.organization
     if org is not None:
-        known = set(org.policies) | {FULL_AWS_ACCESS_NAME, RCP_FULL_AWS_ACCESS_NAME}
+        known = (
+            set(org.policies)
+            | {FULL_AWS_ACCESS_NAME, RCP_FULL_AWS_ACCESS_NAME}
+            | r.invalid_policies.get("organization", set())
+        )
 
         def check_unit(unit: OrganizationalUnit, where: str) -> None:
             for kind in ("scps", "rcps"):
