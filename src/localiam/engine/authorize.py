@@ -26,7 +26,6 @@ Sources (IAM User Guide):
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -35,12 +34,12 @@ from localiam.engine.compiled import (
     AUTHENTICATED_USERS,
     AclGrant,
     CompiledPolicy,
-    OrganizationPolicies,
     PolicyInputs,
     StatementRef,
 )
 from localiam.engine.context import ResourceFacts, build_context
 from localiam.engine.decision import Decision, Outcome, PolicyEvaluation, Verdict, denial_message
+from localiam.engine.plan import PLANS, Entry
 from localiam.engine.principal import Principal, PrincipalKind
 from localiam.policy import catalog
 from localiam.policy.match import (
@@ -50,7 +49,6 @@ from localiam.policy.match import (
     SESSION,
     USER,
     RequestFacts,
-    applies_besides_action,
     match,
     principal_match_kind,
 )
@@ -87,27 +85,28 @@ class Tracer(Protocol):
     def statement(self, policy: CompiledPolicy, index: int, applies: bool) -> None: ...
 
 
-def _first(policy: CompiledPolicy, facts: RequestFacts, deny: bool, tracer: Tracer | None) -> int | None:
-    denies, allows = policy.candidates(facts.action)
-    statements = policy.policy.statements
-    for i in denies if deny else allows:
-        hit = applies_besides_action(statements[i], facts)
+def _first_allow(entries: tuple[Entry, ...], facts: RequestFacts, tracer: Tracer | None) -> StatementRef | None:
+    """The first of a plan's statements that applies, or ``None``."""
+    for check, policy, i in entries:
+        hit = check(facts)
         if tracer is not None:
             tracer.statement(policy, i, hit)
         if hit:
-            return i
+            return policy.refs[i]
     return None
 
 
-def _org_levels(org: OrganizationPolicies | None) -> tuple[tuple[CompiledPolicy, ...], ...]:
-    return org.levels if org is not None and not org.management_account else ()
+_RCP_SERVICE: dict[str, bool] = {}
 
 
-def _rcps_apply(inputs: PolicyInputs, request: Request) -> bool:
+def _rcps_apply(inputs: PolicyInputs, request: Request, key: str) -> bool:
     if inputs.rcps is None or inputs.rcps.management_account or request.principal.service_linked:
         return False
-    service = request.action.split(":", 1)[0].lower()
-    return service in catalog.rcp_supported_services()
+    service = key.split(":", 1)[0]
+    supported = _RCP_SERVICE.get(service)
+    if supported is None:
+        supported = _RCP_SERVICE[service] = service in catalog.rcp_supported_services()
+    return supported
 
 
 def _scps_apply(inputs: PolicyInputs, principal: Principal) -> bool:
@@ -117,6 +116,23 @@ def _scps_apply(inputs: PolicyInputs, principal: Principal) -> bool:
         and not principal.service_linked
         and principal.kind in _SCP_BOUND_KINDS
     )
+
+
+def _decision(
+    request: Request,
+    verdicts: dict[PolicyType, Verdict],
+    explained: tuple[tuple[PolicyEvaluation, ...], tuple[str, ...]],
+    outcome: Outcome,
+    denied_by: PolicyType | None,
+    determining: tuple[StatementRef, ...],
+) -> Decision:
+    message = ""
+    if outcome is not Outcome.ALLOW and denied_by is not None:
+        message = denial_message(request.principal.arn, request.action, request.resource, outcome, denied_by)
+    return Decision(outcome, message, determining, denied_by, verdicts, explained[0], explained[1])
+
+
+_NOT_EXPLAINED: tuple[tuple[PolicyEvaluation, ...], tuple[str, ...]] = ((), ())
 
 
 def authorize(
@@ -140,158 +156,172 @@ def authorize(
         region=request.region,
         secure_transport=request.secure_transport,
     )
-    facts = RequestFacts(request.action, request.resource, context, principal.facts)
-
-    rcp_levels = _org_levels(inputs.rcps) if _rcps_apply(inputs, request) else ()
-    scp_levels = _org_levels(inputs.scps) if _scps_apply(inputs, principal) else ()
     has_identity = principal.kind in _IDENTITY_KINDS
     identity = inputs.identity if has_identity else ()
     boundary = inputs.boundary if has_identity else None
     session = inputs.session if has_identity else ()
     resource = inputs.resource
+    # A Deny with NotPrincipal always reaches a principal with a boundary (match.py).
+    who = principal.bounded_facts if boundary is not None else principal.facts
+    facts = RequestFacts(request.action, request.resource, context, who)
+    key = request.action.lower()
+
+    rcp_org = inputs.rcps if inputs.rcps is not None and _rcps_apply(inputs, request, key) else None
+    rcps = rcp_org.flat if rcp_org is not None else ()
+    scp_org = inputs.scps if _scps_apply(inputs, principal) else None
+    resource_type = resource.policy_type if resource is not None else PolicyType.RESOURCE
 
     verdicts: dict[PolicyType, Verdict] = {}
-    evaluations: tuple[PolicyEvaluation, ...] = ()
-    missing: tuple[str, ...] = ()
+    explained = _NOT_EXPLAINED
     if explain:
-        evaluations, missing = _explain(facts, rcp_levels, scp_levels, resource, identity, boundary, session)
+        explained = _explain(
+            facts,
+            key,
+            (
+                rcps,
+                scp_org.flat if scp_org else (),
+                (resource,) if resource else (),
+                identity,
+                (boundary,) if boundary else (),
+                session,
+            ),
+        )
 
-    def finish(outcome: Outcome, denied_by: PolicyType | None, determining: tuple[StatementRef, ...]) -> Decision:
-        message = ""
-        if outcome is not Outcome.ALLOW and denied_by is not None:
-            message = denial_message(principal.arn, request.action, request.resource, outcome, denied_by)
-        return Decision(outcome, message, determining, denied_by, verdicts, evaluations, missing)
+    plan = PLANS.get(
+        request.action,
+        key,
+        rcp_org,
+        scp_org,
+        (resource,) if resource is not None else (),
+        resource_type,
+        identity,
+        (boundary,) if boundary is not None else (),
+        session,
+    )
 
     # 1. An explicit deny anywhere wins, reported in AWS's evaluation order.
-    ordered: list[tuple[PolicyType, Iterable[CompiledPolicy]]] = [
-        (PolicyType.RCP, (p for level in rcp_levels for p in level)),
-        (PolicyType.SCP, (p for level in scp_levels for p in level)),
-        (PolicyType.RESOURCE, (resource,) if resource is not None else ()),
-        (PolicyType.IDENTITY, identity),
-        (PolicyType.BOUNDARY, (boundary,) if boundary is not None else ()),
-        (PolicyType.SESSION, session),
-    ]
-    for policy_type, policies in ordered:
-        for policy in policies:
-            i = _first(policy, facts, True, tracer)
-            if i is not None:
-                verdicts[policy_type] = Verdict.DENY
-                return finish(Outcome.EXPLICIT_DENY, policy_type, (policy.refs[i],))
+    for policy_type, (check, policy, i) in plan.denies:
+        hit = check(facts)
+        if tracer is not None:
+            tracer.statement(policy, i, hit)
+        if hit:
+            verdicts[policy_type] = Verdict.DENY
+            return _decision(request, verdicts, explained, Outcome.EXPLICIT_DENY, policy_type, (policy.refs[i],))
 
     # 2. RCPs: RCPFullAWSAccess sits on every level, so with no deny they allow.
-    if rcp_levels:
+    if rcps:
         verdicts[PolicyType.RCP] = Verdict.ALLOW
 
     # 3. SCPs: every level from the root to the account must allow.
     determining: list[StatementRef] = []
-    if scp_levels:
-        for level in scp_levels:
-            hit = _level_allow(level, facts, tracer)
-            if hit is None:
+    if scp_org is not None:
+        for level in plan.scp_levels:
+            ref = _first_allow(level, facts, tracer)
+            if ref is None:
                 verdicts[PolicyType.SCP] = Verdict.NO_MATCH
-                return finish(Outcome.IMPLICIT_DENY, PolicyType.SCP, ())
-            determining.append(hit)
+                return _decision(request, verdicts, explained, Outcome.IMPLICIT_DENY, PolicyType.SCP, ())
+            determining.append(ref)
         verdicts[PolicyType.SCP] = Verdict.ALLOW
 
     # 4. The resource-based policy: which allows apply, and by which principal kind.
     resource_refs: list[StatementRef] = []
     kinds: set[str] = set()
     if resource is not None:
-        _, allows = resource.candidates(facts.action)
         statements = resource.policy.statements
-        for i in allows:
-            stmt = statements[i]
-            applied = applies_besides_action(stmt, facts)
+        for check, policy, i in plan.resource_allows:
+            applied = check(facts)
             if tracer is not None:
-                tracer.statement(resource, i, applied)
+                tracer.statement(policy, i, applied)
             if applied:
                 resource_refs.append(resource.refs[i])
+                stmt = statements[i]
                 if stmt.principal is not None:
-                    kind = principal_match_kind(stmt.principal, facts.principal)
+                    kind = principal_match_kind(stmt.principal, who)
                     if kind is not None:
                         kinds.add(kind)
-        verdicts[PolicyType.RESOURCE] = Verdict.ALLOW if resource_refs else Verdict.NO_MATCH
-    acl = _acl_grant(inputs.acl_grants, principal, request.action)
-    if acl is not None:
-        kind, grant_index = acl
-        kinds.add(kind)
-        grant = inputs.acl_grants[grant_index]
-        resource_refs.append(
-            StatementRef(PolicyType.RESOURCE, f"{grant.level} ACL", f"{grant.permission} grant", grant_index)
-        )
-        verdicts[PolicyType.RESOURCE] = Verdict.ALLOW
+        verdicts[resource_type] = Verdict.ALLOW if resource_refs else Verdict.NO_MATCH
+    if inputs.acl_grants:
+        acl = _acl_grant(inputs.acl_grants, principal, request.action)
+        if acl is not None:
+            kind, grant_index = acl
+            kinds.add(kind)
+            grant = inputs.acl_grants[grant_index]
+            resource_refs.append(
+                StatementRef(PolicyType.RESOURCE, f"{grant.level} ACL", f"{grant.permission} grant", grant_index)
+            )
+            verdicts[PolicyType.RESOURCE] = Verdict.ALLOW
     resource_any = bool(resource_refs)
 
     # 5. The identity side: identity policies, then the boundary, then session policies.
+    identity_refs: list[StatementRef] = []
     if principal.kind is PrincipalKind.ROOT:
         identity_allow = boundary_ok = session_ok = True
-        identity_refs: list[StatementRef] = []
     elif has_identity:
-        identity_refs = []
-        for policy in identity:
-            i = _first(policy, facts, False, tracer)
-            if i is not None:
-                identity_refs.append(policy.refs[i])
-                break
-        identity_allow = bool(identity_refs)
+        hit = _first_allow(plan.identity_allows, facts, tracer)
+        identity_allow = hit is not None
+        if hit is not None:
+            identity_refs.append(hit)
         verdicts[PolicyType.IDENTITY] = Verdict.ALLOW if identity_allow else Verdict.NO_MATCH
         boundary_ok = True
         if boundary is not None:
-            i = _first(boundary, facts, False, tracer)
-            boundary_ok = i is not None
+            hit = _first_allow(plan.boundary_allows, facts, tracer)
+            boundary_ok = hit is not None
             verdicts[PolicyType.BOUNDARY] = Verdict.ALLOW if boundary_ok else Verdict.NO_MATCH
-            if i is not None:
-                identity_refs.append(boundary.refs[i])
+            if hit is not None:
+                identity_refs.append(hit)
         session_ok = True
         if session:
-            session_ok = False
-            for policy in session:
-                i = _first(policy, facts, False, tracer)
-                if i is not None:
-                    session_ok = True
-                    identity_refs.append(policy.refs[i])
-                    break
+            hit = _first_allow(plan.session_allows, facts, tracer)
+            session_ok = hit is not None
+            if hit is not None:
+                identity_refs.append(hit)
             verdicts[PolicyType.SESSION] = Verdict.ALLOW if session_ok else Verdict.NO_MATCH
     else:
         # Anonymous callers, services and federated web/SAML identities: resource policy only.
         if resource_any:
-            return finish(Outcome.ALLOW, None, tuple(determining + resource_refs))
-        return finish(Outcome.IMPLICIT_DENY, PolicyType.RESOURCE, ())
+            return _decision(request, verdicts, explained, Outcome.ALLOW, None, tuple(determining + resource_refs))
+        return _decision(request, verdicts, explained, Outcome.IMPLICIT_DENY, resource_type, ())
 
     identity_chain = identity_allow and boundary_ok and session_ok
-    same_account = principal.account == request.resource_account
+    if not identity_allow:
+        shortfall = PolicyType.IDENTITY
+    elif not boundary_ok:
+        shortfall = PolicyType.BOUNDARY
+    else:
+        shortfall = PolicyType.SESSION
 
-    def identity_shortfall() -> PolicyType:
-        if not identity_allow:
-            return PolicyType.IDENTITY
-        if not boundary_ok:
-            return PolicyType.BOUNDARY
-        return PolicyType.SESSION
-
-    if same_account:
-        direct = bool(kinds & _UNLIMITED_GRANTS) or (ROLE in kinds and boundary_ok and session_ok)
+    if principal.account == request.resource_account:
         if principal.kind is PrincipalKind.ROOT and not inputs.resource_must_allow:
-            return finish(Outcome.ALLOW, None, tuple(determining + resource_refs))
-        if direct:
-            return finish(Outcome.ALLOW, None, tuple(determining + resource_refs))
+            return _decision(request, verdicts, explained, Outcome.ALLOW, None, tuple(determining + resource_refs))
+        if kinds and (bool(kinds & _UNLIMITED_GRANTS) or (ROLE in kinds and boundary_ok and session_ok)):
+            return _decision(request, verdicts, explained, Outcome.ALLOW, None, tuple(determining + resource_refs))
         if inputs.resource_must_allow:
             # Trust and key policies: the account may delegate to IAM, but an identity allow
             # without the resource policy's allow is not enough.
             if identity_chain and resource_any:
-                return finish(Outcome.ALLOW, None, tuple(determining + resource_refs + identity_refs))
+                return _decision(
+                    request,
+                    verdicts,
+                    explained,
+                    Outcome.ALLOW,
+                    None,
+                    tuple(determining + resource_refs + identity_refs),
+                )
             if identity_chain or principal.kind is PrincipalKind.ROOT:
-                return finish(Outcome.IMPLICIT_DENY, PolicyType.RESOURCE, ())
-            return finish(Outcome.IMPLICIT_DENY, identity_shortfall(), ())
+                return _decision(request, verdicts, explained, Outcome.IMPLICIT_DENY, resource_type, ())
+            return _decision(request, verdicts, explained, Outcome.IMPLICIT_DENY, shortfall, ())
         if identity_chain:
-            return finish(Outcome.ALLOW, None, tuple(determining + identity_refs))
-        return finish(Outcome.IMPLICIT_DENY, identity_shortfall(), ())
+            return _decision(request, verdicts, explained, Outcome.ALLOW, None, tuple(determining + identity_refs))
+        return _decision(request, verdicts, explained, Outcome.IMPLICIT_DENY, shortfall, ())
 
     # Cross-account: both sides must allow.
     if identity_chain and resource_any:
-        return finish(Outcome.ALLOW, None, tuple(determining + identity_refs + resource_refs))
+        return _decision(
+            request, verdicts, explained, Outcome.ALLOW, None, tuple(determining + identity_refs + resource_refs)
+        )
     if not identity_chain:
-        return finish(Outcome.IMPLICIT_DENY, identity_shortfall(), ())
-    return finish(Outcome.IMPLICIT_DENY, PolicyType.RESOURCE, ())
+        return _decision(request, verdicts, explained, Outcome.IMPLICIT_DENY, shortfall, ())
+    return _decision(request, verdicts, explained, Outcome.IMPLICIT_DENY, resource_type, ())
 
 
 def _acl_grant(grants: tuple[AclGrant, ...], principal: Principal, action: str) -> tuple[str, int] | None:
@@ -313,39 +343,30 @@ def _acl_grant(grants: tuple[AclGrant, ...], principal: Principal, action: str) 
     return found
 
 
-def _level_allow(level: tuple[CompiledPolicy, ...], facts: RequestFacts, tracer: Tracer | None) -> StatementRef | None:
-    for policy in level:
-        i = _first(policy, facts, False, tracer)
-        if i is not None:
-            return policy.refs[i]
-    return None
-
-
 def _explain(
-    facts: RequestFacts,
-    rcp_levels: tuple[tuple[CompiledPolicy, ...], ...],
-    scp_levels: tuple[tuple[CompiledPolicy, ...], ...],
-    resource: CompiledPolicy | None,
-    identity: tuple[CompiledPolicy, ...],
-    boundary: CompiledPolicy | None,
-    session: tuple[CompiledPolicy, ...],
+    facts: RequestFacts, key: str, groups: tuple[tuple[CompiledPolicy, ...], ...]
 ) -> tuple[tuple[PolicyEvaluation, ...], tuple[str, ...]]:
-    """Every statement of every applicable policy, matched element by element."""
-    policies: list[CompiledPolicy] = [p for level in rcp_levels for p in level]
-    policies += [p for level in scp_levels for p in level]
-    if resource is not None:
-        policies.append(resource)
-    policies += identity
-    if boundary is not None:
-        policies.append(boundary)
-    policies += session
+    """Every statement of every applicable policy: those whose Action element matches are
+    matched element by element; the others are recorded as not matching the action."""
     evaluations = []
     missing: dict[str, None] = {}
-    for policy in policies:
-        matches = tuple(match(s, facts) for s in policy.policy.statements)
-        for m in matches:
-            if m.action and m.resource and m.principal:
-                for key in m.missing_keys:
-                    missing[key] = None
-        evaluations.append(PolicyEvaluation(policy.policy_type, policy.name, matches))
+    for policies in groups:
+        for policy in policies:
+            denies, allows = policy.candidates(facts.action, key)
+            if not denies and not allows:
+                unmatched = policy.unmatched
+                if not isinstance(unmatched, PolicyEvaluation):
+                    unmatched = policy.unmatched = PolicyEvaluation(policy.policy_type, policy.name, policy.mismatches)
+                evaluations.append(unmatched)
+                continue
+            matches = list(policy.mismatches)
+            statements = policy.policy.statements
+            for i in (*denies, *allows):
+                check = policy.resource_checks[i]
+                on_resource = True if check is None else check(facts.resource, facts.context)
+                m = matches[i] = match(statements[i], facts, action=True, resource=on_resource)
+                if m.resource and m.principal:
+                    for name in m.missing_keys:
+                        missing[name] = None
+            evaluations.append(PolicyEvaluation(policy.policy_type, policy.name, tuple(matches)))
     return tuple(evaluations), tuple(missing)

@@ -8,9 +8,9 @@ principal, and evaluates their conditions.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
-from localiam.policy.match import action_matches
+from localiam.policy.match import action_matches, action_mismatch, compile_resource, compile_statement
 from localiam.policy.model import Effect, Policy, PolicyType, Statement
 
 
@@ -37,23 +37,42 @@ class StatementRef:
 
 
 class CompiledPolicy:
-    """A parsed policy with a per-action index of its statements, split by effect."""
+    """A parsed policy with a per-action index of its statements, split by effect, and each
+    statement compiled to one check (:func:`localiam.policy.match.compile_statement`)."""
 
-    __slots__ = ("_by_action", "name", "policy", "policy_type", "refs")
+    __slots__ = (
+        "_by_action",
+        "checks",
+        "mismatches",
+        "name",
+        "policy",
+        "policy_type",
+        "refs",
+        "resource_checks",
+        "unmatched",
+    )
 
     def __init__(self, name: str, policy: Policy, policy_type: PolicyType) -> None:
         self.name = name
         self.policy = policy
         self.policy_type = policy_type
         self.refs = tuple(StatementRef(policy_type, name, s.sid, s.index) for s in policy.statements)
+        self.checks = tuple(compile_statement(s) for s in policy.statements)
+        self.resource_checks = tuple(compile_resource(s.resources) for s in policy.statements)
+        # Explain mode: how a statement whose Action element does not match is explained.
+        self.mismatches = tuple(action_mismatch(s) for s in policy.statements)
+        self.unmatched: object | None = None
+        """Explain mode's evaluation of this policy when no statement's Action matches (the
+        engine fills it on first use)."""
         self._by_action: dict[str, tuple[tuple[int, ...], tuple[int, ...]]] = {}
 
     def __repr__(self) -> str:
         return f"CompiledPolicy({self.name!r}, {self.policy_type.value})"
 
-    def candidates(self, action: str) -> tuple[tuple[int, ...], tuple[int, ...]]:
-        """Indexes of the Deny and the Allow statements whose Action element matches."""
-        key = action.lower()
+    def candidates(self, action: str, key: str | None = None) -> tuple[tuple[int, ...], tuple[int, ...]]:
+        """Indexes of the Deny and the Allow statements whose Action element matches
+        ``action`` (``key`` is ``action.lower()`` when the caller has it already)."""
+        key = action.lower() if key is None else key
         hit = self._by_action.get(key)
         if hit is None:
             deny: list[int] = []
@@ -74,17 +93,23 @@ def compile_policy(name: str, policy: Policy, policy_type: PolicyType) -> Compil
     return CompiledPolicy(name, policy, policy_type)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False)
 class OrganizationPolicies:
     """The SCPs or RCPs that bind one account: one tuple of policies per level, from the
     root through each OU to the account itself; every level must allow
     (``orgs_manage_policies_inheritance_auth``). ``management_account`` marks the
-    organization's management account, which neither SCPs nor RCPs restrict."""
+    organization's management account, which neither SCPs nor RCPs restrict. Compared by
+    identity: the engine caches evaluation plans per object."""
 
     levels: tuple[tuple[CompiledPolicy, ...], ...]
     management_account: bool = False
     organization_id: str | None = None
     paths: tuple[str, ...] = ()
+    flat: tuple[CompiledPolicy, ...] = field(init=False, repr=False, compare=False)
+    """Every level's policies in order (for the explicit-deny pass)."""
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "flat", tuple(p for level in self.levels for p in level))
 
 
 # S3 ACL permissions and the actions each grants (``acl-overview``, "Mapping of ACL permissions

@@ -20,6 +20,7 @@ tuple of strings (multivalued keys have several).
 from __future__ import annotations
 
 import datetime as _dt
+import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
@@ -38,6 +39,20 @@ class ResourceFacts:
     organization_id: str | None = None
     organization_paths: tuple[str, ...] = ()
     tags: Mapping[str, str] = field(default_factory=dict)
+    context: dict[str, tuple[str, ...]] = field(init=False, repr=False, compare=False)
+    """The keys these facts put in a request context, computed once."""
+
+    def __post_init__(self) -> None:
+        ctx: dict[str, tuple[str, ...]] = {}
+        if self.account:
+            ctx["aws:resourceaccount"] = (self.account,)
+        if self.organization_id:
+            ctx["aws:resourceorgid"] = (self.organization_id,)
+            if self.organization_paths:
+                ctx["aws:resourceorgpaths"] = self.organization_paths
+        for key, value in self.tags.items():
+            ctx[f"aws:resourcetag/{key.lower()}"] = (value,)
+        object.__setattr__(self, "context", ctx)
 
 
 _clock_cache: tuple[int, tuple[str, ...], tuple[str, ...]] = (-1, (), ())
@@ -46,7 +61,7 @@ _clock_cache: tuple[int, tuple[str, ...], tuple[str, ...]] = (-1, (), ())
 def _time_keys(now: _dt.datetime | None) -> tuple[tuple[str, ...], tuple[str, ...]]:
     global _clock_cache
     if now is None:
-        epoch = int(_dt.datetime.now(_dt.UTC).timestamp())
+        epoch = int(time.time())
         if _clock_cache[0] == epoch:
             return _clock_cache[1], _clock_cache[2]
         moment = _dt.datetime.fromtimestamp(epoch, _dt.UTC)
@@ -101,14 +116,7 @@ def build_context(
     ctx["aws:epochtime"] = epoch
     ctx["aws:securetransport"] = ("true",) if secure_transport else ("false",)
     ctx["aws:requestedregion"] = (region,)
-    if resource.account:
-        ctx["aws:resourceaccount"] = (resource.account,)
-    if resource.organization_id:
-        ctx["aws:resourceorgid"] = (resource.organization_id,)
-        if resource.organization_paths:
-            ctx["aws:resourceorgpaths"] = resource.organization_paths
-    for key, value in resource.tags.items():
-        ctx[f"aws:resourcetag/{key.lower()}"] = (value,)
+    ctx.update(resource.context)
     if extra:
         ctx.update(extra)
     return ctx

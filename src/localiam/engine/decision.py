@@ -4,7 +4,9 @@ Message wording: IAM User Guide ``troubleshoot_access-denied``: "User: ARN is no
 perform: ACTION on resource: RESOURCE because no identity-based policy allows the ACTION
 action", "... with an explicit deny in a service control policy", and the other policy types
 ("identity-based", "resource-based", "session", "service control", "resource control"; "no
-permissions boundary allows").
+permissions boundary allows"); a role's trust policy is "the role trust policy" ("... because no
+role trust policy allows the sts:AssumeRole action", "... with an explicit deny in the role trust
+policy").
 """
 
 from __future__ import annotations
@@ -36,7 +38,7 @@ class Verdict(enum.Enum):
 _EXPLICIT = {
     PolicyType.IDENTITY: "an identity-based policy",
     PolicyType.RESOURCE: "a resource-based policy",
-    PolicyType.TRUST: "a resource-based policy",
+    PolicyType.TRUST: "the role trust policy",
     PolicyType.BOUNDARY: "a permissions boundary",
     PolicyType.SESSION: "a session policy",
     PolicyType.SCP: "a service control policy",
@@ -45,7 +47,7 @@ _EXPLICIT = {
 _IMPLICIT = {
     PolicyType.IDENTITY: "no identity-based policy allows",
     PolicyType.RESOURCE: "no resource-based policy allows",
-    PolicyType.TRUST: "no resource-based policy allows",
+    PolicyType.TRUST: "no role trust policy allows",
     PolicyType.BOUNDARY: "no permissions boundary allows",
     PolicyType.SESSION: "no session policy allows",
     PolicyType.SCP: "no service control policy allows",
@@ -101,7 +103,7 @@ def _match_dict(m: StatementMatch) -> dict[str, object]:
     }
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Decision:
     """AWS's answer and why.
 
@@ -109,6 +111,8 @@ class Decision:
     granted access. ``denied_by`` is the policy type that denied or failed to allow.
     ``verdicts`` gives, per policy type evaluated, whether it allowed, denied or said
     nothing. ``evaluations`` and ``missing_context_keys`` are filled in explain mode only.
+    Treat it as read-only (not frozen only because the engine makes one per request and a
+    frozen dataclass costs several times more to build).
     """
 
     outcome: Outcome

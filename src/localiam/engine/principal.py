@@ -8,6 +8,7 @@ role session, federated user session, service and federated principals).
 
 from __future__ import annotations
 
+import dataclasses
 import enum
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -34,6 +35,8 @@ class PrincipalKind(enum.Enum):
     SERVICE = "Service"
     WEB_IDENTITY_USER = "WebIdentityUser"
     SAML_USER = "SAMLUser"
+
+    __hash__ = object.__hash__  # singletons: hash at C speed (set lookups on the hot path)
 
 
 class PrincipalError(ValueError):
@@ -63,10 +66,14 @@ class Principal:
     multi_factor_auth: bool | None = None
     source_identity: str | None = None
     facts: PrincipalFacts = field(init=False, compare=False, repr=False)
+    bounded_facts: PrincipalFacts = field(init=False, compare=False, repr=False)
+    """``facts`` for when the request's policies include a permissions boundary."""
     context: dict[str, tuple[str, ...]] = field(init=False, compare=False, repr=False)
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "facts", _facts(self))
+        facts = _facts(self)
+        object.__setattr__(self, "facts", facts)
+        object.__setattr__(self, "bounded_facts", dataclasses.replace(facts, permissions_boundary=True))
         object.__setattr__(self, "context", principal_context(self))
 
     @property
@@ -112,14 +119,17 @@ def _facts(p: Principal) -> PrincipalFacts:
 def principal_context(p: Principal) -> dict[str, tuple[str, ...]]:
     """The global condition keys that depend only on the principal (``reference_policies_condition-keys``);
     computed once per principal, kept in :attr:`Principal.context`."""
-    ctx: dict[str, tuple[str, ...]] = {
-        "aws:principaltype": (p.kind.value if p.kind is not PrincipalKind.SERVICE else "Service",),
-        "aws:principalisawsservice": ("true" if p.kind is PrincipalKind.SERVICE else "false",),
-    }
+    ctx: dict[str, tuple[str, ...]] = {"aws:principaltype": (p.kind.value,)}
+    if p.kind is PrincipalKind.ANONYMOUS:
+        # "For anonymous requests, the request context returns anonymous" (aws:PrincipalAccount;
+        # aws:userid is "anonymous" too, reference_policies_variables); aws:PrincipalIsAWSService
+        # is only in signed requests.
+        ctx["aws:principalaccount"] = ("anonymous",)
+        ctx["aws:userid"] = ("anonymous",)
+        return ctx
+    ctx["aws:principalisawsservice"] = ("true" if p.kind is PrincipalKind.SERVICE else "false",)
     if p.kind is PrincipalKind.SERVICE:
         ctx["aws:principalservicename"] = (p.arn,)
-        return ctx
-    if p.kind is PrincipalKind.ANONYMOUS:
         return ctx
     if p.kind in (PrincipalKind.WEB_IDENTITY_USER, PrincipalKind.SAML_USER):
         if p.provider:
@@ -134,6 +144,9 @@ def principal_context(p: Principal) -> dict[str, tuple[str, ...]]:
         ctx["aws:userid"] = (p.user_id,)
     elif p.kind is PrincipalKind.ROOT and p.account:
         ctx["aws:userid"] = (p.account,)
+    elif p.kind is PrincipalKind.FEDERATED_USER and p.account and p.name:
+        # reference_policies_variables, "Principal key values": account:caller-specified-name.
+        ctx["aws:userid"] = (f"{p.account}:{p.name}",)
     if p.organization_id:
         ctx["aws:principalorgid"] = (p.organization_id,)
         if p.organization_paths:
