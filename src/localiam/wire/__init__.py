@@ -1,0 +1,13 @@
+"""AWS wire protocols, driven by botocore's service models.
+
+One small module per protocol turns an HTTP request into ``(service, operation, params)`` and a
+result or an :class:`~localiam.errors.AwsError` back into the bytes AWS would send:
+
+- :mod:`.models` loads botocore's installed service models and checks the constraints they declare;
+- :mod:`.protocol` is the common interface (``ParsedRequest``, ``Response``, ``Protocol``);
+- :mod:`.query` is the query protocol (IAM, STS), :mod:`.json_protocol` awsJson (Organizations);
+- :mod:`.routing` picks the service and protocol of a request.
+
+This layer imports no other localiam layer, only :mod:`localiam.errors` and botocore; it knows no
+service logic.
+"""

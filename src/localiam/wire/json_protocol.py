@@ -1,0 +1,243 @@
+"""The awsJson protocols (1.0 and 1.1; Organizations is 1.1), driven by the botocore model.
+
+A request is ``POST /`` with ``X-Amz-Target: {targetPrefix}.{Operation}`` (Organizations:
+``AWSOrganizationsV20161128.CreateOrganization``) and a JSON object body; timestamps travel as
+epoch seconds, blobs as base64. A response is the output as JSON with
+``Content-Type: application/x-amz-json-1.1`` and ``x-amzn-RequestId``. An error is
+``{"__type": "Code", "Message": "..."}``: the message member is spelled as the service's error
+shapes spell it (Organizations' shapes say ``Message``, most services' ``message``), and other
+members of the error (Organizations' ``Reason``) sit beside it.
+
+Input that fails the model's constraints is a ``ValidationException`` with AWS's Coral wording,
+except for services that report it as their own modeled error: Organizations answers
+``InvalidInputException`` with a ``Reason`` (``INVALID_PATTERN``: "You provided a value that does
+not match the required pattern.", as observed from the service; the other sentences are the
+model's descriptions of each reason).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Callable, Mapping
+from datetime import datetime
+from typing import Any
+
+from localiam.errors import AwsError, client_error
+from localiam.wire.http import HttpRequest
+from localiam.wire.models import (
+    Constraint,
+    Shape,
+    Violation,
+    error_shapes,
+    member_path,
+    service_model,
+    validate,
+    validation_message,
+)
+from localiam.wire.models import operation as find_operation
+from localiam.wire.protocol import (
+    ModeledError,
+    ParsedRequest,
+    Protocol,
+    Response,
+    decode_blob,
+    encode_blob,
+    error_fields,
+    format_float,
+    format_timestamp,
+    parse_timestamp,
+)
+
+_INVALID_MEMBER = (
+    "INVALID_LIST_MEMBER",
+    "You provided a list to a parameter that contains at least one invalid value.",
+)
+_ORGANIZATIONS_REASONS = {
+    Constraint.REQUIRED: ("INPUT_REQUIRED", "You must include a value for all required parameters."),
+    Constraint.PATTERN: ("INVALID_PATTERN", "You provided a value that does not match the required pattern."),
+    Constraint.ENUM: ("INVALID_ENUM", "You specified an invalid value."),
+    Constraint.MAX_LENGTH: ("MAX_LENGTH_EXCEEDED", "You provided a string parameter that is longer than allowed."),
+    Constraint.MIN_LENGTH: ("MIN_LENGTH_EXCEEDED", "You provided a string parameter that is shorter than allowed."),
+    Constraint.MAX_VALUE: (
+        "MAX_VALUE_EXCEEDED",
+        "You provided a numeric parameter that has a larger value than allowed.",
+    ),
+    Constraint.MIN_VALUE: (
+        "MIN_VALUE_EXCEEDED",
+        "You provided a numeric parameter that has a smaller value than allowed.",
+    ),
+    Constraint.MAP_KEYS: _INVALID_MEMBER,
+    Constraint.MAP_VALUES: _INVALID_MEMBER,
+}
+
+
+def _organizations_invalid_input(violations: list[Violation]) -> AwsError:
+    reason, message = _ORGANIZATIONS_REASONS[violations[0].constraint]
+    return ModeledError("InvalidInputException", message, fields={"Reason": reason})
+
+
+def _coral_validation(violations: list[Violation]) -> AwsError:
+    return client_error("ValidationException", validation_message(violations))
+
+
+# How each service reports input that fails the model's constraints.
+INVALID_INPUT: dict[str, Callable[[list[Violation]], AwsError]] = {"organizations": _organizations_invalid_input}
+
+
+def _serialization_error(message: str) -> AwsError:
+    return client_error("SerializationException", message)
+
+
+class JsonProtocol(Protocol):
+    """One awsJson service: ``JsonProtocol("organizations")``."""
+
+    name = "json"
+
+    def __init__(self, service: str) -> None:
+        self.service = service
+        metadata = service_model(service).metadata
+        self.target_prefix = str(metadata["targetPrefix"])
+        self.content_type = f"application/x-amz-json-{metadata.get('jsonVersion', '1.0')}"
+        self._invalid_input = INVALID_INPUT.get(service, _coral_validation)
+
+    def parse(self, request: HttpRequest) -> ParsedRequest:
+        target = request.header("x-amz-target") or ""
+        prefix, _, name = target.rpartition(".")
+        op = find_operation(self.service, name) if prefix == self.target_prefix else None
+        if op is None:
+            # Observed from AWS: HTTP 400, body {"__type":"UnknownOperationException"} and nothing else.
+            raise client_error("UnknownOperationException", "")
+        try:
+            body = json.loads(request.body or b"{}")
+        except (ValueError, UnicodeDecodeError):
+            raise _serialization_error("The request body is not valid JSON.") from None
+        if not isinstance(body, dict):
+            raise _serialization_error("The request body must be a JSON object.")
+        values: dict[str, Any] = {}
+        if op.input_shape is not None:
+            values = _structure(op.input_shape, body, "")
+        violations = validate(op.input_shape, values)
+        if violations:
+            raise self._invalid_input(violations)
+        return ParsedRequest(self.service, name, values)
+
+    def serialize(self, operation: str, result: Mapping[str, Any], request_id: str) -> Response:
+        op = find_operation(self.service, operation)
+        if op is None:
+            raise KeyError(f"{self.service} has no operation {operation}")
+        shape = op.output_shape
+        document = _encode(shape, result) if shape is not None else {}
+        return self._response(200, document, request_id)
+
+    def serialize_error(self, error: AwsError, request_id: str) -> Response:
+        document: dict[str, Any] = {"__type": error.code}
+        if error.message:
+            document[self._message_member(error.code)] = error.message
+        document.update(error_fields(error))
+        return self._response(error.status, document, request_id)
+
+    def _message_member(self, code: str) -> str:
+        shape = error_shapes(self.service).get(code)
+        if shape is not None:
+            for member in shape.members:
+                if member.lower() == "message":
+                    return str(member)
+        # Errors the service does not model (UnknownOperationException, ValidationException,
+        # SerializationException ...) are Coral's own and spell it "message".
+        return "message"
+
+    def _response(self, status: int, document: Mapping[str, Any], request_id: str) -> Response:
+        body = json.dumps(document, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+        headers = (("Content-Type", self.content_type), ("x-amzn-RequestId", request_id))
+        return Response(status, headers, body)
+
+
+# --- parsing ------------------------------------------------------------------------------------
+
+
+def _wire_name(member: Shape, name: str) -> str:
+    return str(member.serialization.get("name", name))
+
+
+def _structure(shape: Shape, value: Mapping[str, Any], path: str) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for name, member in shape.members.items():
+        item = value.get(_wire_name(member, name))
+        if item is not None:
+            out[name] = _decode(member, item, member_path(path, name))
+    return out
+
+
+def _decode(shape: Shape, value: Any, path: str) -> Any:
+    kind = shape.type_name
+    if kind == "structure":
+        if not isinstance(value, dict):
+            raise _serialization_error(f"Expected an object at '{path}'.")
+        return _structure(shape, value, path)
+    if kind == "list":
+        if not isinstance(value, list):
+            raise _serialization_error(f"Expected a list at '{path}'.")
+        items = [item for item in value if item is not None]
+        return [_decode(shape.member, item, f"{path}.{i}.member") for i, item in enumerate(items, 1)]
+    if kind == "map":
+        if not isinstance(value, dict):
+            raise _serialization_error(f"Expected an object at '{path}'.")
+        return {key: _decode(shape.value, item, path) for key, item in value.items() if item is not None}
+    return _scalar(kind, value, path)
+
+
+def _scalar(kind: str, value: Any, path: str) -> Any:
+    expected = {
+        "string": isinstance(value, str),
+        "boolean": isinstance(value, bool),
+        "integer": isinstance(value, int) and not isinstance(value, bool),
+        "long": isinstance(value, int) and not isinstance(value, bool),
+        "float": _is_number(value),
+        "double": _is_number(value),
+        "timestamp": _is_number(value) or isinstance(value, str),
+        "blob": isinstance(value, str),
+    }
+    if not expected.get(kind, True):
+        raise _serialization_error(f"Expected a {kind} at '{path}'.")
+    try:
+        if kind == "timestamp":
+            return parse_timestamp(value)
+        if kind == "blob":
+            return decode_blob(value)
+    except ValueError:
+        raise _serialization_error(f"Expected a {kind} at '{path}'.") from None
+    if kind in ("float", "double"):
+        return float(value) if not isinstance(value, str) else float(value.replace("Infinity", "inf"))
+    return value
+
+
+def _is_number(value: Any) -> bool:
+    if isinstance(value, str):
+        return value in ("NaN", "Infinity", "-Infinity")
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+# --- serializing --------------------------------------------------------------------------------
+
+
+def _encode(shape: Shape, value: Any) -> Any:
+    kind = shape.type_name
+    if kind == "structure":
+        return {
+            _wire_name(member, name): _encode(member, value[name])
+            for name, member in shape.members.items()
+            if value.get(name) is not None
+        }
+    if kind == "list":
+        return [_encode(shape.member, item) for item in value]
+    if kind == "map":
+        return {key: _encode(shape.value, item) for key, item in value.items()}
+    if kind == "timestamp" and isinstance(value, datetime):
+        return format_timestamp(value, shape.serialization.get("timestampFormat", "unixTimestamp"))
+    if kind == "blob":
+        return encode_blob(value)
+    if kind in ("float", "double"):
+        number = float(value)
+        return format_float(number) if not math.isfinite(number) else number
+    return value

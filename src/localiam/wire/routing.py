@@ -1,0 +1,138 @@
+"""Which service, in which protocol, a request is for.
+
+Every service listens on one port, so the request itself says where it goes. Resolvers are tried
+in order; the first that recognises the request wins:
+
+1. ``X-Amz-Target: {targetPrefix}.{Operation}`` names an awsJson service (Organizations).
+2. Form fields with ``Action`` are the query protocol: the service is the SigV4 credential
+   scope's (``.../us-east-1/iam/aws4_request``) when it is a query service; otherwise (unsigned
+   requests such as STS ``AssumeRoleWithWebIdentity`` and ``AssumeRoleWithSAML``, whose model
+   says ``authtype: none``) the query service whose model has that ``Action`` and ``Version``.
+
+Routing decides nothing about authentication: :attr:`Operation.unsigned` tells the server which
+operations may arrive without a signature. rest-xml (S3) and rest-json (Lambda) add a resolver
+that looks at the host and path, and a protocol class in :data:`PROTOCOLS`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from urllib.parse import parse_qsl
+
+from localiam.errors import AwsError, client_error
+from localiam.wire.http import HttpRequest
+from localiam.wire.json_protocol import JsonProtocol
+from localiam.wire.models import operation, protocol_of, service_model
+from localiam.wire.protocol import Protocol
+from localiam.wire.query import QueryProtocol, form_params
+
+# Protocol name in the botocore model -> the class that speaks it for one service.
+PROTOCOLS: dict[str, Callable[[str], Protocol]] = {"query": QueryProtocol, "json": JsonProtocol}
+
+DEFAULT_SERVICES = ("iam", "sts", "organizations")
+
+
+@dataclass(frozen=True, slots=True)
+class Route:
+    """The service a request is for and the protocol that parses it and renders its answers."""
+
+    service: str
+    protocol: Protocol
+
+
+class RoutingError(AwsError):
+    """No registered service takes the request; ``protocol`` renders this error the way the
+    request's own protocol would."""
+
+    def __init__(self, error: AwsError, protocol: Protocol) -> None:
+        super().__init__(error.message, code=error.code, status=error.status)
+        self.protocol = protocol
+
+
+def credential_scope_service(request: HttpRequest) -> str | None:
+    """The service named in the SigV4 credential scope (header or presigned query), if any."""
+    credential = None
+    authorization = request.header("authorization") or ""
+    if authorization.startswith("AWS4-"):
+        for part in authorization.split(" ", 1)[-1].split(","):
+            key, _, value = part.strip().partition("=")
+            if key == "Credential":
+                credential = value
+    if credential is None:
+        credential = dict(parse_qsl(request.raw_query)).get("X-Amz-Credential")
+    scope = (credential or "").split("/")
+    return scope[3] if len(scope) == 5 else None
+
+
+Resolver = Callable[[HttpRequest], Route | None]
+
+
+class Router:
+    """Routes requests to the registered services (IAM, STS and Organizations by default)."""
+
+    def __init__(self, services: Iterable[str] = DEFAULT_SERVICES) -> None:
+        self.protocols: dict[str, Protocol] = {}
+        for service in services:
+            factory = PROTOCOLS.get(protocol_of(service))
+            if factory is None:
+                raise ValueError(f"no wire protocol for {service} ({protocol_of(service)})")
+            self.protocols[service] = factory(service)
+        self._targets = {
+            p.target_prefix: service for service, p in self.protocols.items() if isinstance(p, JsonProtocol)
+        }
+        self._query = [service for service, p in self.protocols.items() if isinstance(p, QueryProtocol)]
+        # The ordered resolvers; rest protocols insert theirs before the query one.
+        self.resolvers: list[Resolver] = [self._by_target, self._by_action]
+
+    def route(self, request: HttpRequest) -> Route:
+        """The route of ``request``; raises :class:`RoutingError` when no service takes it."""
+        for resolver in self.resolvers:
+            found = resolver(request)
+            if found is not None:
+                return found
+        raise self._unroutable(request)
+
+    def _route(self, service: str) -> Route:
+        return Route(service, self.protocols[service])
+
+    def _by_target(self, request: HttpRequest) -> Route | None:
+        target = request.header("x-amz-target")
+        if target is None:
+            return None
+        service = self._targets.get(target.rpartition(".")[0])
+        if service is None:
+            raise self._unroutable(request)
+        return self._route(service)
+
+    def _by_action(self, request: HttpRequest) -> Route | None:
+        params = form_params(request)
+        action = params.get("Action")
+        if not action or not self._query:
+            return None
+        scope = credential_scope_service(request)
+        if scope in self._query:
+            return self._route(scope)
+        version = params.get("Version")
+        for service in self._query:
+            api_version = service_model(service).metadata["apiVersion"]
+            if operation(service, action) is not None and version in (None, api_version):
+                return self._route(service)
+        # An Action nobody has: the service whose API version the client asked for says so.
+        for service in self._query:
+            if service_model(service).metadata["apiVersion"] == version:
+                return self._route(service)
+        return self._route(self._query[0])
+
+    def _unroutable(self, request: HttpRequest) -> RoutingError:
+        json_protocols = [p for p in self.protocols.values() if isinstance(p, JsonProtocol)]
+        content_type = (request.header("content-type") or "").lower()
+        if json_protocols and (request.header("x-amz-target") is not None or "json" in content_type):
+            return RoutingError(client_error("UnknownOperationException", ""), json_protocols[0])
+        protocol = next(iter(self.protocols.values()))
+        for candidate in self.protocols.values():
+            if isinstance(candidate, QueryProtocol):
+                protocol = candidate
+                break
+        error = client_error("MissingAction", "The request is missing an action or a required parameter.")
+        return RoutingError(error, protocol)
