@@ -6,7 +6,9 @@ from __future__ import annotations
 import click
 
 from localiam import __version__
+from localiam.cli.accounts import accounts
 from localiam.cli.policy import policy
+from localiam.cli.serve import serve
 from localiam.cli.simulate import simulate
 
 
@@ -18,5 +20,7 @@ def main() -> None:
 
 main.add_command(policy)
 main.add_command(simulate)
+main.add_command(serve)
+main.add_command(accounts)
 
 __all__ = ["main"]

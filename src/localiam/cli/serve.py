@@ -1,0 +1,57 @@
+"""``localiam serve``: the AWS-compatible endpoint, every service on one port."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+
+from localiam.cli.config import ROOT_CREDENTIALS, data_dir, database_url, write_root_credentials
+
+
+@click.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=4599, show_default=True, type=int)
+@click.option(
+    "--data-dir",
+    "data_dir_option",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=None,
+    help="Where state lives (default: $LOCALIAM_DATA_DIR or the user data dir).",
+)
+@click.option("--ephemeral", is_flag=True, help="Keep state in memory only; nothing is written to disk.")
+@click.option("--database", default=None, help="postgresql://... to share state between processes.")
+def serve(host: str, port: int, data_dir_option: Path | None, ephemeral: bool, database: str | None) -> None:
+    """Serve IAM, STS and Organizations, authenticated with SigV4 and authorized by the engine."""
+    import uvicorn
+
+    from localiam.server.app import create_app
+    from localiam.server.pipeline import Pipeline
+    from localiam.services.registry import default_services
+    from localiam.state.bootstrap import first_start
+    from localiam.state.store import Store, StoreError
+
+    if ephemeral and (data_dir_option or database):
+        raise click.UsageError(
+            "--ephemeral keeps everything in memory; it cannot be combined with --data-dir or --database"
+        )
+    directory = None if ephemeral else data_dir(data_dir_option)
+    try:
+        store = Store.ephemeral() if directory is None else Store(database_url(directory, database))
+    except StoreError as exc:
+        raise click.ClickException(str(exc)) from None
+    creds = first_start(store)
+    if creds is not None:
+        if directory is not None:
+            path = write_root_credentials(directory, creds)
+            click.echo(f"Created the organization's management account; root credentials written to {path}:")
+        else:
+            click.echo("Created the organization's management account (in memory); root credentials:")
+        click.echo(json.dumps(creds.as_dict(), indent=2))
+    elif directory is not None:
+        click.echo(f"Using {directory} (root credentials of the management account: {directory / ROOT_CREDENTIALS})")
+    endpoint = f"http://{host}:{port}"
+    app = create_app(Pipeline(store, default_services(), endpoint=endpoint))
+    click.echo(f"localiam serving on {endpoint}")
+    uvicorn.run(app, host=host, port=port, log_level="warning", loop="uvloop", http="httptools", access_log=False)

@@ -1,0 +1,1 @@
+"""The ASGI server: the one place where wire and services meet."""

@@ -1,0 +1,172 @@
+"""What every service is made of: operations that declare, next to their code, the IAM action,
+the resource ARN and the condition keys of the Service Authorization Reference, and one generic
+authorization step that asks the engine.
+
+An operation is a plain function ``(ctx, params) -> result`` over botocore-shaped dicts; it
+never sees HTTP. ``ctx`` carries the store transaction, the caller, and ``authorize`` for the
+checks an operation makes beyond its declared one (``iam:PassRole``, a trust policy ...).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from localiam.engine import CompiledPolicy, Decision, Request, ResourceFacts, authorize, normalise_context
+from localiam.engine.compiled import AclGrant
+from localiam.errors import AccessDenied, AwsError
+from localiam.state.authz import Authz, Caller
+from localiam.state.store import Store, Tx
+
+Params = dict[str, Any]
+Result = dict[str, Any]
+Handler = Callable[["OperationContext", Params], Result]
+ResourceOf = Callable[["OperationContext", Params], str]
+KeysOf = Callable[["OperationContext", Params], Mapping[str, str | list[str]]]
+
+
+@dataclass(frozen=True, slots=True)
+class ResourcePolicy:
+    """The resource-based policy an operation's resource has (a role's trust policy ...)."""
+
+    policy: CompiledPolicy | None
+    account: str | None
+    must_allow: bool = False
+    acl_grants: tuple[AclGrant, ...] = ()
+    tags: Mapping[str, str] = field(default_factory=dict)
+
+
+ResourcePolicyOf = Callable[["OperationContext", Params], ResourcePolicy]
+
+
+@dataclass(frozen=True, slots=True)
+class Operation:
+    """One API operation and how it is authorized.
+
+    ``action`` is ``None`` for the few operations AWS never authorizes with IAM
+    (``sts:GetCallerIdentity``; the federation calls that authenticate with a token).
+    """
+
+    service: str
+    name: str
+    handler: Handler
+    action: str | None
+    resource: ResourceOf | None = None
+    condition_keys: KeysOf | None = None
+    resource_policy: ResourcePolicyOf | None = None
+    writes: bool = False
+    signed: bool = True
+
+
+class Service:
+    """A registry of one service's operations, filled by decorators next to each operation."""
+
+    def __init__(self, name: str, *, access_denied_code: str = "AccessDenied") -> None:
+        self.name = name
+        self.access_denied_code = access_denied_code
+        self.operations: dict[str, Operation] = {}
+
+    def operation(
+        self,
+        name: str,
+        *,
+        action: str | None,
+        resource: ResourceOf | None = None,
+        condition_keys: KeysOf | None = None,
+        resource_policy: ResourcePolicyOf | None = None,
+        writes: bool = False,
+        signed: bool = True,
+    ) -> Callable[[Handler], Handler]:
+        def register(handler: Handler) -> Handler:
+            if name in self.operations:
+                raise ValueError(f"{self.name}:{name} registered twice")
+            self.operations[name] = Operation(
+                self.name, name, handler, action, resource, condition_keys, resource_policy, writes, signed
+            )
+            return handler
+
+        return register
+
+
+@dataclass
+class OperationContext:
+    """Everything an operation may use; documented in ``../shared/DESIGN.md`` (request flow)."""
+
+    store: Store
+    authz: Authz
+    tx: Tx
+    caller: Caller | None
+    service: Service
+    region: str = "us-east-1"
+    request_id: str = ""
+    source_ip: str = "127.0.0.1"
+    secure_transport: bool = False
+    user_agent: str = ""
+    endpoint: str = "http://127.0.0.1:4599"
+    decisions: list[Decision] = field(default_factory=list)
+
+    @property
+    def now(self) -> float:
+        return self.tx.now
+
+    @property
+    def account_id(self) -> str:
+        """The caller's account: where IAM entities the caller names live."""
+        if self.caller is None or self.caller.principal.account is None:
+            raise AwsError("This operation needs a signed request.", code="MissingAuthenticationToken", status=403)
+        return self.caller.principal.account
+
+    def request_context(self, extra: Mapping[str, str | list[str]] | None = None) -> dict[str, tuple[str, ...]]:
+        """Keys every request carries (``reference_policies_condition-keys``), plus the
+        operation's own."""
+        base: dict[str, str | list[str]] = {
+            "aws:SourceIp": self.source_ip,
+            "aws:ViaAWSService": "false",
+        }
+        if self.user_agent:
+            base["aws:UserAgent"] = self.user_agent
+        if extra:
+            base.update(extra)
+        return normalise_context(base)
+
+    def authorize(
+        self,
+        action: str,
+        resource: str,
+        *,
+        context: Mapping[str, str | list[str]] | None = None,
+        resource_policy: ResourcePolicy | None = None,
+        caller: Caller | None = None,
+    ) -> Decision:
+        """Ask the engine; raise the protocol's AccessDenied with AWS's message on a deny."""
+        who = caller or self.caller
+        if who is None:
+            raise AccessDenied(
+                "Anonymous requests are not allowed for this operation.", code=self.service.access_denied_code
+            )
+        rp = resource_policy or ResourcePolicy(None, None)
+        resource_account = rp.account or who.principal.account
+        inputs = self.authz.inputs(
+            self.tx,
+            who,
+            resource_account=resource_account,
+            resource_policy=rp.policy,
+            resource_must_allow=rp.must_allow,
+            acl_grants=rp.acl_grants,
+        )
+        org_id, paths = self.authz.org_of(self.tx, resource_account) if resource_account else (None, ())
+        request = Request(
+            principal=who.principal,
+            action=action,
+            resource=resource,
+            resource_facts=ResourceFacts(resource_account, org_id, paths, dict(rp.tags)),
+            context=self.request_context(context),
+            region=self.region,
+            secure_transport=self.secure_transport,
+        )
+        decision = authorize(inputs, request)
+        self.decisions.append(decision)
+        if not decision.allowed:
+            raise AccessDenied(decision.message, code=self.service.access_denied_code)
+        return decision

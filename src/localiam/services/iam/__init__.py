@@ -1,0 +1,24 @@
+"""AWS Identity and Access Management on the localiam endpoint: every operation registers
+itself on :data:`SERVICE` with the IAM action, resource ARN and condition keys the Service
+Authorization Reference (``list_awsidentityandaccessmanagementiam``) gives it.
+
+Importing this package registers all operations; the modules hold one area each (users,
+groups, roles, managed policies, inline policies, attachments and boundaries, credentials,
+identity providers, account reports, the policy simulator).
+"""
+
+from localiam.services.iam import (  # noqa: F401  (imported to register their operations)
+    attachments,
+    groups,
+    inline,
+    keys,
+    policies,
+    providers,
+    reports,
+    roles,
+    simulate,
+    users,
+)
+from localiam.services.iam.common import SERVICE
+
+__all__ = ["SERVICE"]

@@ -1,0 +1,11 @@
+"""The services the endpoint serves, by the name their botocore model uses."""
+
+from __future__ import annotations
+
+from localiam.services.base import Service
+
+
+def default_services() -> dict[str, Service]:
+    from localiam.services import iam, organizations, sts
+
+    return {"iam": iam.SERVICE, "sts": sts.SERVICE, "organizations": organizations.SERVICE}

@@ -1,0 +1,127 @@
+"""``GetSessionToken`` and ``GetFederationToken``: temporary credentials for an IAM user (or the
+root user) acting as themselves, or as a federated user.
+
+``GetSessionToken`` (``API_GetSessionToken``, ``id_credentials_temp_control-access_getsessiontoken``):
+"No permissions are required for users to perform this operation"; it must be called with
+long-term credentials ("Cannot call GetSessionToken with session credentials"); 900 to 129,600
+seconds, 43,200 by default, and up to 3,600 (the default too) for the root user. With
+``SerialNumber`` and ``TokenCode`` the session counts as MFA-authenticated
+(``aws:MultiFactorAuthPresent``); localiam keeps no MFA devices, so any code is accepted. The
+session acts with the user's own permissions.
+
+``GetFederationToken`` (``API_GetFederationToken``,
+``id_credentials_temp_control-access_getfederationtoken``): ``sts:GetFederationToken`` on
+``arn:aws:sts::ACCOUNT:federated-user/NAME``; long-term credentials of an IAM user ("Cannot call
+GetFederationToken with session credentials"); 900 to 129,600 seconds, 43,200 by default. The
+session's permissions are the intersection of the user's and the session policies passed;
+"if you do not pass any session policies, then the resulting federated user session has no
+permissions" except what resource-based policies naming it grant. Its ARN is
+``arn:aws:sts::ACCOUNT:federated-user/NAME`` and its id ``ACCOUNT:NAME``. Passing session tags
+also needs ``sts:TagSession`` in the user's policies (``id_session-tags``, "Passing session tags
+using GetFederationToken"). AWS also accepts root credentials here (not recommended); localiam
+does not model a root federated session yet.
+"""
+
+from __future__ import annotations
+
+from localiam.errors import AccessDenied
+from localiam.services.base import OperationContext, Params, Result
+from localiam.services.sts._service import (
+    SERVICE,
+    check_name,
+    credential_kind,
+    credentials,
+    duration,
+    signed_caller,
+)
+from localiam.services.sts.session_inputs import session_inputs
+from localiam.state.sts_store import NO_PERMISSIONS_SESSION_POLICY, issue_session
+
+MAX_DURATION = 129600
+DEFAULT_DURATION = 43200
+ROOT_MAX_DURATION = 3600
+
+
+@SERVICE.operation("GetSessionToken", action=None, writes=True)
+def get_session_token(ctx: OperationContext, params: Params) -> Result:
+    caller = signed_caller(ctx)
+    kind = credential_kind(caller)
+    if kind not in ("root", "user"):
+        raise AccessDenied("Cannot call GetSessionToken with session credentials")
+    seconds = duration(params, default=DEFAULT_DURATION, minimum=900, maximum=MAX_DURATION)
+    if kind == "root":
+        seconds = min(seconds, ROOT_MAX_DURATION) if "DurationSeconds" in params else ROOT_MAX_DURATION
+    mfa = False
+    if params.get("SerialNumber") is not None or params.get("TokenCode") is not None:
+        code = params.get("TokenCode")
+        if not (isinstance(code, str) and len(code) == 6 and code.isdigit()):
+            raise AccessDenied("MultiFactorAuthentication failed with invalid MFA one time pass code.")
+        mfa = True
+    issued = issue_session(
+        ctx.tx,
+        account_id=ctx.account_id,
+        kind="session-token",
+        arn=caller.principal.arn,
+        duration=seconds,
+        user_key=caller.user_key if kind == "user" else None,
+        mfa=mfa,
+    )
+    return {"Credentials": credentials(issued)}
+
+
+def _federated_user_arn(ctx: OperationContext, params: Params) -> str:
+    return f"arn:aws:sts::{ctx.account_id}:federated-user/{params.get('Name')}"
+
+
+def _tag_keys(ctx: OperationContext, params: Params) -> dict[str, str | list[str]]:
+    keys: dict[str, str | list[str]] = {}
+    tags = params.get("Tags") or []
+    for tag in tags:
+        keys[f"aws:RequestTag/{tag.get('Key')}"] = str(tag.get("Value"))
+    if tags:
+        keys["aws:TagKeys"] = [str(t.get("Key")) for t in tags]
+    return keys
+
+
+@SERVICE.operation(
+    "GetFederationToken",
+    action="sts:GetFederationToken",
+    resource=_federated_user_arn,
+    condition_keys=_tag_keys,
+    writes=True,
+)
+def get_federation_token(ctx: OperationContext, params: Params) -> Result:
+    caller = signed_caller(ctx)
+    kind = credential_kind(caller)
+    if kind not in ("root", "user"):
+        raise AccessDenied("Cannot call GetFederationToken with session credentials")
+    if kind == "root":
+        raise AccessDenied(
+            "localiam issues federation tokens to IAM users only; call GetFederationToken with an IAM user's keys."
+        )
+    name = check_name(params.get("Name"), "name", min_length=2, max_length=32)
+    seconds = duration(params, default=DEFAULT_DURATION, minimum=900, maximum=MAX_DURATION)
+    inputs = session_inputs(ctx, params, account=ctx.account_id, inherit=False, allow_transitive=False)
+    if inputs.tags:
+        ctx.authorize("sts:TagSession", "*", context=inputs.tag_context())
+    account = ctx.account_id
+    arn = f"arn:aws:sts::{account}:federated-user/{name}"
+    issued = issue_session(
+        ctx.tx,
+        account_id=account,
+        kind="federated-user",
+        arn=arn,
+        duration=seconds,
+        user_key=caller.user_key,
+        session_name=name,
+        policy=inputs.policy if inputs.has_session_policy else NO_PERMISSIONS_SESSION_POLICY,
+        policy_arns=inputs.policy_arns,
+        tags=inputs.tags,
+    )
+    result: Result = {
+        "Credentials": credentials(issued),
+        "FederatedUser": {"FederatedUserId": f"{account}:{name}", "Arn": arn},
+    }
+    if inputs.packed_size is not None:
+        result["PackedPolicySize"] = inputs.packed_size
+    return result

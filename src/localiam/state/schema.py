@@ -1,0 +1,294 @@
+"""The durable store's tables (SQLAlchemy Core). Alembic migrations in
+``localiam/state/migrations`` create exactly these; a test checks the two agree.
+
+Conventions: IAM names are unique case-insensitively within an account (``reference_iam-quotas``:
+"names are not distinguished by case"), so each named entity keeps the name as created and a
+lower-cased ``name_key``. Times are epoch seconds (float, UTC). Policy documents are stored as
+the JSON text the caller sent. ``account_versions`` counts writes per account; the engine's
+compiled-policy cache compares against it.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    Boolean,
+    Column,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+
+metadata = MetaData()
+
+accounts = Table(
+    "accounts",
+    metadata,
+    Column("id", String(12), primary_key=True),
+    Column("name", String(64), nullable=False),
+    Column("email", String(128), nullable=False),
+    Column("canonical_user_id", String(64), nullable=False, unique=True),
+    Column("created_at", Float, nullable=False),
+)
+
+account_versions = Table(
+    "account_versions",
+    metadata,
+    Column("account_id", String(12), primary_key=True),
+    Column("version", Integer, nullable=False),
+)
+
+# ---------------------------------------------------------------------------- IAM entities
+users = Table(
+    "users",
+    metadata,
+    Column("account_id", String(12), ForeignKey("accounts.id"), primary_key=True),
+    Column("name_key", String(64), primary_key=True),
+    Column("name", String(64), nullable=False),
+    Column("user_id", String(32), nullable=False, unique=True),
+    Column("path", String(512), nullable=False),
+    Column("boundary_arn", String(2048)),
+    Column("created_at", Float, nullable=False),
+)
+
+groups = Table(
+    "groups",
+    metadata,
+    Column("account_id", String(12), ForeignKey("accounts.id"), primary_key=True),
+    Column("name_key", String(128), primary_key=True),
+    Column("name", String(128), nullable=False),
+    Column("group_id", String(32), nullable=False, unique=True),
+    Column("path", String(512), nullable=False),
+    Column("created_at", Float, nullable=False),
+)
+
+group_members = Table(
+    "group_members",
+    metadata,
+    Column("account_id", String(12), primary_key=True),
+    Column("group_key", String(128), primary_key=True),
+    Column("user_key", String(64), primary_key=True),
+    Column("added_at", Float, nullable=False),
+)
+
+roles = Table(
+    "roles",
+    metadata,
+    Column("account_id", String(12), ForeignKey("accounts.id"), primary_key=True),
+    Column("name_key", String(64), primary_key=True),
+    Column("name", String(64), nullable=False),
+    Column("role_id", String(32), nullable=False, unique=True),
+    Column("path", String(512), nullable=False),
+    Column("trust_policy", Text, nullable=False),
+    Column("description", String(1000)),
+    Column("max_session_duration", Integer, nullable=False),
+    Column("boundary_arn", String(2048)),
+    Column("service_linked", Boolean, nullable=False, default=False),
+    Column("created_at", Float, nullable=False),
+    Column("last_used_at", Float),
+)
+
+tags = Table(
+    "tags",
+    metadata,
+    Column("account_id", String(12), primary_key=True),
+    Column("resource_type", String(32), primary_key=True),  # user | role | policy | ...
+    Column("resource_key", String(2048), primary_key=True),
+    Column("key_lower", String(128), primary_key=True),
+    Column("key", String(128), nullable=False),
+    Column("value", String(256), nullable=False),
+)
+
+managed_policies = Table(
+    "managed_policies",
+    metadata,
+    Column("arn", String(2048), primary_key=True),
+    Column("account_id", String(12), nullable=False),
+    Column("name", String(128), nullable=False),
+    Column("policy_id", String(32), nullable=False, unique=True),
+    Column("path", String(512), nullable=False),
+    Column("description", String(1000)),
+    Column("default_version", String(8), nullable=False),
+    Column("next_version", Integer, nullable=False),
+    Column("created_at", Float, nullable=False),
+    Column("updated_at", Float, nullable=False),
+    UniqueConstraint("account_id", "name", name="uq_managed_policy_name"),
+)
+
+policy_versions = Table(
+    "policy_versions",
+    metadata,
+    Column("policy_arn", String(2048), ForeignKey("managed_policies.arn"), primary_key=True),
+    Column("version_id", String(8), primary_key=True),
+    Column("document", Text, nullable=False),
+    Column("created_at", Float, nullable=False),
+)
+
+attachments = Table(
+    "attachments",
+    metadata,
+    Column("account_id", String(12), primary_key=True),
+    Column("principal_type", String(8), primary_key=True),  # user | group | role
+    Column("principal_key", String(128), primary_key=True),
+    Column("policy_arn", String(2048), primary_key=True),
+    Column("attached_at", Float, nullable=False),
+)
+Index("ix_attachments_policy", attachments.c.policy_arn)
+
+inline_policies = Table(
+    "inline_policies",
+    metadata,
+    Column("account_id", String(12), primary_key=True),
+    Column("principal_type", String(8), primary_key=True),
+    Column("principal_key", String(128), primary_key=True),
+    Column("name_key", String(128), primary_key=True),
+    Column("name", String(128), nullable=False),
+    Column("document", Text, nullable=False),
+)
+
+access_keys = Table(
+    "access_keys",
+    metadata,
+    Column("access_key_id", String(32), primary_key=True),
+    Column("secret", String(64), nullable=False),
+    Column("account_id", String(12), nullable=False),
+    Column("user_key", String(64)),  # NULL: the account's root user
+    Column("status", String(8), nullable=False),
+    Column("created_at", Float, nullable=False),
+    Column("last_used_at", Float),
+    Column("last_used_service", String(64)),
+    Column("last_used_region", String(32)),
+)
+Index("ix_access_keys_owner", access_keys.c.account_id, access_keys.c.user_key)
+
+sessions = Table(
+    "sessions",
+    metadata,
+    Column("access_key_id", String(32), primary_key=True),
+    Column("secret", String(64), nullable=False),
+    Column("session_token", Text, nullable=False),
+    Column("account_id", String(12), nullable=False),
+    Column("kind", String(16), nullable=False),  # assumed-role | federated-user | session-token
+    Column("arn", String(2048), nullable=False),
+    Column("role_arn", String(2048)),
+    Column("role_id", String(32)),
+    Column("user_key", String(64)),  # GetSessionToken / GetFederationToken: the calling user
+    Column("session_name", String(64)),
+    Column("issued_at", Float, nullable=False),
+    Column("expires_at", Float, nullable=False),
+    Column("policy", Text),  # inline session policy
+    Column("policy_arns", Text),  # JSON list
+    Column("tags", Text),  # JSON object (session tags)
+    Column("transitive_tag_keys", Text),  # JSON list
+    Column("source_identity", String(64)),
+    Column("mfa", Boolean, nullable=False, default=False),
+    Column("provider", String(2048)),  # web identity / SAML provider
+    Column("chained", Boolean, nullable=False, default=False),
+)
+
+login_profiles = Table(
+    "login_profiles",
+    metadata,
+    Column("account_id", String(12), primary_key=True),
+    Column("user_key", String(64), primary_key=True),
+    Column("password_hash", String(256), nullable=False),
+    Column("password_reset_required", Boolean, nullable=False),
+    Column("created_at", Float, nullable=False),
+)
+
+oidc_providers = Table(
+    "oidc_providers",
+    metadata,
+    Column("arn", String(2048), primary_key=True),
+    Column("account_id", String(12), nullable=False),
+    Column("url", String(255), nullable=False),
+    Column("client_ids", Text, nullable=False),
+    Column("thumbprints", Text, nullable=False),
+    Column("created_at", Float, nullable=False),
+)
+
+saml_providers = Table(
+    "saml_providers",
+    metadata,
+    Column("arn", String(2048), primary_key=True),
+    Column("account_id", String(12), nullable=False),
+    Column("name", String(128), nullable=False),
+    Column("metadata_document", Text, nullable=False),
+    Column("created_at", Float, nullable=False),
+    Column("valid_until", Float),
+)
+
+# ---------------------------------------------------------------------------- Organizations
+organizations = Table(
+    "organizations",
+    metadata,
+    Column("id", String(34), primary_key=True),
+    Column("management_account", String(12), nullable=False, unique=True),
+    Column("feature_set", String(16), nullable=False),
+    Column("root_id", String(34), nullable=False),
+    Column("created_at", Float, nullable=False),
+)
+
+org_units = Table(
+    "org_units",
+    metadata,
+    Column("id", String(68), primary_key=True),
+    Column("org_id", String(34), nullable=False),
+    Column("parent_id", String(68)),  # NULL for the root
+    Column("name", String(128), nullable=False),
+)
+
+org_accounts = Table(
+    "org_accounts",
+    metadata,
+    Column("account_id", String(12), primary_key=True),
+    Column("org_id", String(34), nullable=False),
+    Column("parent_id", String(68), nullable=False),
+    Column("joined_method", String(16), nullable=False),
+    Column("joined_at", Float, nullable=False),
+    Column("status", String(16), nullable=False),
+)
+
+org_policies = Table(
+    "org_policies",
+    metadata,
+    Column("id", String(130), primary_key=True),
+    Column("org_id", String(34), nullable=False),
+    Column("type", String(40), nullable=False),  # SERVICE_CONTROL_POLICY | RESOURCE_CONTROL_POLICY
+    Column("name", String(128), nullable=False),
+    Column("description", String(512), nullable=False),
+    Column("document", Text, nullable=False),
+    Column("aws_managed", Boolean, nullable=False),
+)
+
+org_policy_attachments = Table(
+    "org_policy_attachments",
+    metadata,
+    Column("policy_id", String(130), primary_key=True),
+    Column("target_id", String(100), primary_key=True),
+)
+
+org_policy_types = Table(
+    "org_policy_types",
+    metadata,
+    Column("root_id", String(34), primary_key=True),
+    Column("type", String(40), primary_key=True),
+)
+
+create_account_status = Table(
+    "create_account_status",
+    metadata,
+    Column("id", String(64), primary_key=True),
+    Column("org_id", String(34), nullable=False),
+    Column("account_id", String(12)),
+    Column("account_name", String(64), nullable=False),
+    Column("state", String(16), nullable=False),
+    Column("requested_at", Float, nullable=False),
+    Column("completed_at", Float),
+    Column("failure_reason", String(64)),
+)

@@ -1,0 +1,117 @@
+"""A pytest plugin (and a context manager) that runs localiam in-process for tests.
+
+```python
+def test_admin_can_create_users(localiam_server):
+    iam = localiam_server.client("iam")            # the management account's root user
+    iam.create_user(UserName="alice")
+```
+
+The server listens on a free port of 127.0.0.1 with an ephemeral (in-memory) store, so each
+test starts from an empty organization: one management account with root credentials.
+``localiam_server`` is function-scoped; ``run_server()`` gives the same outside pytest.
+"""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+
+from localiam.server.app import create_app
+from localiam.server.pipeline import Pipeline
+from localiam.services.registry import default_services
+from localiam.state.accounts import RootCredentials, create_account
+from localiam.state.bootstrap import first_start
+from localiam.state.store import Store
+
+
+@dataclass
+class LocaliamServer:
+    """A running server: its endpoint, its store, and the management account's root keys."""
+
+    endpoint: str
+    store: Store
+    pipeline: Pipeline
+    root: RootCredentials
+    region: str = "us-east-1"
+
+    @property
+    def account_id(self) -> str:
+        return self.root.account_id
+
+    def client(
+        self,
+        service: str,
+        access_key_id: str | None = None,
+        secret_access_key: str | None = None,
+        session_token: str | None = None,
+        **kwargs: Any,
+    ) -> Any:
+        """A boto3 client for ``service`` pointed at this server (root credentials unless
+        others are given)."""
+        import boto3
+        from botocore.config import Config
+
+        return boto3.client(
+            service,
+            endpoint_url=self.endpoint,
+            region_name=kwargs.pop("region_name", self.region),
+            aws_access_key_id=access_key_id or self.root.access_key_id,
+            aws_secret_access_key=secret_access_key or self.root.secret_access_key,
+            aws_session_token=session_token,
+            config=kwargs.pop("config", Config(retries={"max_attempts": 1})),
+            **kwargs,
+        )
+
+    def create_account(self, account_id: str | None = None, name: str | None = None) -> RootCredentials:
+        """A standalone account, as ``localiam accounts create`` makes one."""
+        with self.store.write() as tx:
+            return create_account(tx, account_id=account_id, name=name)
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@contextmanager
+def run_server(store: Store | None = None, port: int | None = None) -> Iterator[LocaliamServer]:
+    """Serve on 127.0.0.1 in a background thread until the block ends."""
+    import uvicorn
+
+    store = store or Store.ephemeral()
+    root = first_start(store)
+    if root is None:
+        raise RuntimeError("run_server needs an empty store: it creates the management account")
+    port = port or free_port()
+    endpoint = f"http://127.0.0.1:{port}"
+    pipeline = Pipeline(store, default_services(), endpoint=endpoint)
+    config = uvicorn.Config(create_app(pipeline), host="127.0.0.1", port=port, log_level="warning", access_log=False)
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, name=f"localiam-{port}", daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not server.started:
+        if not thread.is_alive() or time.monotonic() > deadline:
+            raise RuntimeError(f"localiam did not start on port {port}")
+        time.sleep(0.01)
+    try:
+        yield LocaliamServer(endpoint, store, pipeline, root)
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+        store.close()
+
+
+@pytest.fixture
+def localiam_server() -> Iterator[LocaliamServer]:
+    """A fresh in-process localiam with an ephemeral store."""
+    with run_server() as server:
+        yield server
