@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import fnmatch
+import re
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -84,7 +85,10 @@ def check_declaration(action: str, resource: str, keys: Mapping[str, object]) ->
     if patterns:
         assert resource.endswith(":root") or any(fnmatch.fnmatchcase(resource, p) for p in patterns), (action, resource)
     else:
-        assert resource == "*", (action, resource)
+        # Actions with no resource type: ``*``, or what IAM prints for a listing
+        # (``arn:aws:iam::ACCOUNT:user/`` for ListUsers, ``policy path /`` for ListPolicies).
+        listing = re.fullmatch(r"arn:aws:iam::\d{12}:(user|role|group)/.*|policy path /.*", resource)
+        assert resource == "*" or listing is not None, (action, resource)
     for key in keys:
         assert catalog.action_supports_condition_key(prefix, name, key), f"{action} does not support {key}"
 

@@ -8,6 +8,7 @@ import click
 from localiam import __version__
 from localiam.cli.accounts import accounts
 from localiam.cli.policy import policy
+from localiam.cli.roles import roles
 from localiam.cli.serve import serve
 from localiam.cli.simulate import simulate
 
@@ -22,5 +23,6 @@ main.add_command(policy)
 main.add_command(simulate)
 main.add_command(serve)
 main.add_command(accounts)
+main.add_command(roles)
 
 __all__ = ["main"]

@@ -197,6 +197,34 @@ def iam_arn(account_id: str, kind: str, path: str, name: str) -> str:
     return f"arn:aws:iam::{account_id}:{kind}{path}{name}"
 
 
+def listing_resource(kind: str) -> Callable[[Any, Params], str]:
+    """The resource a ``List<Kind>s`` request is authorized on, as IAM prints it in a denial:
+    the ARN of the listed path, ``arn:aws:iam::ACCOUNT:user/`` for ``ListUsers`` (``role/``,
+    ``group/``; the ``PathPrefix`` when one is passed, e.g. ``role/aws-service-role/...``).
+    Observed AWS answers: "... is not authorized to perform: iam:ListUsers on resource:
+    arn:aws:iam::123456789012:user/ because no identity-based policy allows the iam:ListUsers
+    action" (likewise ``iam:ListRoles`` on ``...:role/``, ``iam:ListGroups`` on ``...:group/``).
+    A statement allows the listing when its ``Resource`` covers that ARN: ``*``, or a path, as
+    in ``reference_policies_examples_iam_policy-sim-path-console`` (``iam:ListUsers`` on
+    ``arn:aws:iam::*:user/Department/Development/*`` with that ``PathPrefix``)."""
+
+    def resource(ctx: Any, params: Params) -> str:
+        prefix = params.get("PathPrefix")
+        path = prefix if isinstance(prefix, str) and prefix.startswith("/") else "/"
+        return f"arn:aws:iam::{ctx.account_id}:{kind}{path}"
+
+    return resource
+
+
+def policy_listing_resource(_ctx: Any, params: Params) -> str:
+    """``ListPolicies`` is authorized on no ARN: IAM prints the resource as ``policy path /``
+    ("... is not authorized to perform: iam:ListPolicies on resource: policy path / because no
+    identity-based policy allows the iam:ListPolicies action"), so only ``"Resource": "*"``
+    allows it."""
+    prefix = params.get("PathPrefix")
+    return f"policy path {prefix if isinstance(prefix, str) and prefix.startswith('/') else '/'}"
+
+
 def timestamp(epoch: float) -> dt.datetime:
     """IAM reports times in whole seconds, UTC."""
     return dt.datetime.fromtimestamp(int(epoch), dt.UTC)

@@ -17,6 +17,7 @@ from localiam.services.iam.common import (
     already_exists,
     delete_conflict,
     limit_exceeded,
+    listing_resource,
     name_rule,
     new_id,
     paginate,
@@ -65,7 +66,7 @@ def get_group(ctx: OperationContext, params: Params) -> Result:
     return {"Group": group_shape(ctx, group), "Users": [user_shape(ctx, u) for u in page], **more}
 
 
-@SERVICE.operation("ListGroups", action="iam:ListGroups", resource=lambda ctx, p: "*")
+@SERVICE.operation("ListGroups", action="iam:ListGroups", resource=listing_resource("group"))
 def list_groups(ctx: OperationContext, params: Params) -> Result:
     validate(params, Rule("PathPrefix", False, None, 1, 512))
     rows = with_path_prefix(

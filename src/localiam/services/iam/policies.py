@@ -32,6 +32,7 @@ from localiam.services.iam.common import (
     new_id,
     no_such_entity,
     paginate,
+    policy_listing_resource,
     validate,
 )
 from localiam.services.iam.entities import (
@@ -129,7 +130,7 @@ def get_policy_op(ctx: OperationContext, params: Params) -> Result:
     return {"Policy": policy_shape(ctx, get_policy(ctx, str(params["PolicyArn"])), details=True)}
 
 
-@SERVICE.operation("ListPolicies", action="iam:ListPolicies", resource=lambda ctx, p: "*")
+@SERVICE.operation("ListPolicies", action="iam:ListPolicies", resource=policy_listing_resource)
 def list_policies(ctx: OperationContext, params: Params) -> Result:
     """``Scope`` (All, AWS, Local), ``OnlyAttached``, ``PathPrefix`` and
     ``PolicyUsageFilter`` (``API_ListPolicies``)."""

@@ -20,6 +20,7 @@ from localiam.services.iam.common import (
     checked_document,
     delete_conflict,
     document_rule,
+    listing_resource,
     name_rule,
     new_id,
     paginate,
@@ -110,7 +111,7 @@ def get_role(ctx: OperationContext, params: Params) -> Result:
     return {"Role": role_shape(ctx, get(ctx, "role", str(params["RoleName"])), details=True)}
 
 
-@SERVICE.operation("ListRoles", action="iam:ListRoles", resource=lambda ctx, p: "*")
+@SERVICE.operation("ListRoles", action="iam:ListRoles", resource=listing_resource("role"))
 def list_roles(ctx: OperationContext, params: Params) -> Result:
     validate(params, Rule("PathPrefix", False, None, 1, 512))
     rows = with_path_prefix(

@@ -18,6 +18,7 @@ from localiam.services.iam.common import (
     already_exists,
     delete_conflict,
     iam_arn,
+    listing_resource,
     name_rule,
     new_id,
     paginate,
@@ -111,7 +112,7 @@ def get_user(ctx: OperationContext, params: Params) -> Result:
     return {"User": user_shape(ctx, get(ctx, "user", name), details=True)}
 
 
-@SERVICE.operation("ListUsers", action="iam:ListUsers", resource=lambda ctx, p: "*")
+@SERVICE.operation("ListUsers", action="iam:ListUsers", resource=listing_resource("user"))
 def list_users(ctx: OperationContext, params: Params) -> Result:
     validate(params, Rule("PathPrefix", False, None, 1, 512))
     rows = with_path_prefix(
