@@ -10,7 +10,6 @@ import datetime as dt
 import json
 import time
 
-import pytest
 from e2e_helpers import Keys, allow, deny, error_of, make_user, policy, trust, wait_past
 
 
@@ -97,11 +96,6 @@ def test_compromised_partner_loses_its_sessions_while_new_ones_work(server, iam)
     iam.list_roles()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="state/authz.py keeps aws:TokenIssueTime to the second (_iso), so a session issued in the "
-    "same second after a revocation still compares as older; requested: keep the issue time's milliseconds",
-)
 def test_session_assumed_right_after_a_revocation_is_not_affected(server, iam):
     """``id_roles_use_revoke-sessions``: "Any user who assumes the role after you chose Revoke
     active sessions is not affected", even within the same second (the console writes the

@@ -163,9 +163,7 @@ def test_list_and_enum_violations() -> None:
     assert error.message == "You provided a numeric parameter that has a smaller value than allowed."
 
 
-@pytest.mark.parametrize(
-    "body", [b"{not json", b"[1, 2]", json.dumps({"AccountId": 123456789012}).encode()]
-)
+@pytest.mark.parametrize("body", [b"{not json", b"[1, 2]", json.dumps({"AccountId": 123456789012}).encode()])
 def test_malformed_bodies(body: bytes) -> None:
     request = HttpRequest("POST", "/", "", call("DescribeAccount", {}).headers, body)
     error = parse_error(request)

@@ -24,8 +24,10 @@ def signed(request: HttpRequest, scope_service: str, *, presign: bool = False) -
     """``request`` signed by botocore's own signer for ``scope_service`` in us-east-1."""
     url = ENDPOINT + request.raw_path + (f"?{request.raw_query}" if request.raw_query else "")
     aws = AWSRequest(method=request.method, url=url, headers=dict(request.headers), data=request.body)
-    signer = SigV4QueryAuth(CREDENTIALS, scope_service, "us-east-1") if presign else SigV4Auth(
-        CREDENTIALS, scope_service, "us-east-1"
+    signer = (
+        SigV4QueryAuth(CREDENTIALS, scope_service, "us-east-1")
+        if presign
+        else SigV4Auth(CREDENTIALS, scope_service, "us-east-1")
     )
     signer.add_auth(aws)
     path, _, query = aws.url.removeprefix(ENDPOINT).partition("?")

@@ -1,13 +1,18 @@
 """The ASGI application: every service on one port, plus the health endpoint.
 
-Starlette turns the connection into an :class:`HttpRequest` (raw path and query exactly as
-received, for SigV4) and :class:`Pipeline` does the rest, in a worker thread, so database work
-and a commit's fsync never stall the event loop.
+AWS requests take a short path: the connection's scope and body become an
+:class:`HttpRequest` (raw path and query exactly as received, for SigV4) and :class:`Pipeline`
+does the rest. Routing and parsing run on the event loop; so does the rest of a read on
+SQLite, which the caches usually answer without touching the database. Writes (a commit waits
+for fsync and for other writers) and every request on PostgreSQL run in a worker thread, so
+they never stall the event loop. Everything under ``/_localiam/`` is a small Starlette app.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Awaitable, Callable, MutableMapping
+from typing import Any
 
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
@@ -21,32 +26,78 @@ from localiam.wire.http import HttpRequest
 from localiam.wire.protocol import Response
 
 HEALTH_PATH = "/_localiam/health"
+ADMIN_PREFIX = "/_localiam/"
+
+Scope = MutableMapping[str, Any]
+Message = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[Message]]
+Send = Callable[[Message], Awaitable[None]]
+
+_METHODS = frozenset({"GET", "POST", "PUT", "DELETE", "HEAD", "PATCH"})
 
 
-def create_app(pipeline: Pipeline) -> Starlette:
-    async def health(request: Request) -> StarletteResponse:
-        body = {"status": "ok", "version": __version__, "services": sorted(pipeline.services)}
-        return StarletteResponse(json.dumps(body), media_type="application/json")
+class LocaliamApp:
+    """The ASGI callable ``localiam serve`` runs."""
 
-    async def aws(request: Request) -> StarletteResponse:
-        body = await request.body()
-        scope = request.scope
+    def __init__(self, pipeline: Pipeline) -> None:
+        self.pipeline = pipeline
+        self.admin = _admin_app(pipeline)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["path"].startswith(ADMIN_PREFIX):
+            await self.admin(scope, receive, send)
+            return
+        if scope["method"] not in _METHODS:
+            await _send(send, 405, [(b"content-length", b"0")], b"")
+            return
+        body = await _body(receive)
         raw_path = scope.get("raw_path") or scope["path"].encode()
         http = HttpRequest(
-            method=request.method,
+            method=scope["method"],
             raw_path=raw_path.decode("latin-1"),
             raw_query=scope.get("query_string", b"").decode("latin-1"),
             headers=tuple((k.decode("latin-1"), v.decode("latin-1")) for k, v in scope["headers"]),
             body=body,
         )
-        client = request.client.host if request.client else "127.0.0.1"
-        exchange = Exchange(http, client, scope.get("scheme") == "https")
-        response: Response = await run_in_threadpool(pipeline.handle, exchange)
-        return StarletteResponse(response.body, status_code=response.status, headers=dict(response.headers))
+        client = scope.get("client")
+        exchange = Exchange(http, client[0] if client else "127.0.0.1", scope.get("scheme") == "https")
+        pipeline = self.pipeline
+        response: Response | None = pipeline.prepare(exchange)
+        if response is None:
+            if pipeline.blocks(exchange):
+                response = await run_in_threadpool(pipeline.complete, exchange)
+            else:
+                response = pipeline.complete(exchange)
+        headers = [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in response.headers]
+        if not any(k == b"content-length" for k, _ in headers):
+            headers.append((b"content-length", str(len(response.body)).encode()))
+        await _send(send, response.status, headers, response.body)
 
-    return Starlette(
-        routes=[
-            Route(HEALTH_PATH, health, methods=["GET"]),
-            Route("/{path:path}", aws, methods=["GET", "POST", "PUT", "DELETE", "HEAD", "PATCH"]),
-        ]
-    )
+
+async def _body(receive: Receive) -> bytes:
+    chunks: list[bytes] = []
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            break
+        chunks.append(message.get("body", b""))
+        if not message.get("more_body", False):
+            break
+    return chunks[0] if len(chunks) == 1 else b"".join(chunks)
+
+
+async def _send(send: Send, status: int, headers: list[tuple[bytes, bytes]], body: bytes) -> None:
+    await send({"type": "http.response.start", "status": status, "headers": headers})
+    await send({"type": "http.response.body", "body": body})
+
+
+def _admin_app(pipeline: Pipeline) -> Starlette:
+    async def health(request: Request) -> StarletteResponse:
+        body = {"status": "ok", "version": __version__, "services": sorted(pipeline.services)}
+        return StarletteResponse(json.dumps(body), media_type="application/json")
+
+    return Starlette(routes=[Route(HEALTH_PATH, health, methods=["GET"])])
+
+
+def create_app(pipeline: Pipeline) -> LocaliamApp:
+    return LocaliamApp(pipeline)

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import datetime as _dt
 import logging
-import threading
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -20,7 +19,7 @@ from typing import Any
 
 from localiam.errors import AwsError, client_error
 from localiam.services.base import Operation, OperationContext, Service
-from localiam.state.accounts import KeyRecord, lookup_key
+from localiam.state.accounts import KeyRecord
 from localiam.state.authz import Authz, Caller
 from localiam.state.store import Store
 from localiam.wire.http import HttpRequest
@@ -72,28 +71,49 @@ class Pipeline:
         self.authz = Authz(store)
         self.endpoint = endpoint
         self.clock: Callable[[], float] = time.time
-        self._key_cache: dict[str, KeyRecord] = {}
-        self._lock = threading.Lock()
 
     # ----------------------------------------------------------------------------- the chain
     def handle(self, exchange: Exchange) -> Response:
+        """The whole chain, in the calling thread."""
+        return self.prepare(exchange) or self.complete(exchange)
+
+    def prepare(self, exchange: Exchange) -> Response | None:
+        """Route and parse (no store access); the error response, or ``None`` to go on with
+        :meth:`complete`."""
         try:
             self.route(exchange)
             self.parse(exchange)
+        except Exception as exc:
+            return self._error(exchange, exc)
+        return None
+
+    def complete(self, exchange: Exchange) -> Response:
+        """Authenticate, resolve the caller, authorize, dispatch, serialize."""
+        try:
             self.authenticate(exchange)
             self.dispatch(exchange)
-        except RoutingError as exc:
-            return exc.protocol.serialize_error(exc, exchange.request_id)
-        except AwsError as exc:
-            assert exchange.protocol is not None
-            return exchange.protocol.serialize_error(exc, exchange.request_id)
-        except Exception:
-            log.exception("internal error handling %s", exchange.request_id)
-            error = AwsError("We encountered an internal error. Please try again.", code="InternalFailure", status=500)
-            protocol = exchange.protocol or next(iter(self.router.protocols.values()))
-            return protocol.serialize_error(error, exchange.request_id)
+        except Exception as exc:
+            return self._error(exchange, exc)
         assert exchange.protocol is not None and exchange.operation is not None
         return exchange.protocol.serialize(exchange.operation.name, exchange.result or {}, exchange.request_id)
+
+    def blocks(self, exchange: Exchange) -> bool:
+        """Whether :meth:`complete` may wait on I/O long enough to belong in a worker thread:
+        a write (its commit waits for the disk, or for another writer), or any request on a
+        networked database. Reads of SQLite are answered from memory, its page cache, or
+        a WAL snapshot that never waits for writers."""
+        op = exchange.operation
+        return op is None or op.writes or self.store.dialect != "sqlite"
+
+    def _error(self, exchange: Exchange, exc: Exception) -> Response:
+        if isinstance(exc, RoutingError):
+            return exc.protocol.serialize_error(exc, exchange.request_id)
+        if isinstance(exc, AwsError) and exchange.protocol is not None:
+            return exchange.protocol.serialize_error(exc, exchange.request_id)
+        log.exception("internal error handling %s", exchange.request_id, exc_info=exc)
+        error = AwsError("We encountered an internal error. Please try again.", code="InternalFailure", status=500)
+        protocol = exchange.protocol or next(iter(self.router.protocols.values()))
+        return protocol.serialize_error(error, exchange.request_id)
 
     def route(self, ex: Exchange) -> None:
         route = self.router.route(ex.request)
@@ -135,7 +155,7 @@ class Pipeline:
 
     def _lookup(self, access_key_id: str) -> SigningKey | None:
         with self.store.read() as tx:
-            record = lookup_key(tx, access_key_id)
+            record = self.authz.key(tx, access_key_id)
         if record is None:
             return None
         expires = _dt.datetime.fromtimestamp(record.expires_at, _dt.UTC) if record.expires_at else None

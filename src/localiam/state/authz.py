@@ -11,8 +11,13 @@ request was signed with) and every policy that bears on a request.
   levels, and only once the policy type is enabled on the root (``orgs_manage_policies_scps``).
 
 Compiled policies are cached by document text, so a policy is parsed once however many
-principals use it; a principal's bundle is cached per account and dropped when the account's
-version changes (``Store.write`` bumps it).
+principals use it. What a request needs before the engine runs is cached too, per access key
+(its :class:`KeyRecord` and :class:`Caller`) and per account (organization, SCP and RCP
+chains): each entry remembers the accounts it was built from and the store's
+:class:`~localiam.state.store.VersionWatch` epoch taken before it was read, and is used only
+while none of those accounts changed since (``Store.write`` bumps an account's version when a
+transaction touches it; the watch learns of other processes' writes). A transaction that has
+written does not use or fill the caches: it sees state no other transaction has.
 """
 
 from __future__ import annotations
@@ -37,9 +42,9 @@ from localiam.engine.compiled import AclGrant
 from localiam.policy.model import PolicyType
 from localiam.policy.parse import parse_policy
 from localiam.state import schema
-from localiam.state.accounts import KeyRecord
+from localiam.state.accounts import KeyRecord, lookup_key
 from localiam.state.aws_managed import AWS_MANAGED, RCP_FULL_AWS_ACCESS
-from localiam.state.store import Store, Tx
+from localiam.state.store import Store, Tx, VersionWatch
 from localiam.state.world import canonical_user_id
 
 SCP_TYPE = "SERVICE_CONTROL_POLICY"
@@ -49,6 +54,8 @@ NO_PERMISSIONS = {
 }
 """Stands in for session policies that no longer resolve: such a session may do nothing."""
 RCP_TYPE = "RESOURCE_CONTROL_POLICY"
+_NONE = object()
+"""A cached "there is none"."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,21 +93,113 @@ class PolicyCache:
         return compiled
 
 
-class Authz:
-    """Builds engine inputs from the store."""
+class _Entry:
+    __slots__ = ("deps", "epoch", "value")
 
-    def __init__(self, store: Store) -> None:
+    def __init__(self, epoch: int, deps: tuple[str, ...], value: Any) -> None:
+        self.epoch = epoch
+        self.deps = deps
+        self.value = value
+
+
+class StateCache:
+    """Values derived from the store, keyed by anything hashable; bounded LRU. An entry is
+    returned only while the accounts it depends on did not change after its epoch."""
+
+    def __init__(self, size: int = 16384) -> None:
+        self._items: OrderedDict[Any, _Entry] = OrderedDict()
+        self._size = size
+        self._lock = threading.Lock()
+
+    def get(self, watch: VersionWatch, key: Any) -> Any:
+        with self._lock:
+            entry = self._items.get(key)
+            if entry is None:
+                return None
+            if not watch.fresh(entry.deps, entry.epoch):
+                del self._items[key]
+                return None
+            self._items.move_to_end(key)
+            return entry.value
+
+    def put(self, key: Any, epoch: int, deps: tuple[str, ...], value: Any) -> None:
+        with self._lock:
+            self._items[key] = _Entry(epoch, deps, value)
+            self._items.move_to_end(key)
+            if len(self._items) > self._size:
+                self._items.popitem(last=False)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._items.clear()
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+
+def _account_of(arn: str) -> str | None:
+    parts = arn.split(":", 5)
+    return parts[4] if len(parts) == 6 and parts[4] else None
+
+
+class Authz:
+    """Builds engine inputs from the store, and caches them (``caching=False`` to turn that off)."""
+
+    def __init__(self, store: Store, *, caching: bool = True) -> None:
         self.store = store
+        self.caching = caching
         self.policies = PolicyCache()
+        self.keys = StateCache()
+        self.callers = StateCache()
+        self.orgs = StateCache()
         nothing = self.policies.get("no permissions", json.dumps(NO_PERMISSIONS), PolicyType.SESSION)
         assert nothing is not None
         self._no_permissions = nothing
 
+    # --------------------------------------------------------------------- caches
+    def _watch(self, tx: Tx) -> VersionWatch | None:
+        """The watch to check cached values against in ``tx``, or ``None`` when ``tx`` may
+        neither use nor fill the caches (caching off, it wrote, or it began before the watch
+        existed so its snapshot has no epoch)."""
+        if not self.caching or tx.wrote:
+            return None
+        if tx.epoch is None:
+            if tx.connected:
+                self.store.watch()  # from the next transaction on
+                return None
+            watch = self.store.watch()
+            watch.refresh()
+            tx.epoch = watch.epoch
+            return watch
+        return self.store._watch
+
+    def key(self, tx: Tx, access_key_id: str) -> KeyRecord | None:
+        """The store's record of an access key (:func:`lookup_key`), cached; unknown keys are
+        looked up every time, so a key issued by another process works at once."""
+        watch = self._watch(tx)
+        if watch is not None:
+            hit = self.keys.get(watch, access_key_id)
+            if hit is not None:
+                return hit  # type: ignore[no-any-return]
+        record = lookup_key(tx, access_key_id)
+        if watch is not None and record is not None and tx.epoch is not None and not tx.wrote:
+            self.keys.put(access_key_id, tx.epoch, (record.account_id,), record)
+        return record
+
     # --------------------------------------------------------------------- policies
-    def managed(self, tx: Tx, arn: str, policy_type: PolicyType = PolicyType.IDENTITY) -> CompiledPolicy | None:
-        """The default version of a managed policy (customer or AWS managed)."""
+    def managed(
+        self,
+        tx: Tx,
+        arn: str,
+        policy_type: PolicyType = PolicyType.IDENTITY,
+        deps: set[str] | None = None,
+    ) -> CompiledPolicy | None:
+        """The default version of a managed policy (customer or AWS managed). ``deps``
+        collects the account the policy lives in."""
         if arn in AWS_MANAGED:
             return self.policies.get(arn, json.dumps(AWS_MANAGED[arn]), policy_type)
+        if deps is not None:
+            deps.add(_account_of(arn) or "")
         mp = schema.managed_policies
         pv = schema.policy_versions
         row = tx.one_or_none(
@@ -110,7 +209,9 @@ class Authz:
         )
         return self.policies.get(arn, row.document, policy_type) if row is not None else None
 
-    def _attached(self, tx: Tx, account_id: str, principal_type: str, key: str) -> list[CompiledPolicy]:
+    def _attached(
+        self, tx: Tx, account_id: str, principal_type: str, key: str, deps: set[str] | None = None
+    ) -> list[CompiledPolicy]:
         t = schema.attachments
         rows = tx.execute(
             select(t.c.policy_arn)
@@ -119,7 +220,7 @@ class Authz:
         )
         out = []
         for row in rows:
-            compiled = self.managed(tx, row.policy_arn)
+            compiled = self.managed(tx, row.policy_arn, deps=deps)
             if compiled is not None:
                 out.append(compiled)
         return out
@@ -148,15 +249,16 @@ class Authz:
         return {row.key: row.value for row in rows}
 
     def user_policies(
-        self, tx: Tx, account_id: str, user_key: str
+        self, tx: Tx, account_id: str, user_key: str, deps: set[str] | None = None
     ) -> tuple[str, str, list[CompiledPolicy], CompiledPolicy | None, dict[str, str]] | None:
-        """(user ARN, user id, identity policies, boundary, tags) of an IAM user."""
+        """(user ARN, user id, identity policies, boundary, tags) of an IAM user. ``deps``
+        collects the accounts of the managed policies it uses."""
         u = schema.users
         row = tx.one_or_none(select(u).where(u.c.account_id == account_id, u.c.name_key == user_key))
         if row is None:
             return None
         arn = f"arn:aws:iam::{account_id}:user{row.path}{row.name}"
-        identity = self._attached(tx, account_id, "user", user_key)
+        identity = self._attached(tx, account_id, "user", user_key, deps)
         identity += self._inline(tx, account_id, "user", user_key, arn)
         gm, g = schema.group_members, schema.groups
         groups = tx.execute(
@@ -167,9 +269,9 @@ class Authz:
         )
         for group in groups:
             group_arn = f"arn:aws:iam::{account_id}:group{group.path}{group.name}"
-            identity += self._attached(tx, account_id, "group", group.name_key)
+            identity += self._attached(tx, account_id, "group", group.name_key, deps)
             identity += self._inline(tx, account_id, "group", group.name_key, group_arn)
-        boundary = self.managed(tx, row.boundary_arn, PolicyType.BOUNDARY) if row.boundary_arn else None
+        boundary = self.managed(tx, row.boundary_arn, PolicyType.BOUNDARY, deps) if row.boundary_arn else None
         return arn, row.user_id, identity, boundary, self._tags(tx, account_id, "user", user_key)
 
     def role_row(self, tx: Tx, account_id: str, role_name: str) -> Any:
@@ -178,7 +280,20 @@ class Authz:
 
     # --------------------------------------------------------------------- callers
     def caller(self, tx: Tx, key: KeyRecord) -> Caller | None:
-        """The principal behind an access key, or ``None`` when it no longer exists."""
+        """The principal behind an access key, or ``None`` when it no longer exists; cached
+        per access key."""
+        watch = self._watch(tx)
+        if watch is not None:
+            hit = self.callers.get(watch, key.access_key_id)
+            if hit is not None and (hit.key is key or hit.key == key):
+                return hit  # type: ignore[no-any-return]
+        deps = {key.account_id}
+        caller = self._resolve_caller(tx, key, deps)
+        if watch is not None and caller is not None and tx.epoch is not None and not tx.wrote:
+            self.callers.put(key.access_key_id, tx.epoch, tuple(sorted(deps)), caller)
+        return caller
+
+    def _resolve_caller(self, tx: Tx, key: KeyRecord, deps: set[str]) -> Caller | None:
         account = key.account_id
         org_id, org_paths = self.org_of(tx, account)
         common: dict[str, Any] = {
@@ -190,16 +305,16 @@ class Authz:
             p = Principal(PrincipalKind.ROOT, f"arn:aws:iam::{account}:root", account, user_id=account, **common)
             return Caller(p, key)
         if key.kind == "user":
-            found = self.user_policies(tx, account, key.user_key or "")
+            found = self.user_policies(tx, account, key.user_key or "", deps)
             if found is None:
                 return None
             arn, user_id, identity, boundary, tags = found
             name = arn.rsplit("/", 1)[-1]
             p = Principal(PrincipalKind.USER, arn, account, name=name, user_id=user_id, tags=tags, **common)
             return Caller(p, key, tuple(identity), boundary, user_key=key.user_key)
-        return self._session_caller(tx, key, common)
+        return self._session_caller(tx, key, common, deps)
 
-    def _session_caller(self, tx: Tx, key: KeyRecord, common: dict[str, Any]) -> Caller | None:
+    def _session_caller(self, tx: Tx, key: KeyRecord, common: dict[str, Any], deps: set[str]) -> Caller | None:
         s = key.session
         account = key.account_id
         issued = _iso(s["issued_at"])
@@ -209,7 +324,7 @@ class Authz:
             if compiled is not None:
                 session_policies.append(compiled)
         for arn in s.get("policy_arns") or []:
-            compiled = self.managed(tx, arn, PolicyType.SESSION)
+            compiled = self.managed(tx, arn, PolicyType.SESSION, deps)
             if compiled is not None:
                 session_policies.append(compiled)
         if (s.get("policy") or s.get("policy_arns")) and not session_policies:
@@ -221,9 +336,9 @@ class Authz:
             if row is None:
                 return None
             role_arn = s["role_arn"]
-            identity = self._attached(tx, account, "role", row.name_key)
+            identity = self._attached(tx, account, "role", row.name_key, deps)
             identity += self._inline(tx, account, "role", row.name_key, role_arn)
-            boundary = self.managed(tx, row.boundary_arn, PolicyType.BOUNDARY) if row.boundary_arn else None
+            boundary = self.managed(tx, row.boundary_arn, PolicyType.BOUNDARY, deps) if row.boundary_arn else None
             tags = self._tags(tx, account, "role", row.name_key)
             tags.update(s.get("tags") or {})
             p = Principal(
@@ -255,7 +370,7 @@ class Authz:
                 **common,
             )
             return Caller(p, key)
-        found = self.user_policies(tx, account, s["user_key"])
+        found = self.user_policies(tx, account, s["user_key"], deps)
         if found is None:
             return None
         arn, user_id, identity, boundary, tags = found
@@ -286,7 +401,19 @@ class Authz:
 
     # --------------------------------------------------------------------- organizations
     def org_of(self, tx: Tx, account_id: str) -> tuple[str | None, tuple[str, ...]]:
-        """(organization id, ``aws:PrincipalOrgPaths`` value) of a member or management account."""
+        """(organization id, ``aws:PrincipalOrgPaths`` value) of a member or management
+        account; cached per account (every change to an organization touches all its accounts)."""
+        watch = self._watch(tx)
+        if watch is not None:
+            hit = self.orgs.get(watch, ("org", account_id))
+            if hit is not None:
+                return hit  # type: ignore[no-any-return]
+        found = self._org_of(tx, account_id)
+        if watch is not None and tx.epoch is not None and not tx.wrote:
+            self.orgs.put(("org", account_id), tx.epoch, (account_id,), found)
+        return found
+
+    def _org_of(self, tx: Tx, account_id: str) -> tuple[str | None, tuple[str, ...]]:
         oa = schema.org_accounts
         row = tx.one_or_none(select(oa.c.org_id, oa.c.parent_id).where(oa.c.account_id == account_id))
         if row is None:
@@ -306,8 +433,21 @@ class Authz:
         return list(reversed(trail))
 
     def org_chain(self, tx: Tx, account_id: str | None, policy_type: str) -> OrganizationPolicies | None:
+        """The SCP or RCP chain (root → OUs → account) that binds ``account_id``, or ``None``
+        outside an organization or while the type is disabled; cached per account and type."""
         if account_id is None:
             return None
+        watch = self._watch(tx)
+        if watch is not None:
+            hit = self.orgs.get(watch, (policy_type, account_id))
+            if hit is not None:
+                return None if hit is _NONE else hit
+        chain = self._org_chain(tx, account_id, policy_type)
+        if watch is not None and tx.epoch is not None and not tx.wrote:
+            self.orgs.put((policy_type, account_id), tx.epoch, (account_id,), _NONE if chain is None else chain)
+        return chain
+
+    def _org_chain(self, tx: Tx, account_id: str, policy_type: str) -> OrganizationPolicies | None:
         oa, org = schema.org_accounts, schema.organizations
         row = tx.one_or_none(
             select(oa.c.parent_id, org.c.id, org.c.root_id, org.c.management_account)
@@ -387,4 +527,7 @@ class Authz:
 def _iso(epoch: float) -> str:
     import datetime as _dt
 
-    return _dt.datetime.fromtimestamp(epoch, _dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    # To the millisecond, as the IAM console writes the cut-off of AWSRevokeOlderSessions: a
+    # session issued in the same second after a revocation is newer than it.
+    moment = _dt.datetime.fromtimestamp(epoch, _dt.UTC)
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"

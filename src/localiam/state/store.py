@@ -4,16 +4,21 @@ with a ``postgresql://`` URL.
 Every mutating operation runs inside :meth:`Store.write`: one transaction that commits before
 the caller answers, so nothing acknowledged is lost and nothing half-done is visible. Each
 write transaction bumps the version of every account it touched (``touch``); readers compare
-versions to drop stale compiled policies. On PostgreSQL the bump is announced with
+versions to drop stale cached state. On PostgreSQL the bump is announced with
 ``pg_notify('localiam_versions', account)`` inside the same transaction, so other processes
-sharing the database learn of it when it commits.
+sharing the database learn of it when it commits. :class:`VersionWatch` is how one process
+learns of every write: its own, and other processes' (SQLite ``PRAGMA data_version``,
+PostgreSQL LISTEN).
 """
 
 from __future__ import annotations
 
+import logging
+import os
+import sqlite3
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -25,6 +30,13 @@ from sqlalchemy.pool import StaticPool
 from localiam.state import schema
 
 NOTIFY_CHANNEL = "localiam_versions"
+ALL_ACCOUNTS = "*"
+"""The ``account_versions`` row a write bumps when it touched no account: everything changed."""
+
+LISTENER_NAME = "localiam versions"
+"""``application_name`` of the PostgreSQL connection that LISTENs (followed by pid/object)."""
+
+log = logging.getLogger("localiam.state")
 
 
 class StoreError(RuntimeError):
@@ -36,24 +48,194 @@ def sqlite_url(data_dir: Path) -> str:
 
 
 class Tx:
-    """A transaction in progress: a connection plus the accounts whose state it changed."""
+    """A transaction in progress: a connection plus the accounts whose state it changed.
 
-    __slots__ = ("conn", "now", "touched")
+    A read transaction connects on first use, so a request answered from the caches never
+    checks a connection out of the pool. ``wrote`` records that a statement other than a
+    SELECT ran: from then on the transaction sees state that no cache holds. ``epoch`` is the
+    store's :class:`VersionWatch` epoch taken before the transaction's first statement (``None``
+    when there was no watch then): every change known at that epoch is visible to it."""
 
-    def __init__(self, conn: Connection, now: float) -> None:
-        self.conn = conn
+    __slots__ = ("_conn", "_store", "epoch", "now", "touched", "wrote")
+
+    def __init__(self, conn: Connection | None, now: float, store: Store | None = None) -> None:
+        self._conn = conn
+        self._store = store
         self.touched: set[str] = set()
         self.now = now
+        self.wrote = False
+        self.epoch: int | None = None
+
+    @property
+    def conn(self) -> Connection:
+        if self._conn is None:
+            assert self._store is not None
+            watch = self._store._watch
+            if watch is not None and self.epoch is None:
+                watch.refresh()
+                self.epoch = watch.epoch
+            self._conn = self._store.engine.connect()
+        return self._conn
+
+    @property
+    def connected(self) -> bool:
+        return self._conn is not None
 
     def touch(self, account_id: str) -> None:
         """Record that this transaction changes ``account_id``'s policies or principals."""
         self.touched.add(account_id)
 
     def execute(self, statement: Any, *args: Any) -> Any:
+        if not self.wrote and not getattr(statement, "is_select", False):
+            self.wrote = True
         return self.conn.execute(statement, *args)
 
     def one_or_none(self, statement: Any) -> Any:
-        return self.conn.execute(statement).first()
+        return self.execute(statement).first()
+
+
+class VersionWatch:
+    """What this process knows of other writers: when each account last changed.
+
+    Caches of state derived from the store (``localiam.state.authz``) take :attr:`epoch` before
+    they read the store and keep a value only while :meth:`fresh` says none of the accounts it
+    depends on changed since. :meth:`refresh` makes every write committed before it returns
+    known here:
+
+    - this process's own writes are recorded by :meth:`Store.write` right after they commit;
+    - SQLite: ``PRAGMA data_version`` on a connection of our own changes whenever another
+      connection (of this process or another one: ``localiam accounts create``) committed;
+      then ``account_versions`` is read again and every account whose version moved is marked;
+    - PostgreSQL: a background thread LISTENs on ``localiam_versions`` and marks each account
+      notified. While it is not connected (at start, after a connection loss) every refresh
+      marks everything changed, so nothing cached is used; after it reconnects it marks
+      everything once more (notifications sent while it was away are lost);
+    - the in-memory store has no other writer.
+
+    A write transaction that touched no account but wrote bumps ``*`` (:data:`ALL_ACCOUNTS`),
+    which marks every account changed.
+    """
+
+    def __init__(self, store: Store) -> None:
+        self._lock = threading.Lock()
+        self.epoch = 0
+        self._changed: dict[str, int] = {}
+        self._all_changed = 0
+        self._seen: dict[str, int] = {}
+        self._data_version: int | None = None
+        self._sqlite: sqlite3.Connection | None = None
+        self._listening = True
+        self.connects = 0
+        self.application_name = ""
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self.mode = "local"
+        if store.dialect == "sqlite" and store.engine.url.database not in (None, "", ":memory:"):
+            self.mode = "sqlite"
+            path = store.engine.url.database
+            self._sqlite = sqlite3.connect(path, check_same_thread=False, isolation_level=None, timeout=30)
+            self._sqlite.execute("PRAGMA query_only=1")
+        elif store.dialect == "postgresql":
+            self.mode = "listen"
+            self._listening = False
+            self._ready = threading.Event()
+            url = store.engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
+            self._thread = threading.Thread(target=self._listen, args=(url,), name="localiam-versions", daemon=True)
+            self._thread.start()
+            self._ready.wait(5)
+
+    # ------------------------------------------------------------------ what readers use
+    def fresh(self, accounts: Iterable[str], since: int) -> bool:
+        """Whether none of ``accounts`` changed after epoch ``since`` (as of the last refresh)."""
+        if self._all_changed > since:
+            return False
+        changed = self._changed
+        return all(changed.get(a, 0) <= since for a in accounts)
+
+    def refresh(self) -> None:
+        """Learn of every write committed before this call (see the class docs)."""
+        if self.mode == "sqlite":
+            self._poll_sqlite()
+        elif self.mode == "listen" and not self._listening:
+            with self._lock:
+                self._mark_all()
+
+    # ------------------------------------------------------------------ how changes arrive
+    def committed(self, versions: dict[str, int]) -> None:
+        """This process committed a write that set these accounts' versions."""
+        with self._lock:
+            for account, version in versions.items():
+                if self._seen.get(account, -1) < version:
+                    self._seen[account] = version
+                self._mark(account)
+
+    def notified(self, account: str) -> None:
+        with self._lock:
+            self._mark(account)
+
+    def _mark(self, account: str) -> None:
+        self.epoch += 1
+        if account == ALL_ACCOUNTS:
+            self._all_changed = self.epoch
+        else:
+            self._changed[account] = self.epoch
+
+    def _mark_all(self) -> None:
+        self.epoch += 1
+        self._all_changed = self.epoch
+
+    def _poll_sqlite(self) -> None:
+        assert self._sqlite is not None
+        with self._lock:
+            (data_version,) = self._sqlite.execute("PRAGMA data_version").fetchone()
+            if data_version == self._data_version:
+                return
+            rows = self._sqlite.execute("SELECT account_id, version FROM account_versions").fetchall()
+            self._data_version = data_version
+            seen = self._seen
+            for account, version in rows:
+                if seen.get(account) != version:
+                    seen[account] = version
+                    self._mark(account)
+
+    def _listen(self, url: str) -> None:
+        import psycopg
+
+        while not self._stop.is_set():
+            try:
+                name = f"{LISTENER_NAME} {os.getpid()}/{id(self):x}"
+                with psycopg.connect(url, autocommit=True, connect_timeout=5, application_name=name) as conn:
+                    conn.execute(f"LISTEN {NOTIFY_CHANNEL}")
+                    with self._lock:
+                        self._mark_all()
+                        self._listening = True
+                        self.connects += 1
+                        self.application_name = name
+                    self._ready.set()
+                    while not self._stop.is_set():
+                        for note in conn.notifies(timeout=0.5):
+                            self.notified(note.payload)
+            except Exception:  # any loss of the connection: cache nothing until it is back
+                log.warning("lost the LISTEN connection on %s; retrying", NOTIFY_CHANNEL, exc_info=True)
+            with self._lock:
+                self._listening = False
+                self._mark_all()
+            self._ready.set()
+            self._stop.wait(0.5)
+
+    @property
+    def listening(self) -> bool:
+        return self._listening
+
+    def close(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+        if self._sqlite is not None:
+            with self._lock:
+                self._sqlite.close()
+                self._sqlite = None
+            self.mode = "local"
 
 
 class Store:
@@ -63,8 +245,10 @@ class Store:
         self.url = url
         self.dialect = url.split(":", 1)[0].split("+", 1)[0]
         self.engine = _make_engine(url)
-        self._local_versions: dict[str, int] = {}
+        self._watch: VersionWatch | None = None
         self._lock = threading.Lock()
+        # An in-memory store is one shared connection: its transactions must take turns.
+        self._serial: threading.RLock | None = threading.RLock() if url in _MEMORY_URLS else None
         if migrate:
             self.migrate()
 
@@ -79,42 +263,71 @@ class Store:
 
         upgrade(self.engine)
 
+    def watch(self) -> VersionWatch:
+        """This process's :class:`VersionWatch` over the store, started on first use."""
+        if self._watch is None:
+            with self._lock:
+                if self._watch is None:
+                    self._watch = VersionWatch(self)
+        return self._watch
+
     def close(self) -> None:
+        if self._watch is not None:
+            self._watch.close()
         self.engine.dispose()
 
     @contextmanager
     def read(self) -> Iterator[Tx]:
-        with self.engine.connect() as conn:
-            yield Tx(conn, time.time())
+        """A read transaction; it connects on first use."""
+        with self._turn():
+            tx = Tx(None, time.time(), self)
+            try:
+                yield tx
+            finally:
+                if tx._conn is not None:
+                    tx._conn.close()
 
     @contextmanager
     def write(self) -> Iterator[Tx]:
-        """One transaction; versions of touched accounts bump inside it."""
-        with self.engine.connect() as conn:
+        """One transaction; versions of touched accounts bump inside it (``*`` when it wrote
+        without touching an account), and this process's :class:`VersionWatch` learns of them
+        once it commits."""
+        watch = self._watch
+        epoch = None
+        if watch is not None:
+            watch.refresh()
+            epoch = watch.epoch
+        with self._turn(), self.engine.connect() as conn:
             conn.execution_options(localiam_write=True)
             with conn.begin():
-                tx = Tx(conn, time.time())
+                tx = Tx(conn, time.time(), self)
+                tx.epoch = epoch
                 yield tx
-                for account_id in sorted(tx.touched):
-                    self._bump(conn, account_id)
+                targets = sorted(tx.touched) if tx.touched else ([ALL_ACCOUNTS] if tx.wrote else [])
+                versions = {account_id: self._bump(conn, account_id) for account_id in targets}
+        if versions and self._watch is not None:
+            self._watch.committed(versions)
 
-    def _bump(self, conn: Connection, account_id: str) -> None:
+    @contextmanager
+    def _turn(self) -> Iterator[None]:
+        if self._serial is None:
+            yield
+            return
+        with self._serial:
+            yield
+
+    def _bump(self, conn: Connection, account_id: str) -> int:
+        """Add one to ``account_id``'s version; the new version."""
         table = schema.account_versions
+        insert = postgresql.insert if self.dialect == "postgresql" else sqlite.insert
+        stmt = insert(table).values(account_id=account_id, version=1)
+        upsert = stmt.on_conflict_do_update(index_elements=[table.c.account_id], set_={"version": table.c.version + 1})
+        version = int(conn.execute(upsert.returning(table.c.version)).scalar_one())
         if self.dialect == "postgresql":
-            stmt = postgresql.insert(table).values(account_id=account_id, version=1)
-            stmt = stmt.on_conflict_do_update(
-                index_elements=[table.c.account_id], set_={"version": table.c.version + 1}
-            )
-            conn.execute(stmt)
             conn.execute(
                 text("SELECT pg_notify(:channel, :account)"), {"channel": NOTIFY_CHANNEL, "account": account_id}
             )
-        else:
-            stmt_lite = sqlite.insert(table).values(account_id=account_id, version=1)
-            stmt_lite = stmt_lite.on_conflict_do_update(
-                index_elements=[table.c.account_id], set_={"version": table.c.version + 1}
-            )
-            conn.execute(stmt_lite)
+        return version
 
     def versions(self, tx: Tx, account_ids: set[str] | None = None) -> dict[str, int]:
         table = schema.account_versions
@@ -124,15 +337,26 @@ class Store:
         return {row.account_id: row.version for row in tx.execute(stmt)}
 
 
+_MEMORY_URLS = ("sqlite://", "sqlite:///:memory:")
+
+
 def _make_engine(url: str) -> Engine:
-    if url in ("sqlite://", "sqlite:///:memory:"):
+    if url in _MEMORY_URLS:
         engine = create_engine(
             "sqlite://", poolclass=StaticPool, connect_args={"check_same_thread": False}, future=True
         )
         _sqlite_pragmas(engine, wal=False)
         return engine
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30}, future=True)
+        # Up to 48 connections (the server's worker threads plus the event loop) without
+        # opening and closing overflow connections under concurrent writes.
+        engine = create_engine(
+            url,
+            connect_args={"check_same_thread": False, "timeout": 30},
+            pool_size=8,
+            max_overflow=40,
+            future=True,
+        )
         _sqlite_pragmas(engine, wal=True)
         return engine
     if url.startswith("postgresql://"):
