@@ -664,6 +664,9 @@ class CompiledCondition:
         predicate = self._predicate
         if predicate is None:
             predicate = self._binder(context)  # type: ignore[misc]
+        if len(values) == 1:
+            # any() and all() of one value are that value's answer; skip building iterators.
+            return (True if predicate(values[0]) else False) is not self._invert  # noqa: SIM210
         if self._use_all:
             return all(map(predicate, values)) is not self._invert
         return any(map(predicate, values)) is not self._invert

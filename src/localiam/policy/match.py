@@ -35,7 +35,7 @@ from typing import NamedTuple
 
 from localiam.policy.conditions import ConditionOutcome
 from localiam.policy.model import Principals, ResourceBlock, Statement
-from localiam.policy.wildcard import Context, compile_glob
+from localiam.policy.wildcard import QMARK, STAR, Context, Template, compile_glob
 
 _EMPTY_CONTEXT: Context = MappingProxyType({})
 
@@ -266,18 +266,39 @@ def _full_check(
 
 def _resource_only(block: ResourceBlock | None, resource: Callable[[str, Context], bool]) -> StatementCheck:
     """A statement with nothing but a Resource element to check: one call per request for the
-    common shapes (fixed ARNs, one wildcard pattern)."""
+    common shapes (fixed ARNs, ``prefix*`` patterns, one other wildcard pattern)."""
     if block is None or block.negated or any(t.has_variables for t in block.templates):
         return lambda request: resource(request.resource, request.context)
-    literals = frozenset(p for p in block.patterns if "*" not in p and "?" not in p)
-    wild = [t for t in block.templates if "*" in t.text or "?" in t.text]
-    if not wild:
-        return lambda request: request.resource in literals
-    if len(wild) == 1 and not literals:
-        one = wild[0].resource_matcher({})
+    literals, prefixes, others = _split_patterns(block)
+    if not others:
+        if not prefixes:
+            return lambda request: request.resource in literals
+        if not literals:
+            return lambda request: request.resource.startswith(prefixes)
+    elif len(others) == 1 and not literals and not prefixes:
+        one = others[0].resource_matcher({})
         if one is not None:
             return lambda request: True if one(request.resource) else False  # noqa: SIM210 (no call: faster)
     return lambda request: resource(request.resource, request.context)
+
+
+def _split_patterns(block: ResourceBlock) -> tuple[frozenset[str], tuple[str, ...], list[Template]]:
+    """A Resource block's entries as fixed ARNs, ``prefix*`` patterns and the rest. A ``*``
+    that ends the pattern ends its segment too, so it may run past colons
+    (``reference_policies_elements_resource``): ``prefix*`` is exactly "starts with prefix"."""
+    literals: set[str] = set()
+    prefixes: list[str] = []
+    others: list[Template] = []
+    for template in block.templates:
+        tokens = template.tokens
+        wild = [i for i, t in enumerate(tokens) if t is STAR or t is QMARK]
+        if not wild:
+            literals.add("".join(t for t in tokens if isinstance(t, str)))
+        elif wild == [len(tokens) - 1] and tokens[-1] is STAR:
+            prefixes.append("".join(t for t in tokens[:-1] if isinstance(t, str)))
+        else:
+            others.append(template)
+    return frozenset(literals), tuple(prefixes), others
 
 
 def _always(request: RequestFacts) -> bool:
@@ -293,22 +314,33 @@ def compile_resource(block: ResourceBlock | None) -> Callable[[str, Context], bo
     if block is None:
         return None
     if any(t.has_variables for t in block.templates):
+        if len(block.templates) == 1 and not block.negated:
+            only = block.templates[0]
+
+            def one_template(resource: str, context: Context) -> bool:
+                matcher = only.resource_matcher(context)
+                return matcher is not None and bool(matcher(resource))
+
+            return one_template
         return lambda resource, context: resource_matches(block, resource, context)
     if not block.negated and "*" in block.patterns:
         return None
-    literals = frozenset(p for p in block.patterns if "*" not in p and "?" not in p)
-    wild = tuple(
-        m for t in block.templates if "*" in t.text or "?" in t.text for m in [t.resource_matcher({})] if m is not None
-    )
-    wild = _merge_regexes(wild)
+    literals, prefixes, others = _split_patterns(block)
+    wild = _merge_regexes(tuple(m for t in others for m in [t.resource_matcher({})] if m is not None))
     if block.negated:
-        return lambda resource, context: not (resource in literals or any(m(resource) for m in wild))
+        return lambda resource, context: (
+            not (resource in literals or resource.startswith(prefixes) or any(m(resource) for m in wild))
+        )
     if not wild:
-        return lambda resource, context: resource in literals
-    if len(wild) == 1 and not literals:
+        if not prefixes:
+            return lambda resource, context: resource in literals
+        return lambda resource, context: resource in literals or resource.startswith(prefixes)
+    if len(wild) == 1 and not literals and not prefixes:
         one = wild[0]
         return lambda resource, context: True if one(resource) else False  # noqa: SIM210 (no call: faster)
-    return lambda resource, context: resource in literals or any(m(resource) for m in wild)
+    return lambda resource, context: (
+        resource in literals or resource.startswith(prefixes) or any(m(resource) for m in wild)
+    )
 
 
 def _merge_regexes(matchers: tuple[Callable[[str], object], ...]) -> tuple[Callable[[str], object], ...]:

@@ -202,7 +202,8 @@ class Template:
         self._matcher: Matcher | None = None
         self._arn_matcher: Matcher | None = None
         self._variables = tuple(t.lookup for t in self.tokens if isinstance(t, Variable))
-        self._arn_by_values: dict[tuple[tuple[str, ...] | None, ...], Matcher | None] = {}
+        # Keyed by the variable's context value (one variable) or the tuple of them.
+        self._arn_by_values: dict[object, Matcher | None] = {}
         if not self.has_variables:
             self._matcher = _compile_tokens(list(self.tokens), ignore_case)  # type: ignore[arg-type]
 
@@ -241,7 +242,8 @@ class Template:
                 self._arn_matcher = compile_resource_tokens(self.tokens)
             return self._arn_matcher
         # Memoised by the values of the variables it holds: one dict lookup per request.
-        values = tuple(context.get(name) for name in self._variables)
+        names = self._variables
+        values = context.get(names[0]) if len(names) == 1 else tuple(map(context.get, names))
         memo = self._arn_by_values
         if values in memo:
             return memo[values]
