@@ -577,6 +577,7 @@ class CompiledCondition:
         "_use_all",
         "_when_missing",
         "base",
+        "fast",
         "if_exists",
         "key",
         "lookup",
@@ -599,6 +600,8 @@ class CompiledCondition:
     _when_missing: bool
     _use_all: bool
     _invert: bool
+    fast: Callable[[Context], bool]
+    """:meth:`evaluate` as a closure over its settings (the engine's hot path calls it)."""
 
     def __init__(
         self,
@@ -628,6 +631,7 @@ class CompiledCondition:
             init(self, "_when_missing", any(_parse_bool(v) is True for v in values))
             init(self, "_use_all", False)
             init(self, "_invert", not when_present)
+            init(self, "fast", _evaluator(self))
             return
         if qualifier == FOR_ALL_VALUES:
             when_missing = True
@@ -646,6 +650,7 @@ class CompiledCondition:
             use_all, invert = False, negated
         init(self, "_use_all", use_all)
         init(self, "_invert", invert)
+        init(self, "fast", _evaluator(self))
 
     def __setattr__(self, name: str, value: object) -> None:
         raise AttributeError(f"CompiledCondition is immutable (tried to set {name!r})")
@@ -658,18 +663,7 @@ class CompiledCondition:
 
     def evaluate(self, context: Context) -> bool:
         """Whether the condition holds; allocates no explanation."""
-        values = context.get(self.lookup)
-        if not values:
-            return self._when_missing
-        predicate = self._predicate
-        if predicate is None:
-            predicate = self._binder(context)  # type: ignore[misc]
-        if len(values) == 1:
-            # any() and all() of one value are that value's answer; skip building iterators.
-            return (True if predicate(values[0]) else False) is not self._invert  # noqa: SIM210
-        if self._use_all:
-            return all(map(predicate, values)) is not self._invert
-        return any(map(predicate, values)) is not self._invert
+        return self.fast(context)
 
     def explain(self, context: Context) -> ConditionOutcome:
         """The same answer as :meth:`evaluate`, worked out step by step with its inputs."""
@@ -755,6 +749,31 @@ def compile_condition(
     if match is None:
         return None
     return CompiledCondition(operator, qualifier, base, if_exists, key, tuple(values), match)
+
+
+def _evaluator(condition: CompiledCondition) -> Callable[[Context], bool]:
+    """The evaluation of ``condition`` as a closure: its settings are local variables, not
+    attribute loads, on the path every request takes."""
+    lookup = condition.lookup
+    when_missing = condition._when_missing
+    predicate = condition._predicate
+    binder = condition._binder
+    use_all = condition._use_all
+    invert = condition._invert
+
+    def evaluate(context: Context) -> bool:
+        values = context.get(lookup)
+        if not values:
+            return when_missing
+        test = predicate if predicate is not None else binder(context)  # type: ignore[misc]
+        if len(values) == 1:
+            # any() and all() of one value are that value's answer; skip building iterators.
+            return (True if test(values[0]) else False) is not invert  # noqa: SIM210
+        if use_all:
+            return all(map(test, values)) is not invert
+        return any(map(test, values)) is not invert
+
+    return evaluate
 
 
 def evaluate_all(conditions: Iterable[CompiledCondition], context: Context) -> bool:

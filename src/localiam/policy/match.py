@@ -232,7 +232,7 @@ def compile_statement(statement: Statement) -> StatementCheck:
     compiled = [c.compiled for c in statement.conditions]
     if any(c is None for c in compiled):
         return _never
-    conditions = tuple(c.evaluate for c in compiled if c is not None)
+    conditions = tuple(c.fast for c in compiled if c is not None)
     if statement.principal is not None or statement.not_principal is not None:
         return _full_check(statement, resource, conditions)
     if not conditions:
@@ -275,6 +275,8 @@ def _resource_only(block: ResourceBlock | None, resource: Callable[[str, Context
             return lambda request: request.resource in literals
         if not literals:
             return lambda request: request.resource.startswith(prefixes)
+        # The common pair: "arn:aws:s3:::bucket" and "arn:aws:s3:::bucket/*".
+        return lambda request: (r := request.resource) in literals or r.startswith(prefixes)
     elif len(others) == 1 and not literals and not prefixes:
         one = others[0].resource_matcher({})
         if one is not None:
