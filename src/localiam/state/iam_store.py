@@ -39,9 +39,19 @@ def _clauses(table: Table, where: Mapping[str, Any]) -> list[ColumnElement[bool]
 
 
 def one(tx: Tx, table: Table, **where: Any) -> Row | None:
-    """The row matching ``where``, or ``None``."""
+    """The row matching ``where``, or ``None``. Remembered for the rest of the transaction
+    until it writes (an operation's authorization and its handler often read the same row)."""
+    key: object = None
+    if all(isinstance(v, (str, int, float, bool)) or v is None for v in where.values()):
+        key = ("one", table.name, tuple(sorted(where.items())))
+        if key in tx.memo:
+            hit = tx.memo[key]
+            return dict(hit) if hit is not None else None
     row = tx.one_or_none(select(table).where(and_(true(), *_clauses(table, where))))
-    return dict(row._mapping) if row is not None else None
+    found = dict(row._mapping) if row is not None else None
+    if key is not None:
+        tx.memo[key] = found
+    return dict(found) if found is not None else None
 
 
 def rows(tx: Tx, table: Table, *, order_by: Iterable[str] = (), **where: Any) -> list[Row]:

@@ -56,7 +56,7 @@ class Tx:
     store's :class:`VersionWatch` epoch taken before the transaction's first statement (``None``
     when there was no watch then): every change known at that epoch is visible to it."""
 
-    __slots__ = ("_conn", "_store", "epoch", "now", "touched", "wrote")
+    __slots__ = ("_conn", "_store", "epoch", "memo", "now", "touched", "wrote")
 
     def __init__(self, conn: Connection | None, now: float, store: Store | None = None) -> None:
         self._conn = conn
@@ -65,6 +65,9 @@ class Tx:
         self.now = now
         self.wrote = False
         self.epoch: int | None = None
+        self.memo: dict[object, Any] = {}
+        """Rows read in this transaction (see :func:`localiam.state.iam_store.one`); emptied by
+        every statement that writes, so it never answers with a row the transaction changed."""
 
     @property
     def conn(self) -> Connection:
@@ -86,8 +89,10 @@ class Tx:
         self.touched.add(account_id)
 
     def execute(self, statement: Any, *args: Any) -> Any:
-        if not self.wrote and not getattr(statement, "is_select", False):
+        if not getattr(statement, "is_select", False):
             self.wrote = True
+            if self.memo:
+                self.memo.clear()
         return self.conn.execute(statement, *args)
 
     def one_or_none(self, statement: Any) -> Any:
