@@ -24,7 +24,8 @@ from localiam.policy.findings import Finding
 from localiam.policy.model import PolicyType
 from localiam.policy.types import size_exceeded_message, size_limit
 from localiam.policy.validate import validate_policy
-from localiam.services.base import Params, Result, Service
+from localiam.services.base import OperationContext, Params, Result, Service
+from localiam.state import iam_store
 
 SERVICE = Service("iam")
 
@@ -286,3 +287,12 @@ def with_path_prefix(rows: Sequence[Mapping[str, Any]], params: Params) -> list[
     users whose path starts with /division_abc/subdivision_xyz/"); defaults to ``/``."""
     prefix = params.get("PathPrefix") or "/"
     return [row for row in rows if str(row["path"]).startswith(prefix)]
+
+
+def list_by_path(ctx: OperationContext, params: Params, table: Any) -> tuple[list[dict[str, Any]], Result]:
+    """ListUsers, ListRoles and ListGroups: the account's entities under ``PathPrefix``, in
+    name order, one page at a time (the page's rows and its ``IsTruncated``/``Marker``)."""
+    validate(params, Rule("PathPrefix", False, None, 1, 512))
+    rows = with_path_prefix(iam_store.rows(ctx.tx, table, order_by=("name_key",), account_id=ctx.account_id), params)
+    page, more = paginate(rows, params, key=lambda r: str(r["name_key"]))
+    return [dict(r) for r in page], more

@@ -17,12 +17,12 @@ from localiam.services.iam.common import (
     already_exists,
     delete_conflict,
     limit_exceeded,
+    list_by_path,
     listing_resource,
     name_rule,
     new_id,
     paginate,
     validate,
-    with_path_prefix,
 )
 from localiam.services.iam.entities import entity_keys, find, get, group_shape, resource, resource_tags, user_shape
 from localiam.state import iam_store, schema
@@ -68,12 +68,8 @@ def get_group(ctx: OperationContext, params: Params) -> Result:
 
 @SERVICE.operation("ListGroups", action="iam:ListGroups", resource=listing_resource("group"))
 def list_groups(ctx: OperationContext, params: Params) -> Result:
-    validate(params, Rule("PathPrefix", False, None, 1, 512))
-    rows = with_path_prefix(
-        iam_store.rows(ctx.tx, schema.groups, order_by=("name_key",), account_id=ctx.account_id), params
-    )
-    page, more = paginate(rows, params, key=lambda r: str(r["name_key"]))
-    return {"Groups": [group_shape(ctx, dict(r)) for r in page], **more}
+    page, more = list_by_path(ctx, params, schema.groups)
+    return {"Groups": [group_shape(ctx, r) for r in page], **more}
 
 
 @SERVICE.operation("DeleteGroup", action="iam:DeleteGroup", resource=resource("group", "GroupName"), writes=True)

@@ -20,12 +20,11 @@ from localiam.services.iam.common import (
     checked_document,
     delete_conflict,
     document_rule,
+    list_by_path,
     listing_resource,
     name_rule,
     new_id,
-    paginate,
     validate,
-    with_path_prefix,
 )
 from localiam.services.iam.entities import (
     add_tags,
@@ -113,12 +112,8 @@ def get_role(ctx: OperationContext, params: Params) -> Result:
 
 @SERVICE.operation("ListRoles", action="iam:ListRoles", resource=listing_resource("role"))
 def list_roles(ctx: OperationContext, params: Params) -> Result:
-    validate(params, Rule("PathPrefix", False, None, 1, 512))
-    rows = with_path_prefix(
-        iam_store.rows(ctx.tx, schema.roles, order_by=("name_key",), account_id=ctx.account_id), params
-    )
-    page, more = paginate(rows, params, key=lambda r: str(r["name_key"]))
-    return {"Roles": [role_shape(ctx, dict(r)) for r in page], **more}
+    page, more = list_by_path(ctx, params, schema.roles)
+    return {"Roles": [role_shape(ctx, r) for r in page], **more}
 
 
 @SERVICE.operation(

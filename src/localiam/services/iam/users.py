@@ -18,13 +18,12 @@ from localiam.services.iam.common import (
     already_exists,
     delete_conflict,
     iam_arn,
+    list_by_path,
     listing_resource,
     name_rule,
     new_id,
-    paginate,
     timestamp,
     validate,
-    with_path_prefix,
 )
 from localiam.services.iam.entities import (
     add_tags,
@@ -114,12 +113,8 @@ def get_user(ctx: OperationContext, params: Params) -> Result:
 
 @SERVICE.operation("ListUsers", action="iam:ListUsers", resource=listing_resource("user"))
 def list_users(ctx: OperationContext, params: Params) -> Result:
-    validate(params, Rule("PathPrefix", False, None, 1, 512))
-    rows = with_path_prefix(
-        iam_store.rows(ctx.tx, schema.users, order_by=("name_key",), account_id=ctx.account_id), params
-    )
-    page, more = paginate(rows, params, key=lambda r: str(r["name_key"]))
-    return {"Users": [user_shape(ctx, dict(r)) for r in page], **more}
+    page, more = list_by_path(ctx, params, schema.users)
+    return {"Users": [user_shape(ctx, r) for r in page], **more}
 
 
 @SERVICE.operation(
