@@ -365,8 +365,9 @@ def _explain(
                 check = policy.resource_checks[i]
                 on_resource = True if check is None else check(facts.resource, facts.context)
                 m = matches[i] = match(statements[i], facts, action=True, resource=on_resource)
-                if m.resource and m.principal:
-                    for name in m.missing_keys:
-                        missing[name] = None
+                if m.conditions and m.resource and m.principal:
+                    for outcome in m.conditions:
+                        if outcome.missing:
+                            missing[outcome.key] = None
             evaluations.append(PolicyEvaluation(policy.policy_type, policy.name, tuple(matches)))
     return tuple(evaluations), tuple(missing)

@@ -208,7 +208,11 @@ def match(
     explanation can show each key and whether it was missing). ``action`` and ``resource``
     pass in results the caller already knows."""
     principal_ok, kind = _principal(statement, request.principal)
-    outcomes = tuple(c.compiled.explain(request.context) for c in statement.conditions if c.compiled is not None)
+    conditions = statement.conditions
+    context = request.context
+    outcomes = (
+        tuple([c.compiled.explain(context) for c in conditions if c.compiled is not None]) if conditions else ()
+    )
     if resource is None:
         resource = resource_matches(statement.resources, request.resource, request.context)
     return StatementMatch(
