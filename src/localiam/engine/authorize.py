@@ -226,7 +226,7 @@ def authorize(
     # 4. The resource-based policy: which allows apply, and by which principal kind.
     resource_refs: list[StatementRef] = []
     kinds: set[str] = set()
-    if resource is not None:
+    if resource is not None and inputs.resource_grants:
         statements = resource.policy.statements
         for check, policy, i in plan.resource_allows:
             applied = check(facts)
@@ -290,7 +290,7 @@ def authorize(
     else:
         shortfall = PolicyType.SESSION
 
-    if principal.account == request.resource_account:
+    if principal.account == (inputs.owner_account or request.resource_account):
         if principal.kind is PrincipalKind.ROOT and not inputs.resource_must_allow:
             return _decision(request, verdicts, explained, Outcome.ALLOW, None, tuple(determining + resource_refs))
         if kinds and (bool(kinds & _UNLIMITED_GRANTS) or (ROLE in kinds and boundary_ok and session_ok)):

@@ -160,7 +160,15 @@ class PolicyInputs:
       ``resource_must_allow`` marks policies that must allow by themselves even in the same
       account: role trust policies and KMS key policies;
     - ``acl_grants``: S3 bucket and object ACL grants, which act as resource-side allows for
-      the account (canonical user) or group they name.
+      the account (canonical user) or group they name;
+    - ``resource_grants``: ``False`` when the resource policy may only deny: S3's bucket policy
+      over an object another account owns ("If the bucket owner and object owner are
+      different, the object owners must use an object ACL to grant permissions",
+      ``access-control-auth-workflow-object-operation``), and a public bucket policy under
+      RestrictPublicBuckets for callers outside the bucket owner's account;
+    - ``owner_account``: the account whose principals need nothing but their own identity side
+      (the same-account rule); by default the resource's account, for S3 objects the object
+      owner's.
     """
 
     identity: tuple[CompiledPolicy, ...] = ()
@@ -171,3 +179,5 @@ class PolicyInputs:
     resource: CompiledPolicy | None = None
     resource_must_allow: bool = False
     acl_grants: tuple[AclGrant, ...] = ()
+    resource_grants: bool = True
+    owner_account: str | None = None
