@@ -137,9 +137,23 @@ def test_protocols_are_the_models() -> None:
     assert isinstance(ROUTER.protocols["iam"], QueryProtocol)
     assert isinstance(ROUTER.protocols["sts"], QueryProtocol)
     assert isinstance(ROUTER.protocols["organizations"], JsonProtocol)
-    assert set(PROTOCOLS) == {"query", "json"}
-    with pytest.raises(ValueError, match="s3"):
-        Router(["s3"])  # rest-xml: not registered yet
+    assert set(PROTOCOLS) == {"query", "json", "rest-xml"}
+    with pytest.raises(ValueError, match="lambda"):
+        Router(["lambda"])  # rest-json: not registered yet
+
+
+def test_s3_routes_by_addressing_and_s3_control_by_path() -> None:
+    """S3 requests (rest-xml) reach ``s3``; ``/v20180820/`` reaches S3 Control, which signs as
+    ``s3`` too; an anonymous ``GET /bucket/key`` is S3."""
+    router = Router(["iam", "sts", "s3", "s3control"])
+    anonymous = HttpRequest("GET", "/bucket/key", "", (("Host", "localhost"),), b"")
+    assert router.route(anonymous).service == "s3"
+    control = HttpRequest(
+        "GET", "/v20180820/configuration/publicAccessBlock", "", (("x-amz-account-id", "111111111111"),), b""
+    )
+    assert router.route(control).service == "s3control"
+    query = HttpRequest("POST", "/", "", (("Content-Type", "application/x-www-form-urlencoded"),), b"Action=GetUser")
+    assert router.route(query).service == "iam"
 
 
 def test_resolvers_are_the_extension_point() -> None:

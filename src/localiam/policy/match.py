@@ -210,9 +210,7 @@ def match(
     principal_ok, kind = _principal(statement, request.principal)
     conditions = statement.conditions
     context = request.context
-    outcomes = (
-        tuple([c.compiled.explain(context) for c in conditions if c.compiled is not None]) if conditions else ()
-    )
+    outcomes = tuple([c.compiled.explain(context) for c in conditions if c.compiled is not None]) if conditions else ()
     if resource is None:
         resource = resource_matches(statement.resources, request.resource, request.context)
     return StatementMatch(

@@ -10,8 +10,10 @@ they never stall the event loop. Everything under ``/_localiam/`` is a small Sta
 
 from __future__ import annotations
 
+import asyncio
 import json
-from collections.abc import Awaitable, Callable, MutableMapping
+from collections.abc import Awaitable, Callable, Iterator, MutableMapping
+from dataclasses import replace
 from typing import Any
 
 from starlette.applications import Starlette
@@ -21,6 +23,7 @@ from starlette.responses import Response as StarletteResponse
 from starlette.routing import Route
 
 from localiam import __version__
+from localiam.errors import AwsError
 from localiam.server.pipeline import Exchange, Pipeline
 from localiam.wire.http import HttpRequest
 from localiam.wire.protocol import Response
@@ -50,28 +53,76 @@ class LocaliamApp:
         if scope["method"] not in _METHODS:
             await _send(send, 405, [(b"content-length", b"0")], b"")
             return
-        body = await _body(receive)
         raw_path = scope.get("raw_path") or scope["path"].encode()
         http = HttpRequest(
             method=scope["method"],
             raw_path=raw_path.decode("latin-1"),
             raw_query=scope.get("query_string", b"").decode("latin-1"),
             headers=tuple((k.decode("latin-1"), v.decode("latin-1")) for k, v in scope["headers"]),
-            body=body,
+            body=b"",
         )
         client = scope.get("client")
-        exchange = Exchange(http, client[0] if client else "127.0.0.1", scope.get("scheme") == "https")
+        client_ip = client[0] if client else "127.0.0.1"
+        secure = scope.get("scheme") == "https"
         pipeline = self.pipeline
-        response: Response | None = pipeline.prepare(exchange)
+        response: Response | None = None
+        if http.method == "PUT":
+            # A PUT may carry a large body (S3 PutObject, UploadPart): route it on its headers
+            # and, when the operation streams, read the body as the operation consumes it.
+            probe = Exchange(http, client_ip, secure)
+            if pipeline.prepare(probe) is None and probe.operation is not None and probe.operation.spool is not None:
+                probe.body_source = _ReceiveStream(receive, asyncio.get_running_loop())
+                response = await run_in_threadpool(pipeline.complete, probe)
         if response is None:
-            if pipeline.blocks(exchange):
-                response = await run_in_threadpool(pipeline.complete, exchange)
-            else:
-                response = pipeline.complete(exchange)
+            exchange = Exchange(replace(http, body=await _body(receive)), client_ip, secure)
+            response = pipeline.prepare(exchange)
+            if response is None:
+                if pipeline.blocks(exchange):
+                    response = await run_in_threadpool(pipeline.complete, exchange)
+                else:
+                    response = pipeline.complete(exchange)
         headers = [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in response.headers]
         if not any(k == b"content-length" for k, _ in headers):
             headers.append((b"content-length", str(len(response.body)).encode()))
-        await _send(send, response.status, headers, response.body)
+        if response.stream is None:
+            await _send(send, response.status, headers, response.body)
+            return
+        await send({"type": "http.response.start", "status": response.status, "headers": headers})
+        chunks = iter(response.stream)
+        try:
+            while True:
+                chunk = await run_in_threadpool(next, chunks, None)
+                if chunk is None:
+                    break
+                await send({"type": "http.response.body", "body": chunk, "more_body": True})
+        finally:
+            close = getattr(chunks, "close", None)
+            if close is not None:
+                close()
+        await send({"type": "http.response.body", "body": b""})
+
+
+class _ReceiveStream:
+    """The request body, read from a worker thread as the operation consumes it."""
+
+    def __init__(self, receive: Receive, loop: asyncio.AbstractEventLoop) -> None:
+        self._receive = receive
+        self._loop = loop
+
+    def __iter__(self) -> Iterator[bytes]:
+        while True:
+            message = asyncio.run_coroutine_threadsafe(_next_message(self._receive), self._loop).result()
+            if message["type"] == "http.disconnect":
+                raise AwsError("The request body terminated unexpectedly", code="IncompleteBody", status=400)
+            body = message.get("body", b"")
+            if body:
+                yield body
+            if not message.get("more_body", False):
+                return
+
+
+async def _next_message(receive: Receive) -> Message:
+    return await receive()
 
 
 async def _body(receive: Receive) -> bytes:

@@ -13,7 +13,7 @@ from __future__ import annotations
 import datetime as _dt
 import logging
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -21,10 +21,13 @@ from localiam.errors import AwsError, client_error
 from localiam.services.base import Operation, OperationContext, Service
 from localiam.state.accounts import KeyRecord
 from localiam.state.authz import Authz, Caller
+from localiam.state.bodies import BodyStore
 from localiam.state.store import Store
+from localiam.wire.chunked import AwsChunkedDecoder, PlainBodyVerifier
 from localiam.wire.http import HttpRequest
 from localiam.wire.protocol import Protocol, Response, new_request_id
 from localiam.wire.routing import Router, RoutingError
+from localiam.wire.sigv2 import V2AuthResult, carries_v2_query_signature, verify_presigned_v2
 from localiam.wire.sigv4 import AuthResult, SigningKey, SigV4Error, carries_signature, verify_request, wrong_service
 
 log = logging.getLogger("localiam.server")
@@ -46,10 +49,46 @@ class Exchange:
     service: Service | None = None
     operation: Operation | None = None
     params: dict[str, Any] = field(default_factory=dict)
-    auth: AuthResult | None = None
+    auth: AuthResult | V2AuthResult | None = None
     key: KeyRecord | None = None
     caller: Caller | None = None
     result: dict[str, Any] | None = None
+    body_source: Iterable[bytes] | None = None
+    """The body still to be read from the connection (streaming operations); ``None`` when
+    ``request.body`` is the whole body."""
+
+
+class StreamedBody:
+    """A request body decoded and verified as it is read (:class:`localiam.services.base.RequestBody`):
+    aws-chunked framing and chunk signatures, Content-Length, Content-MD5, a hex
+    ``x-amz-content-sha256`` and ``x-amz-checksum-*`` values; the error is raised when the
+    last byte has been read."""
+
+    def __init__(self, request: HttpRequest, auth: AuthResult | V2AuthResult | None, source: Iterable[bytes]) -> None:
+        sigv4 = auth if isinstance(auth, AuthResult) else None
+        encoding = (request.header("content-encoding") or "").lower()
+        payload = (request.header("x-amz-content-sha256") or "").strip()
+        self._decoder: AwsChunkedDecoder | None = None
+        self._verifier: PlainBodyVerifier | None = None
+        if payload.startswith("STREAMING-") or "aws-chunked" in encoding:
+            self._decoder = AwsChunkedDecoder.for_request(request, sigv4)
+        else:
+            self._verifier = PlainBodyVerifier.for_request(request, sigv4)
+        self._source = source
+        self.checksums: dict[str, str] = {}
+
+    def __iter__(self) -> Iterator[bytes]:
+        decoder, verifier = self._decoder, self._verifier
+        for piece in self._source:
+            if decoder is not None:
+                yield from decoder.feed(piece)
+            elif verifier is not None and piece:
+                yield verifier.feed(piece)
+        if decoder is not None:
+            decoder.finish()
+            self.checksums = dict(decoder.checksums)
+        elif verifier is not None:
+            self.checksums = verifier.finish()
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,13 +102,19 @@ class Pipeline:
     """The chain over one store and a set of services."""
 
     def __init__(
-        self, store: Store, services: Mapping[str, Service], *, endpoint: str = "http://127.0.0.1:4599"
+        self,
+        store: Store,
+        services: Mapping[str, Service],
+        *,
+        endpoint: str = "http://127.0.0.1:4599",
+        bodies: BodyStore | None = None,
     ) -> None:
         self.store = store
         self.services = dict(services)
         self.router = Router(self.services)
         self.authz = Authz(store)
         self.endpoint = endpoint
+        self.bodies = bodies if bodies is not None else BodyStore(None)
         self.clock: Callable[[], float] = time.time
 
     # ----------------------------------------------------------------------------- the chain
@@ -106,6 +151,13 @@ class Pipeline:
         return op is None or op.writes or self.store.dialect != "sqlite"
 
     def _error(self, exchange: Exchange, exc: Exception) -> Response:
+        response = self._error_response(exchange, exc)
+        if exchange.request.method.upper() == "HEAD" and response.body:
+            # HEAD answers carry no body, errors included (S3 ``ErrorResponses``).
+            return Response(response.status, tuple(h for h in response.headers if h[0].lower() != "content-type"), b"")
+        return response
+
+    def _error_response(self, exchange: Exchange, exc: Exception) -> Response:
         if isinstance(exc, RoutingError):
             return exc.protocol.serialize_error(exc, exchange.request_id)
         if isinstance(exc, AwsError) and exchange.protocol is not None:
@@ -136,14 +188,27 @@ class Pipeline:
         signature over exactly the SignedHeaders; then the key must be active and, for a
         session, unexpired."""
         assert ex.operation is not None and ex.service is not None
-        if not carries_signature(ex.request):
+        s3 = ex.service.name in _S3_SIGNED
+        now = _dt.datetime.fromtimestamp(self.clock(), _dt.UTC)
+        auth: AuthResult | V2AuthResult
+        if s3 and not carries_signature(ex.request) and carries_v2_query_signature(ex.request):
+            bucket = _virtual_host_bucket(ex)
+            auth = verify_presigned_v2(ex.request, self._lookup, now=now, bucket=bucket)
+        elif not carries_signature(ex.request):
             if ex.operation.signed:
                 raise AwsError("Request is missing Authentication Token", code="MissingAuthenticationToken", status=403)
             return
-        now = _dt.datetime.fromtimestamp(self.clock(), _dt.UTC)
-        auth = verify_request(ex.request, self._lookup, now=now)
-        if auth.service != _signing_name(ex.service.name):
-            raise wrong_service(_signing_name(ex.service.name))
+        else:
+            auth = verify_request(
+                ex.request,
+                self._lookup,
+                now=now,
+                s3=s3,
+                streaming=s3,
+                body_unread=ex.body_source is not None,
+            )
+            if auth.service != _signing_name(ex.service.name):
+                raise wrong_service(_signing_name(ex.service.name))
         key = auth.key
         record = key.record if isinstance(key, _StoreKey) else None
         if record is None or not record.active:
@@ -170,38 +235,72 @@ class Pipeline:
         )
 
     def dispatch(self, ex: Exchange) -> None:
-        """Resolve the caller, authorize the operation's declared action, run it; one
-        transaction for the lot, committed before the answer is sent."""
+        """Resolve the caller, authorize the operation, run it; one transaction for the lot,
+        committed before the answer is sent. An operation with a spool first authorizes in a
+        read transaction, then streams its body to disk, then runs in its write transaction
+        (authorized again there: the state may have moved while the body streamed)."""
         assert ex.operation is not None and ex.service is not None
         op = ex.operation
+        if op.spool is not None:
+            with self.store.read() as tx:
+                self._run(ex, tx, handler=False)
+            source = ex.body_source if ex.body_source is not None else (ex.request.body,)
+            spooled = op.spool(self.bodies, ex.params, StreamedBody(ex.request, ex.auth, source))
+            ex.params[op.body_member] = spooled
+            try:
+                with self.store.write() as tx:
+                    ctx = self._run(ex, tx)
+            except BaseException:
+                spooled.discard()
+                raise
+            _after_commit(ctx)
+            return
         transaction = self.store.write if op.writes else self.store.read
         with transaction() as tx:
-            if ex.key is not None:
-                ex.caller = self.authz.caller(tx, ex.key)
-                if ex.caller is None:
-                    raise AwsError(INVALID_TOKEN, code="InvalidClientTokenId", status=403)
-            ctx = OperationContext(
-                store=self.store,
-                authz=self.authz,
-                tx=tx,
-                caller=ex.caller,
-                service=ex.service,
-                region=ex.auth.region if ex.auth else "us-east-1",
-                request_id=ex.request_id,
-                source_ip=ex.client_ip,
-                secure_transport=ex.secure,
-                user_agent=ex.request.header("user-agent") or "",
-                endpoint=self.endpoint,
-            )
-            try:
-                if op.action is not None:
-                    resource = op.resource(ctx, ex.params) if op.resource else "*"
-                    keys = op.condition_keys(ctx, ex.params) if op.condition_keys else None
-                    policy = op.resource_policy(ctx, ex.params) if op.resource_policy else None
-                    ctx.authorize(op.action, resource, context=keys, resource_policy=policy)
+            ctx = self._run(ex, tx)
+        _after_commit(ctx)
+
+    def _run(self, ex: Exchange, tx: Any, *, handler: bool = True) -> OperationContext:
+        assert ex.operation is not None and ex.service is not None
+        op = ex.operation
+        if ex.key is not None:
+            ex.caller = self.authz.caller(tx, ex.key)
+            if ex.caller is None:
+                raise AwsError(INVALID_TOKEN, code="InvalidClientTokenId", status=403)
+        auth = ex.auth
+        ctx = OperationContext(
+            store=self.store,
+            authz=self.authz,
+            tx=tx,
+            caller=ex.caller,
+            service=ex.service,
+            region=auth.region if isinstance(auth, AuthResult) else "us-east-1",
+            request_id=ex.request_id,
+            source_ip=ex.client_ip,
+            secure_transport=ex.secure,
+            user_agent=ex.request.header("user-agent") or "",
+            endpoint=self.endpoint,
+            bodies=self.bodies,
+            auth_type=None if auth is None else ("REST-QUERY-STRING" if _presigned(auth) else "REST-HEADER"),
+            signature_version=None
+            if auth is None
+            else ("AWS" if isinstance(auth, V2AuthResult) else "AWS4-HMAC-SHA256"),
+            content_sha256=ex.request.header("x-amz-content-sha256"),
+            request_headers=_headers(ex.request),
+        )
+        try:
+            if op.authorizer is not None:
+                op.authorizer(ctx, op, ex.params)
+            elif op.action is not None:
+                resource = op.resource(ctx, ex.params) if op.resource else "*"
+                keys = op.condition_keys(ctx, ex.params) if op.condition_keys else None
+                policy = op.resource_policy(ctx, ex.params) if op.resource_policy else None
+                ctx.authorize(op.action, resource, context=keys, resource_policy=policy)
+            if handler:
                 ex.result = op.handler(ctx, ex.params)
-            finally:
-                self._log_decisions(ex, ctx)
+        finally:
+            self._log_decisions(ex, ctx)
+        return ctx
 
     def _log_decisions(self, ex: Exchange, ctx: OperationContext) -> None:
         if not decision_log.isEnabledFor(logging.INFO):
@@ -211,7 +310,36 @@ class Pipeline:
             decision_log.info("%s %s %s %s", ex.request_id, who, decision.outcome.value, decision.message or "allowed")
 
 
-_SIGNING_NAMES = {"organizations": "organizations", "iam": "iam", "sts": "sts"}
+_SIGNING_NAMES = {"organizations": "organizations", "iam": "iam", "sts": "sts", "s3control": "s3"}
+_S3_SIGNED = frozenset({"s3", "s3control"})
+
+
+def _after_commit(ctx: OperationContext) -> None:
+    for action in ctx.after_commit:
+        try:
+            action()
+        except Exception:
+            log.exception("clean-up after commit failed (%s)", ctx.request_id)
+
+
+def _presigned(auth: AuthResult | V2AuthResult) -> bool:
+    return isinstance(auth, V2AuthResult) or auth.presigned
+
+
+def _headers(request: HttpRequest) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for name, value in request.headers:
+        out.setdefault(name.lower(), value)
+    return out
+
+
+def _virtual_host_bucket(ex: Exchange) -> str | None:
+    """The bucket a virtual-hosted-style request names in its Host (SigV2 signs it there)."""
+    addressing = getattr(ex.protocol, "addressing", None)
+    if addressing is None:
+        return None
+    address = addressing.resolve(ex.request)
+    return address.bucket if address.virtual_hosted else None
 
 
 def _signing_name(service: str) -> str:

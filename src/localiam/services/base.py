@@ -9,14 +9,15 @@ checks an operation makes beyond its declared one (``iam:PassRole``, a trust pol
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 from localiam.engine import CompiledPolicy, Decision, Request, ResourceFacts, authorize, normalise_context
 from localiam.engine.compiled import AclGrant
 from localiam.errors import AccessDenied, AwsError
 from localiam.state.authz import Authz, Caller
+from localiam.state.bodies import BodyStore
 from localiam.state.store import Store, Tx
 
 Params = dict[str, Any]
@@ -38,6 +39,31 @@ class ResourcePolicy:
 
 
 ResourcePolicyOf = Callable[["OperationContext", Params], ResourcePolicy]
+Authorizer = Callable[["OperationContext", "Operation", Params], None]
+"""A service's own authorization step, run where the declared check would run (S3's
+bucket/object workflow); it raises the service's AccessDenied."""
+
+
+class RequestBody(Protocol):
+    """A request body streamed from the connection: iterating yields the payload (aws-chunked
+    framing removed) and, at the end, raises if it was incomplete or failed a checksum or a
+    signature; then ``checksums`` holds the verified ``x-amz-checksum-*`` values."""
+
+    checksums: dict[str, str]
+
+    def __iter__(self) -> Iterator[bytes]: ...
+
+
+class Spooled(Protocol):
+    """What a streaming operation made of its body before the transaction (a committed file)."""
+
+    def discard(self) -> None:
+        """Remove it: the operation failed after the body was spooled."""
+
+
+Spool = Callable[[BodyStore, Params, RequestBody], Spooled]
+"""Streams an operation's body to durable storage *before* its transaction opens; the result
+replaces the body in ``params``. Operations with a spool take large bodies (S3 PutObject)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,6 +83,9 @@ class Operation:
     resource_policy: ResourcePolicyOf | None = None
     writes: bool = False
     signed: bool = True
+    authorizer: Authorizer | None = None
+    spool: Spool | None = None
+    body_member: str = "Body"
 
 
 class Service:
@@ -77,12 +106,24 @@ class Service:
         resource_policy: ResourcePolicyOf | None = None,
         writes: bool = False,
         signed: bool = True,
+        authorizer: Authorizer | None = None,
+        spool: Spool | None = None,
     ) -> Callable[[Handler], Handler]:
         def register(handler: Handler) -> Handler:
             if name in self.operations:
                 raise ValueError(f"{self.name}:{name} registered twice")
             self.operations[name] = Operation(
-                self.name, name, handler, action, resource, condition_keys, resource_policy, writes, signed
+                self.name,
+                name,
+                handler,
+                action,
+                resource,
+                condition_keys,
+                resource_policy,
+                writes,
+                signed,
+                authorizer,
+                spool,
             )
             return handler
 
@@ -105,6 +146,19 @@ class OperationContext:
     user_agent: str = ""
     endpoint: str = "http://127.0.0.1:4599"
     decisions: list[Decision] = field(default_factory=list)
+    bodies: BodyStore | None = None
+    auth_type: str | None = None
+    """How the request was authenticated: ``REST-HEADER``, ``REST-QUERY-STRING`` (presigned),
+    or ``None`` (anonymous) - S3's ``s3:authType``."""
+    signature_version: str | None = None
+    """``AWS4-HMAC-SHA256`` or ``AWS`` (SigV2) - S3's ``s3:signatureversion``."""
+    content_sha256: str | None = None
+    """The request's ``x-amz-content-sha256`` (S3's ``s3:x-amz-content-sha256``)."""
+    request_headers: Mapping[str, str] = field(default_factory=dict)
+    """The request's headers, lower-cased names (first value of each)."""
+    after_commit: list[Callable[[], None]] = field(default_factory=list)
+    """Run once the transaction has committed (removing a replaced object's body file): what
+    must not happen unless the metadata change is durable."""
 
     @property
     def now(self) -> float:

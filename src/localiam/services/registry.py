@@ -6,6 +6,12 @@ from localiam.services.base import Service
 
 
 def default_services() -> dict[str, Service]:
-    from localiam.services import iam, organizations, sts
+    from localiam.services import iam, organizations, s3, sts
 
-    return {"iam": iam.SERVICE, "sts": sts.SERVICE, "organizations": organizations.SERVICE}
+    return {
+        "iam": iam.SERVICE,
+        "sts": sts.SERVICE,
+        "organizations": organizations.SERVICE,
+        "s3": s3.SERVICE,
+        "s3control": s3.CONTROL,
+    }

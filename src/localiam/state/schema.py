@@ -11,6 +11,7 @@ compiled-policy cache compares against it.
 from __future__ import annotations
 
 from sqlalchemy import (
+    BigInteger,
     Boolean,
     Column,
     Float,
@@ -291,4 +292,74 @@ create_account_status = Table(
     Column("requested_at", Float, nullable=False),
     Column("completed_at", Float),
     Column("failure_reason", String(64)),
+)
+
+# ---------------------------------------------------------------------------- S3
+# Bucket names are global (``bucketnamingrules``). Object keys are compared as UTF-8 bytes:
+# SQLite's default BINARY collation does that; on PostgreSQL queries order by ``COLLATE "C"``.
+# ACLs, Block Public Access settings, tags and metadata are JSON text.
+s3_buckets = Table(
+    "s3_buckets",
+    metadata,
+    Column("name", String(63), primary_key=True),
+    Column("account_id", String(12), nullable=False),
+    Column("region", String(32), nullable=False),
+    Column("object_ownership", String(32), nullable=False),
+    Column("acl", Text, nullable=False),
+    Column("policy", Text),
+    Column("public_access_block", Text),
+    Column("created_at", Float, nullable=False),
+    Index("ix_s3_buckets_account", "account_id"),
+)
+
+s3_objects = Table(
+    "s3_objects",
+    metadata,
+    Column("bucket", String(63), primary_key=True),
+    Column("key", String(1024), primary_key=True),
+    Column("body_ref", String(128), nullable=False),
+    Column("size", BigInteger, nullable=False),
+    Column("etag", String(64), nullable=False),
+    Column("owner_account", String(12), nullable=False),
+    Column("acl", Text, nullable=False),
+    Column("headers", Text, nullable=False),  # Content-Type, Cache-Control ... and x-amz-meta-*
+    Column("tags", Text, nullable=False),
+    Column("checksums", Text, nullable=False),
+    Column("parts", Integer),
+    Column("last_modified", Float, nullable=False),
+)
+
+s3_uploads = Table(
+    "s3_uploads",
+    metadata,
+    Column("upload_id", String(64), primary_key=True),
+    Column("bucket", String(63), nullable=False),
+    Column("key", String(1024), nullable=False),
+    Column("initiator_arn", String(2048), nullable=False),
+    Column("owner_account", String(12), nullable=False),
+    Column("acl", Text, nullable=False),
+    Column("headers", Text, nullable=False),
+    Column("tags", Text, nullable=False),
+    Column("checksum_algorithm", String(16)),
+    Column("created_at", Float, nullable=False),
+    Index("ix_s3_uploads_bucket", "bucket", "key"),
+)
+
+s3_parts = Table(
+    "s3_parts",
+    metadata,
+    Column("upload_id", String(64), primary_key=True),
+    Column("part_number", Integer, primary_key=True),
+    Column("body_ref", String(128), nullable=False),
+    Column("size", BigInteger, nullable=False),
+    Column("etag", String(64), nullable=False),
+    Column("checksums", Text, nullable=False),
+    Column("last_modified", Float, nullable=False),
+)
+
+s3_account_settings = Table(
+    "s3_account_settings",
+    metadata,
+    Column("account_id", String(12), primary_key=True),
+    Column("public_access_block", Text, nullable=False),
 )

@@ -56,7 +56,7 @@ class Tx:
     store's :class:`VersionWatch` epoch taken before the transaction's first statement (``None``
     when there was no watch then): every change known at that epoch is visible to it."""
 
-    __slots__ = ("_conn", "_store", "epoch", "memo", "now", "touched", "wrote")
+    __slots__ = ("_conn", "_store", "cache_neutral", "epoch", "memo", "now", "touched", "wrote")
 
     def __init__(self, conn: Connection | None, now: float, store: Store | None = None) -> None:
         self._conn = conn
@@ -64,6 +64,9 @@ class Tx:
         self.touched: set[str] = set()
         self.now = now
         self.wrote = False
+        self.cache_neutral = False
+        """Set by writers whose changes no cache holds (S3 buckets and objects): a write that
+        touched no account then bumps no version, so the caches stay warm."""
         self.epoch: int | None = None
         self.memo: dict[object, Any] = {}
         """Rows read in this transaction (see :func:`localiam.state.iam_store.one`); emptied by
@@ -308,7 +311,9 @@ class Store:
                 tx = Tx(conn, time.time(), self)
                 tx.epoch = epoch
                 yield tx
-                targets = sorted(tx.touched) if tx.touched else ([ALL_ACCOUNTS] if tx.wrote else [])
+                targets = (
+                    sorted(tx.touched) if tx.touched else ([ALL_ACCOUNTS] if tx.wrote and not tx.cache_neutral else [])
+                )
                 versions = {account_id: self._bump(conn, account_id) for account_id in targets}
         if versions and self._watch is not None:
             self._watch.committed(versions)

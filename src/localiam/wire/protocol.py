@@ -15,7 +15,7 @@ import calendar
 import math
 import uuid
 from abc import ABC, abstractmethod
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import formatdate, parsedate_to_datetime
@@ -41,6 +41,9 @@ class Response:
     status: int
     headers: tuple[tuple[str, str], ...]
     body: bytes
+    stream: Iterable[bytes] | None = None
+    """A body sent as it is read (S3 GetObject of a large object); ``body`` is then empty and
+    a ``Content-Length`` header gives the size."""
 
 
 class Protocol(ABC):

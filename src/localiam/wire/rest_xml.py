@@ -322,6 +322,11 @@ class RestXmlProtocol(Protocol):
                 elif location == "statusCode":
                     status = int(value)
             if op.http_method != "HEAD" and status != 204:
+                payload = shape.serialization.get("payload")
+                value = result.get(payload) if payload is not None else None
+                if value is not None and not isinstance(value, (bytes, bytearray, memoryview, str, Mapping)):
+                    # A blob payload given as an iterable of chunks (GetObject): streamed.
+                    return Response(status, (*headers, *self._ids(request_id)), b"", stream=value)
                 body = self._body(operation, shape, result, headers)
         return Response(status, (*headers, *self._ids(request_id)), body)
 

@@ -27,8 +27,15 @@ from localiam.wire.models import operation, protocol_of, service_model
 from localiam.wire.protocol import Protocol
 from localiam.wire.query import QueryProtocol, form_params
 
+
+def _rest_xml(service: str) -> Protocol:
+    from localiam.wire.rest_xml import RestXmlProtocol
+
+    return RestXmlProtocol(service, None) if service != "s3" else RestXmlProtocol(service)
+
+
 # Protocol name in the botocore model -> the class that speaks it for one service.
-PROTOCOLS: dict[str, Callable[[str], Protocol]] = {"query": QueryProtocol, "json": JsonProtocol}
+PROTOCOLS: dict[str, Callable[[str], Protocol]] = {"query": QueryProtocol, "json": JsonProtocol, "rest-xml": _rest_xml}
 
 DEFAULT_SERVICES = ("iam", "sts", "organizations")
 
@@ -84,6 +91,18 @@ class Router:
         self._query = [service for service, p in self.protocols.items() if isinstance(p, QueryProtocol)]
         # The ordered resolvers; rest protocols insert theirs before the query one.
         self.resolvers: list[Resolver] = [self._by_target, self._by_action]
+        if "s3control" in self.protocols:
+            self.resolvers.insert(0, self._s3_control)
+        if "s3" in self.protocols:
+            from localiam.wire.s3_addressing import s3_anonymous_resolver, s3_resolver
+
+            self.resolvers.insert(1, s3_resolver(self))
+            self.resolvers.append(s3_anonymous_resolver(self))
+
+    def _s3_control(self, request: HttpRequest) -> Route | None:
+        if request.raw_path.startswith("/v20180820/"):
+            return self._route("s3control")
+        return None
 
     def route(self, request: HttpRequest) -> Route:
         """The route of ``request``; raises :class:`RoutingError` when no service takes it."""

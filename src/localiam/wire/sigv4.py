@@ -129,10 +129,18 @@ LookupKey = Callable[[str], SigningKey | None]
 
 
 def verify_request(
-    request: HttpRequest, lookup: LookupKey, *, now: datetime, s3: bool = False, streaming: bool = False
+    request: HttpRequest,
+    lookup: LookupKey,
+    *,
+    now: datetime,
+    s3: bool = False,
+    streaming: bool = False,
+    body_unread: bool = False,
 ) -> AuthResult:
     """Verify the SigV4 signature of ``request`` at time ``now``; ``s3`` selects S3's rules and
-    error codes, ``streaming`` lets ``STREAMING-*`` payloads through to a chunk decoder."""
+    error codes, ``streaming`` lets ``STREAMING-*`` payloads through to a chunk decoder.
+    ``body_unread`` (S3) says ``request.body`` is not the body: a hex ``x-amz-content-sha256``
+    is then left to :class:`localiam.wire.chunked.PlainBodyVerifier` as the body streams in."""
     now = now.replace(tzinfo=UTC) if now.tzinfo is None else now.astimezone(UTC)
     signed = _read_signature(request, s3)
     amz_date = _parse_date(signed.date_text, s3)
@@ -163,7 +171,7 @@ def verify_request(
     expected = hmac.new(_signing_key(key.secret, scope_date, region, service), string_to_sign.encode(), "sha256")
     if not hmac.compare_digest(expected.hexdigest().encode(), signed.signature.encode("utf-8", "replace")):
         raise _signature_mismatch(key_id, canonical, string_to_sign, signed.signature, s3)
-    if s3 and payload_hash != UNSIGNED_PAYLOAD and not payload_hash.startswith(STREAMING_PREFIX):
+    if s3 and not body_unread and payload_hash != UNSIGNED_PAYLOAD and not payload_hash.startswith(STREAMING_PREFIX):
         computed = _sha256(request.body)
         if payload_hash != computed:
             # grosskur/lua-resty-aws#2, s3tools/s3cmd#812

@@ -1,0 +1,775 @@
+"""Object operations: put (streamed to disk), get, head, delete, copy, multi-object delete,
+listing, tagging and object ACLs.
+
+Who owns a new object follows the bucket's Object Ownership (``about-object-ownership``):
+``BucketOwnerEnforced`` - the bucket owner, and an ACL other than bucket-owner-full-control is
+``AccessControlListNotSupported``; ``BucketOwnerPreferred`` - the bucket owner when the object
+is written with ``bucket-owner-full-control``, else the writer; ``ObjectWriter`` - the account
+of the principal that wrote it (a role session's account, not its caller's).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import parse_qsl, unquote
+
+from localiam.errors import AccessDenied, AwsError
+from localiam.services.base import Operation, OperationContext, Params, RequestBody, Result
+from localiam.services.s3 import access, acl, listing
+from localiam.services.s3._service import SERVICE
+from localiam.services.s3.buckets import acl_headers, check_public_acl, new_acl, requested_acl
+from localiam.services.s3.common import (
+    BUCKET_OWNER_ENFORCED,
+    BUCKET_OWNER_PREFERRED,
+    Bucket,
+    canonical_id,
+    dumps,
+    error,
+    get_bucket,
+    loads,
+    no_such_key,
+    object_arn,
+)
+from localiam.state import s3_store
+from localiam.state.bodies import BodyRef, BodyStore
+
+SMALL_BODY = 1 << 20  # bodies up to this size are answered from memory, larger ones streamed
+MAX_TAGS = 10
+_STORED_HEADERS = (
+    "CacheControl",
+    "ContentDisposition",
+    "ContentEncoding",
+    "ContentLanguage",
+    "ContentType",
+    "Expires",
+    "WebsiteRedirectLocation",
+)
+_CHECKSUM_MEMBERS = {
+    "crc32": "ChecksumCRC32",
+    "crc32c": "ChecksumCRC32C",
+    "sha1": "ChecksumSHA1",
+    "sha256": "ChecksumSHA256",
+}
+_RANGE = re.compile(r"bytes=(\d*)-(\d*)")
+
+
+# ----------------------------------------------------------------------------- bodies
+@dataclass
+class SpooledBody:
+    """A request body committed to the body store, not yet named by any object row."""
+
+    bodies: BodyStore
+    ref: BodyRef
+    checksums: dict[str, str] = field(default_factory=dict)
+
+    def discard(self) -> None:
+        self.bodies.delete(self.ref)
+
+
+def spool_object(bodies: BodyStore, params: Params, body: RequestBody) -> SpooledBody:
+    with bodies.writer() as writer:
+        for chunk in body:
+            writer.write(chunk)
+        ref = writer.commit()
+    return SpooledBody(bodies, ref, dict(body.checksums))
+
+
+def spool_part(bodies: BodyStore, params: Params, body: RequestBody) -> SpooledBody:
+    with bodies.part_writer(str(params["UploadId"]), int(params["PartNumber"])) as writer:
+        for chunk in body:
+            writer.write(chunk)
+        ref = writer.commit()
+    return SpooledBody(bodies, ref, dict(body.checksums))
+
+
+def _spooled(params: Params) -> SpooledBody:
+    body = params.get("Body")
+    assert isinstance(body, SpooledBody), "the pipeline spools streaming bodies"
+    return body
+
+
+# ----------------------------------------------------------------------------- tags
+def parse_tagging(text: str | None) -> dict[str, str]:
+    """``x-amz-tagging``: URL query parameters (``API_PutObject``); at most 10 tags, keys of
+    up to 128 and values of up to 256 characters (``object-tagging``)."""
+    if not text:
+        return {}
+    tags: dict[str, str] = {}
+    for key, value in parse_qsl(text, keep_blank_values=True):
+        if key in tags:
+            raise error(
+                "InvalidArgument", "Cannot provide multiple Tags with the same key", ArgumentName="x-amz-tagging"
+            )
+        tags[key] = value
+    check_tags(tags)
+    return tags
+
+
+def check_tags(tags: Mapping[str, str]) -> None:
+    if len(tags) > MAX_TAGS:
+        raise error("BadRequest", "Object tags cannot be greater than 10")
+    for key, value in tags.items():
+        if not key or len(key) > 128:
+            raise error("InvalidTag", "The TagKey you have provided is invalid")
+        if len(value) > 256:
+            raise error("InvalidTag", "The TagValue you have provided is invalid")
+
+
+def tag_keys(prefix: str, tags: Mapping[str, str]) -> dict[str, str | list[str]]:
+    """``s3:RequestObjectTag/<key>`` and ``s3:RequestObjectTagKeys``, or ``s3:ExistingObjectTag/<key>``."""
+    keys: dict[str, str | list[str]] = {f"s3:{prefix}/{k}": v for k, v in tags.items()}
+    if prefix == "RequestObjectTag" and tags:
+        keys["s3:RequestObjectTagKeys"] = list(tags)
+    return keys
+
+
+# ----------------------------------------------------------------------------- ownership
+def writer_account(ctx: OperationContext, bucket: Bucket) -> str:
+    """The account a principal's writes belong to (anonymous writes: the bucket owner)."""
+    principal = access.principal_of(ctx)
+    return principal.account or bucket.owner
+
+
+def new_object_owner(ctx: OperationContext, bucket: Bucket, params: Params) -> tuple[str, acl.Acl]:
+    """The owner and ACL of an object this request writes, per Object Ownership."""
+    writer = writer_account(ctx, bucket)
+    canned_acl = params.get("ACL")
+    if bucket.ownership == BUCKET_OWNER_ENFORCED:
+        requested = requested_acl(ctx, params, bucket.owner, bucket_owner=bucket.owner, level="object")
+        if requested is not None and not acl.acl_allowed_when_enforced(
+            canned_acl, requested, bucket_owner=canonical_id(ctx, bucket.owner)
+        ):
+            raise acl.acls_not_supported()
+        return bucket.owner, acl.owner_full_control(canonical_id(ctx, bucket.owner))
+    owner = writer
+    if bucket.ownership == BUCKET_OWNER_PREFERRED and canned_acl == "bucket-owner-full-control":
+        owner = bucket.owner
+    requested = requested_acl(ctx, params, owner, bucket_owner=bucket.owner, level="object")
+    return owner, requested or acl.owner_full_control(canonical_id(ctx, owner))
+
+
+def _write_keys(params: Params) -> dict[str, str | list[str]]:
+    keys: dict[str, str | list[str]] = dict(acl.grant_context_keys(acl_headers(params)))
+    keys.update(tag_keys("RequestObjectTag", parse_tagging(params.get("Tagging"))))
+    for name, key in (
+        ("StorageClass", "s3:x-amz-storage-class"),
+        ("ServerSideEncryption", "s3:x-amz-server-side-encryption"),
+        ("MetadataDirective", "s3:x-amz-metadata-directive"),
+        ("CopySource", "s3:x-amz-copy-source"),
+    ):
+        if params.get(name) is not None:
+            keys[key] = str(params[name])
+    return keys
+
+
+def authorize_write(ctx: OperationContext, bucket: Bucket, key: str, params: Params) -> None:
+    """``s3:PutObject`` on the object, plus ``s3:PutObjectAcl`` when the request sets an ACL
+    and ``s3:PutObjectTagging`` when it sets tags (``API_PutObject``)."""
+    arn = object_arn(bucket.name, key)
+    keys = _write_keys(params)
+    access.check(ctx, "s3:PutObject", arn, bucket, keys=keys)
+    if acl_headers(params):
+        access.check(ctx, "s3:PutObjectAcl", arn, bucket, keys=keys)
+    if params.get("Tagging"):
+        access.check(ctx, "s3:PutObjectTagging", arn, bucket, keys=keys)
+
+
+def _authorize_put(ctx: OperationContext, op: Operation, params: Params) -> None:
+    bucket = get_bucket(ctx, params)
+    authorize_write(ctx, bucket, str(params["Key"]), params)
+
+
+# ----------------------------------------------------------------------------- reading an object
+def find_object(ctx: OperationContext, bucket: Bucket, key: str) -> dict[str, Any] | None:
+    memo = ("s3-object", bucket.name, key)
+    if memo not in ctx.tx.memo:
+        ctx.tx.memo[memo] = s3_store.obj(ctx.tx, bucket.name, key)
+    row: dict[str, Any] | None = ctx.tx.memo[memo]
+    return row
+
+
+def check_object(ctx: OperationContext, action: str, bucket: Bucket, key: str) -> dict[str, Any]:
+    """Authorize ``action`` on an existing object (object context: its owner and ACL, its
+    tags as ``s3:ExistingObjectTag``). A missing key is ``NoSuchKey`` only for a caller who
+    may list the bucket; others get ``AccessDenied`` (``API_GetObject``: "If you don't have
+    the s3:ListBucket permission, Amazon S3 returns an HTTP status code 403")."""
+    arn = object_arn(bucket.name, key)
+    row = find_object(ctx, bucket, key)
+    if row is None:
+        access.check(ctx, action, arn, bucket)
+        try:
+            access.check_bucket(ctx, "s3:ListBucket", bucket)
+        except AccessDenied:
+            raise AccessDenied("Access Denied") from None
+        raise no_such_key(key)
+    tags = loads(row["tags"], {})
+    access.check(
+        ctx,
+        action,
+        arn,
+        bucket,
+        object_owner=row["owner_account"],
+        object_acl=acl.Acl.from_json(row["acl"]),
+        keys=tag_keys("ExistingObjectTag", tags),
+    )
+    return row
+
+
+def _authorize_read(ctx: OperationContext, op: Operation, params: Params) -> None:
+    assert op.action is not None
+    check_object(ctx, op.action, get_bucket(ctx, params), str(params["Key"]))
+
+
+def _stored_headers(params: Params) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for name in _STORED_HEADERS:
+        value = params.get(name)
+        if value is None:
+            continue
+        if name == "ContentEncoding":
+            value = ",".join(p for p in (x.strip() for x in str(value).split(",")) if p and p != "aws-chunked")
+            if not value:
+                continue
+        if name == "Expires" and isinstance(value, datetime):
+            value = value.timestamp()
+        out[name] = value
+    if params.get("Metadata"):
+        out["Metadata"] = {str(k).lower(): str(v) for k, v in params["Metadata"].items()}
+    if params.get("StorageClass"):
+        out["StorageClass"] = params["StorageClass"]
+    return out
+
+
+def _checksums(spooled: SpooledBody) -> dict[str, str]:
+    return {_CHECKSUM_MEMBERS[a]: v for a, v in spooled.checksums.items() if a in _CHECKSUM_MEMBERS}
+
+
+def store_object(
+    ctx: OperationContext,
+    bucket: Bucket,
+    key: str,
+    *,
+    ref: BodyRef | str,
+    size: int,
+    etag: str,
+    params: Params,
+    checksums: Mapping[str, str],
+    parts: int | None = None,
+    owner: tuple[str, acl.Acl] | None = None,
+    headers: Mapping[str, Any] | None = None,
+    tags: Mapping[str, str] | None = None,
+) -> None:
+    """Write the object row (replacing any earlier object) and, once committed, remove the
+    body it replaced."""
+    owner_account, object_acl = owner or new_object_owner(ctx, bucket, params)
+    check_public_acl(ctx, bucket, object_acl, "s3:PutObject", object_arn(bucket.name, key))
+    replaced = s3_store.put_object(
+        ctx.tx,
+        bucket=bucket.name,
+        key=key,
+        body_ref=str(ref),
+        size=size,
+        etag=etag,
+        owner_account=owner_account,
+        acl=object_acl.to_json(),
+        headers=dumps(dict(headers) if headers is not None else _stored_headers(params)),
+        tags=dumps(dict(tags) if tags is not None else parse_tagging(params.get("Tagging"))),
+        checksums=dumps(dict(checksums)),
+        parts=parts,
+        last_modified=ctx.now,
+    )
+    if replaced is not None and replaced != str(ref) and ctx.bodies is not None:
+        bodies = ctx.bodies
+        ctx.after_commit.append(lambda: bodies.delete(replaced))
+
+
+# ----------------------------------------------------------------------------- put / get / head / delete
+def _check_key(key: str) -> None:
+    if not key or len(key.encode()) > 1024:
+        raise error("KeyTooLongError", "Your key is too long", MaxSizeAllowed="1024", Size=str(len(key.encode())))
+
+
+@SERVICE.operation(
+    "PutObject", action="s3:PutObject", authorizer=_authorize_put, writes=True, signed=False, spool=spool_object
+)
+def put_object(ctx: OperationContext, params: Params) -> Result:
+    spooled = _spooled(params)
+    bucket = get_bucket(ctx, params)
+    key = str(params["Key"])
+    _check_key(key)
+    _conditional_write(ctx, bucket, key, params)
+    etag = f'"{spooled.ref.md5}"'
+    checksums = _checksums(spooled)
+    store_object(
+        ctx, bucket, key, ref=spooled.ref, size=spooled.ref.size, etag=etag, params=params, checksums=checksums
+    )
+    return {"ETag": etag, "Size": spooled.ref.size, **checksums}
+
+
+def _conditional_write(ctx: OperationContext, bucket: Bucket, key: str, params: Params) -> None:
+    """``If-None-Match: *`` and ``If-Match`` on writes (``conditional-writes``)."""
+    if params.get("IfNoneMatch") is None and params.get("IfMatch") is None:
+        return
+    row = find_object(ctx, bucket, key)
+    if params.get("IfNoneMatch") == "*" and row is not None:
+        raise error(
+            "PreconditionFailed",
+            "At least one of the pre-conditions you specified did not hold",
+            412,
+            Condition="If-None-Match",
+        )
+    if params.get("IfMatch") is not None:
+        if row is None:
+            raise no_such_key(key)
+        if _bare(str(params["IfMatch"])) != _bare(row["etag"]):
+            raise error(
+                "PreconditionFailed",
+                "At least one of the pre-conditions you specified did not hold",
+                412,
+                Condition="If-Match",
+            )
+
+
+def _bare(etag: str) -> str:
+    return etag.strip().strip('"')
+
+
+def _http_time(epoch: float) -> datetime:
+    return datetime.fromtimestamp(int(epoch), UTC)
+
+
+def _object_headers(row: Mapping[str, Any]) -> dict[str, Any]:
+    stored = loads(row["headers"], {})
+    out: dict[str, Any] = {
+        "ETag": row["etag"],
+        "LastModified": _http_time(row["last_modified"]),
+        "ContentLength": row["size"],
+        "AcceptRanges": "bytes",
+        "ContentType": stored.get("ContentType", "binary/octet-stream"),
+    }
+    for name in _STORED_HEADERS:
+        if name in stored and name != "ContentType":
+            value = stored[name]
+            out[name] = (
+                datetime.fromtimestamp(value, UTC) if name == "Expires" and isinstance(value, (int, float)) else value
+            )
+    if stored.get("Metadata"):
+        out["Metadata"] = stored["Metadata"]
+    if stored.get("StorageClass") and stored["StorageClass"] != "STANDARD":
+        out["StorageClass"] = stored["StorageClass"]
+    tags = loads(row["tags"], {})
+    if tags:
+        out["TagCount"] = len(tags)
+    if row["parts"]:
+        out["PartsCount"] = row["parts"]
+    return out
+
+
+def _preconditions(params: Params, row: Mapping[str, Any]) -> None:
+    """``RFC 7232`` as S3 applies it (``API_GetObject``): If-Match / If-Unmodified-Since fail
+    with 412, If-None-Match / If-Modified-Since with 304."""
+    etag = _bare(row["etag"])
+    modified = int(row["last_modified"])
+    if_match = params.get("IfMatch")
+    if if_match is not None and _bare(str(if_match)) not in ("*", etag):
+        raise error(
+            "PreconditionFailed",
+            "At least one of the pre-conditions you specified did not hold",
+            412,
+            Condition="If-Match",
+        )
+    since = params.get("IfUnmodifiedSince")
+    if if_match is None and isinstance(since, datetime) and modified > since.timestamp():
+        raise error(
+            "PreconditionFailed",
+            "At least one of the pre-conditions you specified did not hold",
+            412,
+            Condition="If-Unmodified-Since",
+        )
+    none_match = params.get("IfNoneMatch")
+    if none_match is not None and _bare(str(none_match)) in ("*", etag):
+        raise AwsError("Not Modified", code="304", status=304)
+    since = params.get("IfModifiedSince")
+    if none_match is None and isinstance(since, datetime) and modified <= since.timestamp():
+        raise AwsError("Not Modified", code="304", status=304)
+
+
+def _range(header: str | None, size: int) -> tuple[int, int] | None:
+    """``bytes=a-b``, ``bytes=a-``, ``bytes=-n``; an unsatisfiable range is ``InvalidRange``
+    (416); a header S3 cannot parse is ignored (whole object)."""
+    if not header:
+        return None
+    match = _RANGE.fullmatch(header.strip())
+    if match is None:
+        return None
+    first, last = match.groups()
+    if not first and not last:
+        return None
+    if not first:
+        length = int(last)
+        if length == 0:
+            raise _invalid_range(header, size)
+        return max(0, size - length), size - 1
+    start = int(first)
+    end = min(int(last), size - 1) if last else size - 1
+    if start >= size or (last and int(last) < start):
+        raise _invalid_range(header, size)
+    return start, end
+
+
+def _invalid_range(header: str, size: int) -> AwsError:
+    return error(
+        "InvalidRange", "The requested range is not satisfiable", 416, RangeRequested=header, ActualObjectSize=str(size)
+    )
+
+
+def _response_overrides(params: Params, out: dict[str, Any]) -> None:
+    for name in ("CacheControl", "ContentDisposition", "ContentEncoding", "ContentLanguage", "ContentType", "Expires"):
+        value = params.get(f"Response{name}")
+        if value is not None:
+            out[name] = value
+
+
+@SERVICE.operation("GetObject", action="s3:GetObject", authorizer=_authorize_read, signed=False)
+def get_object(ctx: OperationContext, params: Params) -> Result:
+    bucket = get_bucket(ctx, params)
+    key = str(params["Key"])
+    row = find_object(ctx, bucket, key)
+    if row is None:
+        raise no_such_key(key)
+    _preconditions(params, row)
+    out = _object_headers(row)
+    if params.get("ChecksumMode") == "ENABLED":
+        out.update(loads(row["checksums"], {}))
+    size = int(row["size"])
+    span = _range(params.get("Range"), size)
+    assert ctx.bodies is not None
+    start, end = (0, size - 1) if span is None else span
+    if span is not None:
+        out["ContentRange"] = f"bytes {start}-{end}/{size}"
+        out["ContentLength"] = end - start + 1
+    length = end - start + 1 if size else 0
+    if length <= SMALL_BODY:
+        out["Body"] = b"".join(ctx.bodies.iter(row["body_ref"], start, end + 1)) if length else b""
+    else:
+        out["Body"] = ctx.bodies.iter(row["body_ref"], start, end + 1)
+    _response_overrides(params, out)
+    return out
+
+
+@SERVICE.operation("HeadObject", action="s3:GetObject", authorizer=_authorize_read, signed=False)
+def head_object(ctx: OperationContext, params: Params) -> Result:
+    bucket = get_bucket(ctx, params)
+    key = str(params["Key"])
+    row = find_object(ctx, bucket, key)
+    if row is None:
+        raise no_such_key(key)
+    _preconditions(params, row)
+    out = _object_headers(row)
+    if params.get("ChecksumMode") == "ENABLED":
+        out.update(loads(row["checksums"], {}))
+    span = _range(params.get("Range"), int(row["size"]))
+    if span is not None:
+        out["ContentRange"] = f"bytes {span[0]}-{span[1]}/{row['size']}"
+        out["ContentLength"] = span[1] - span[0] + 1
+    _response_overrides(params, out)
+    return out
+
+
+def _authorize_delete(ctx: OperationContext, op: Operation, params: Params) -> None:
+    """Deleting is a bucket permission (a bucket ACL's WRITE grants it): the bucket owner
+    "can delete any objects in the bucket, regardless of who owns them"."""
+    bucket = get_bucket(ctx, params)
+    access.check(ctx, "s3:DeleteObject", object_arn(bucket.name, str(params["Key"])), bucket)
+
+
+def delete_key(ctx: OperationContext, bucket: Bucket, key: str) -> None:
+    ref = s3_store.delete_object(ctx.tx, bucket.name, key)
+    if ref is not None and ctx.bodies is not None:
+        bodies = ctx.bodies
+        ctx.after_commit.append(lambda: bodies.delete(ref))
+
+
+@SERVICE.operation("DeleteObject", action="s3:DeleteObject", authorizer=_authorize_delete, writes=True, signed=False)
+def delete_object(ctx: OperationContext, params: Params) -> Result:
+    """Deleting a key that does not exist succeeds (204)."""
+    delete_key(ctx, get_bucket(ctx, params), str(params["Key"]))
+    return {}
+
+
+def _authorize_bucket_exists(ctx: OperationContext, op: Operation, params: Params) -> None:
+    get_bucket(ctx, params)
+
+
+@SERVICE.operation(
+    "DeleteObjects", action="s3:DeleteObject", authorizer=_authorize_bucket_exists, writes=True, signed=False
+)
+def delete_objects(ctx: OperationContext, params: Params) -> Result:
+    """Each key is authorized on its own; a key the caller may not delete is an ``Errors``
+    entry, the others are deleted (``API_DeleteObjects``). Up to 1,000 keys."""
+    bucket = get_bucket(ctx, params)
+    request = params.get("Delete") or {}
+    items = request.get("Objects") or []
+    if not items or len(items) > 1000:
+        raise error(
+            "MalformedXML", "The XML you provided was not well-formed or did not validate against our published schema"
+        )
+    quiet = bool(request.get("Quiet"))
+    deleted, errors = [], []
+    for item in items:
+        key = str(item.get("Key", ""))
+        try:
+            access.check(ctx, "s3:DeleteObject", object_arn(bucket.name, key), bucket)
+        except AccessDenied:
+            errors.append({"Key": key, "Code": "AccessDenied", "Message": "Access Denied"})
+            continue
+        delete_key(ctx, bucket, key)
+        if not quiet:
+            deleted.append({"Key": key})
+    out: dict[str, Any] = {}
+    if deleted:
+        out["Deleted"] = deleted
+    if errors:
+        out["Errors"] = errors
+    return out
+
+
+# ----------------------------------------------------------------------------- copy
+def _copy_source(params: Params) -> tuple[str, str]:
+    source = unquote(str(params.get("CopySource") or "")).lstrip("/")
+    source = source.split("?versionId=", 1)[0]
+    bucket, _, key = source.partition("/")
+    if not bucket or not key:
+        raise error("InvalidArgument", "Invalid copy source object key", ArgumentName="x-amz-copy-source")
+    return bucket, key
+
+
+def _authorize_copy(ctx: OperationContext, op: Operation, params: Params) -> None:
+    """``API_CopyObject``: ``s3:GetObject`` on the source and ``s3:PutObject`` on the target."""
+    source_bucket_name, source_key = _copy_source(params)
+    source_bucket = get_bucket(
+        ctx, {"Bucket": source_bucket_name, "ExpectedBucketOwner": params.get("ExpectedSourceBucketOwner")}
+    )
+    check_object(ctx, "s3:GetObject", source_bucket, source_key)
+    bucket = get_bucket(ctx, params)
+    authorize_write(ctx, bucket, str(params["Key"]), params)
+
+
+@SERVICE.operation("CopyObject", action="s3:PutObject", authorizer=_authorize_copy, writes=True, signed=False)
+def copy_object(ctx: OperationContext, params: Params) -> Result:
+    source_bucket_name, source_key = _copy_source(params)
+    source_bucket = get_bucket(ctx, {"Bucket": source_bucket_name})
+    source = find_object(ctx, source_bucket, source_key)
+    if source is None:
+        raise no_such_key(source_key)
+    bucket = get_bucket(ctx, params)
+    key = str(params["Key"])
+    _check_key(key)
+    directive = params.get("MetadataDirective") or "COPY"
+    same = source_bucket.name == bucket.name and source_key == key
+    if same and directive == "COPY" and not acl_headers(params) and params.get("StorageClass") is None:
+        raise error(
+            "InvalidRequest",
+            "This copy request is illegal because it is trying to copy an object to itself without changing the "
+            "object's metadata, storage class, website redirect location or encryption attributes.",
+        )
+    assert ctx.bodies is not None
+    with ctx.bodies.writer() as writer:
+        for chunk in ctx.bodies.iter(source["body_ref"]):
+            writer.write(chunk)
+        ref = writer.commit()
+    bodies = ctx.bodies
+    try:
+        headers = loads(source["headers"], {}) if directive == "COPY" else _stored_headers(params)
+        tags = loads(source["tags"], {}) if (params.get("TaggingDirective") or "COPY") == "COPY" else None
+        etag = f'"{ref.md5}"' if not source["parts"] else source["etag"]
+        store_object(
+            ctx,
+            bucket,
+            key,
+            ref=ref,
+            size=ref.size,
+            etag=etag,
+            params=params,
+            checksums=loads(source["checksums"], {}),
+            parts=source["parts"],
+            headers=headers,
+            tags=tags,
+        )
+    except BaseException:
+        bodies.delete(ref)
+        raise
+    return {"CopyObjectResult": {"ETag": etag, "LastModified": _http_time(ctx.now)}}
+
+
+# ----------------------------------------------------------------------------- listing
+def _authorize_list(ctx: OperationContext, op: Operation, params: Params) -> None:
+    """``s3:ListBucket`` with the ``s3:prefix``, ``s3:delimiter`` and ``s3:max-keys`` keys."""
+    bucket = get_bucket(ctx, params)
+    keys: dict[str, str | list[str]] = {}
+    if params.get("Prefix") is not None:
+        keys["s3:prefix"] = str(params["Prefix"])
+    if params.get("Delimiter") is not None:
+        keys["s3:delimiter"] = str(params["Delimiter"])
+    if params.get("MaxKeys") is not None:
+        keys["s3:max-keys"] = str(params["MaxKeys"])
+    access.check_bucket(ctx, "s3:ListBucket", bucket, keys)
+
+
+def _content(ctx: OperationContext, key: str, row: Mapping[str, Any], encode: bool, owner: bool) -> dict[str, Any]:
+    stored = loads(row["headers"], {})
+    item: dict[str, Any] = {
+        "Key": listing.url_encode_key(key) if encode else key,
+        "LastModified": _http_time(row["last_modified"]),
+        "ETag": row["etag"],
+        "Size": row["size"],
+        "StorageClass": stored.get("StorageClass", "STANDARD"),
+    }
+    checksums = loads(row["checksums"], {})
+    if checksums:
+        item["ChecksumAlgorithm"] = [name.removeprefix("Checksum") for name in checksums]
+    if owner:
+        item["Owner"] = {"ID": canonical_id(ctx, row["owner_account"])}
+    return item
+
+
+def _listing(
+    ctx: OperationContext, params: Params, after: str | None, v2: bool
+) -> tuple[Bucket, listing.Page[Any], dict[str, Any]]:
+    bucket = get_bucket(ctx, params)
+    prefix = str(params.get("Prefix") or "")
+    delimiter = params.get("Delimiter") or None
+    max_keys = listing.check_max_keys(params.get("MaxKeys"))
+    encoding = listing.check_encoding_type(params.get("EncodingType"))
+    rows = s3_store.iter_objects(ctx.tx, bucket.name, prefix=prefix, after=after)
+    page = listing.list_page(rows, prefix=prefix, delimiter=delimiter, after=after, max_keys=max_keys)
+    encode = encoding is not None
+    out: dict[str, Any] = {
+        "Name": bucket.name,
+        "Prefix": listing.url_encode_key(prefix) if encode else prefix,
+        "MaxKeys": max_keys,
+        "IsTruncated": page.truncated,
+    }
+    if delimiter is not None:
+        out["Delimiter"] = listing.url_encode_key(delimiter) if encode else delimiter
+    if encode:
+        out["EncodingType"] = encoding
+    fetch_owner = not v2 or bool(params.get("FetchOwner"))
+    if page.contents:
+        out["Contents"] = [_content(ctx, k, row, encode, fetch_owner) for k, row in page.contents]
+    if page.common_prefixes:
+        out["CommonPrefixes"] = [{"Prefix": listing.url_encode_key(p) if encode else p} for p in page.common_prefixes]
+    return bucket, page, out
+
+
+@SERVICE.operation("ListObjects", action="s3:ListBucket", authorizer=_authorize_list, signed=False)
+def list_objects(ctx: OperationContext, params: Params) -> Result:
+    marker = params.get("Marker")
+    _, page, out = _listing(ctx, params, str(marker) if marker else None, v2=False)
+    out["Marker"] = marker or ""
+    if page.next_marker is not None:
+        out["NextMarker"] = listing.url_encode_key(page.next_marker) if out.get("EncodingType") else page.next_marker
+    return out
+
+
+@SERVICE.operation("ListObjectsV2", action="s3:ListBucket", authorizer=_authorize_list, signed=False)
+def list_objects_v2(ctx: OperationContext, params: Params) -> Result:
+    token = params.get("ContinuationToken")
+    start_after = params.get("StartAfter")
+    after = listing.decode_token(str(token)) if token is not None else (str(start_after) if start_after else None)
+    _, page, out = _listing(ctx, params, after, v2=True)
+    out["KeyCount"] = page.key_count
+    if token is not None:
+        out["ContinuationToken"] = token
+    if start_after:
+        out["StartAfter"] = start_after
+    if page.truncated and page.last is not None:
+        out["NextContinuationToken"] = listing.encode_token(page.last)
+    return out
+
+
+# ----------------------------------------------------------------------------- tagging
+@SERVICE.operation("GetObjectTagging", action="s3:GetObjectTagging", authorizer=_authorize_read, signed=False)
+def get_object_tagging(ctx: OperationContext, params: Params) -> Result:
+    row = find_object(ctx, get_bucket(ctx, params), str(params["Key"]))
+    assert row is not None
+    return {"TagSet": [{"Key": k, "Value": v} for k, v in loads(row["tags"], {}).items()]}
+
+
+def _authorize_tagging(ctx: OperationContext, op: Operation, params: Params) -> None:
+    bucket = get_bucket(ctx, params)
+    key = str(params["Key"])
+    row = check_object(ctx, "s3:PutObjectTagging", bucket, key)
+    del row
+
+
+@SERVICE.operation(
+    "PutObjectTagging", action="s3:PutObjectTagging", authorizer=_authorize_read, writes=True, signed=False
+)
+def put_object_tagging(ctx: OperationContext, params: Params) -> Result:
+    bucket = get_bucket(ctx, params)
+    key = str(params["Key"])
+    tag_set = (params.get("Tagging") or {}).get("TagSet") or []
+    tags: dict[str, str] = {}
+    for tag in tag_set:
+        name = str(tag.get("Key", ""))
+        if name in tags:
+            raise error("InvalidTag", "Cannot provide multiple Tags with the same key")
+        tags[name] = str(tag.get("Value", ""))
+    check_tags(tags)
+    row = find_object(ctx, bucket, key)
+    assert row is not None
+    access.check(
+        ctx,
+        "s3:PutObjectTagging",
+        object_arn(bucket.name, key),
+        bucket,
+        object_owner=row["owner_account"],
+        object_acl=acl.Acl.from_json(row["acl"]),
+        keys={**tag_keys("ExistingObjectTag", loads(row["tags"], {})), **tag_keys("RequestObjectTag", tags)},
+    )
+    s3_store.update_object(ctx.tx, bucket.name, key, tags=dumps(tags))
+    return {}
+
+
+@SERVICE.operation(
+    "DeleteObjectTagging", action="s3:DeleteObjectTagging", authorizer=_authorize_read, writes=True, signed=False
+)
+def delete_object_tagging(ctx: OperationContext, params: Params) -> Result:
+    bucket = get_bucket(ctx, params)
+    s3_store.update_object(ctx.tx, bucket.name, str(params["Key"]), tags=dumps({}))
+    return {}
+
+
+# ----------------------------------------------------------------------------- object ACL
+@SERVICE.operation("GetObjectAcl", action="s3:GetObjectAcl", authorizer=_authorize_read, signed=False)
+def get_object_acl(ctx: OperationContext, params: Params) -> Result:
+    row = find_object(ctx, get_bucket(ctx, params), str(params["Key"]))
+    assert row is not None
+    return acl.to_access_control_policy(acl.Acl.from_json(row["acl"]))
+
+
+@SERVICE.operation("PutObjectAcl", action="s3:PutObjectAcl", authorizer=_authorize_read, writes=True, signed=False)
+def put_object_acl(ctx: OperationContext, params: Params) -> Result:
+    bucket = get_bucket(ctx, params)
+    key = str(params["Key"])
+    row = find_object(ctx, bucket, key)
+    assert row is not None
+    if not bucket.acls_enabled:
+        raise acl.acls_not_supported()
+    new = new_acl(ctx, params, row["owner_account"], bucket_owner=bucket.owner, level="object")
+    check_public_acl(ctx, bucket, new, "s3:PutObjectAcl", object_arn(bucket.name, key))
+    s3_store.update_object(ctx.tx, bucket.name, key, acl=new.to_json())
+    return {}
+
+
+def body_of(ctx: OperationContext, row: Mapping[str, Any]) -> Iterator[bytes]:
+    assert ctx.bodies is not None
+    return ctx.bodies.iter(row["body_ref"])
+
+
+__all__ = ["body_of", "spool_object", "spool_part", "store_object"]
