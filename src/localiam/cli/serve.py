@@ -4,10 +4,15 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from localiam.cli.config import ROOT_CREDENTIALS, data_dir, database_url, write_root_credentials
+
+if TYPE_CHECKING:
+    from localiam.state.bodies import BodyStore
+    from localiam.state.store import Store
 
 
 @click.command()
@@ -52,6 +57,23 @@ def serve(host: str, port: int, data_dir_option: Path | None, ephemeral: bool, d
     elif directory is not None:
         click.echo(f"Using {directory} (root credentials of the management account: {directory / ROOT_CREDENTIALS})")
     endpoint = f"http://{host}:{port}"
-    app = create_app(Pipeline(store, default_services(), endpoint=endpoint))
+    bodies = open_bodies(store, directory)
+    app = create_app(Pipeline(store, default_services(), endpoint=endpoint, bodies=bodies))
     click.echo(f"localiam serving on {endpoint}")
     uvicorn.run(app, host=host, port=port, log_level="warning", loop="uvloop", http="httptools", access_log=False)
+
+
+def open_bodies(store: Store, directory: Path | None) -> BodyStore:
+    """S3 object bodies under the data dir (in memory with ``--ephemeral``), with what a crash
+    left behind swept away: temporary files, bodies no object names, parts of uploads that no
+    longer exist. Files younger than a minute are left alone: another process sharing the data
+    dir (``--database``) may be writing them."""
+    from localiam.state import s3_store
+    from localiam.state.bodies import BodyStore
+
+    bodies = BodyStore(directory)
+    with store.read() as tx:
+        refs = s3_store.referenced_bodies(tx)
+        uploads = s3_store.upload_ids(tx)
+    bodies.sweep(refs, uploads, grace=60.0 if store.dialect == "postgresql" else 0.0)
+    return bodies

@@ -71,8 +71,14 @@ class LocaliamApp:
             # and, when the operation streams, read the body as the operation consumes it.
             probe = Exchange(http, client_ip, secure)
             if pipeline.prepare(probe) is None and probe.operation is not None and probe.operation.spool is not None:
-                probe.body_source = _ReceiveStream(receive, asyncio.get_running_loop())
+                stream = _ReceiveStream(receive, asyncio.get_running_loop())
+                probe.body_source = stream
                 response = await run_in_threadpool(pipeline.complete, probe)
+                # A request refused before its body was read: read the rest, or the next
+                # request on this keep-alive connection would start in the middle of it.
+                while not stream.finished:
+                    message = await receive()
+                    stream.finished = message["type"] == "http.disconnect" or not message.get("more_body", False)
         if response is None:
             exchange = Exchange(replace(http, body=await _body(receive)), client_ip, secure)
             response = pipeline.prepare(exchange)
@@ -108,17 +114,18 @@ class _ReceiveStream:
     def __init__(self, receive: Receive, loop: asyncio.AbstractEventLoop) -> None:
         self._receive = receive
         self._loop = loop
+        self.finished = False
 
     def __iter__(self) -> Iterator[bytes]:
-        while True:
+        while not self.finished:
             message = asyncio.run_coroutine_threadsafe(_next_message(self._receive), self._loop).result()
             if message["type"] == "http.disconnect":
+                self.finished = True
                 raise AwsError("The request body terminated unexpectedly", code="IncompleteBody", status=400)
             body = message.get("body", b"")
+            self.finished = not message.get("more_body", False)
             if body:
                 yield body
-            if not message.get("more_body", False):
-                return
 
 
 async def _next_message(receive: Receive) -> Message:

@@ -218,3 +218,7 @@ def canonical_of_email(tx: Tx, email: str) -> str | None:
     table = schema.accounts
     row = tx.one_or_none(select(table.c.canonical_user_id).where(table.c.email == email.strip()))
     return str(row.canonical_user_id) if row is not None else None
+
+
+def upload_ids(tx: Tx) -> set[str]:
+    return {str(r.upload_id) for r in tx.execute(select(UPLOADS.c.upload_id))}

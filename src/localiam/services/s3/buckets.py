@@ -200,7 +200,9 @@ def head_bucket(ctx: OperationContext, params: Params) -> Result:
 def _authorize_list(ctx: OperationContext, op: Operation, params: Params) -> None:
     if ctx.caller is None:
         raise AccessDenied("Access Denied")
-    ctx.authorize("s3:ListAllMyBuckets", "*")
+    # The resource S3 checks is every bucket: the classic ``"Resource": "arn:aws:s3:::*"``
+    # (``example-policies-s3``) allows it, as ``*`` does.
+    ctx.authorize("s3:ListAllMyBuckets", "arn:aws:s3:::*")
 
 
 @SERVICE.operation("ListBuckets", action="s3:ListAllMyBuckets", authorizer=_authorize_list, signed=False)
