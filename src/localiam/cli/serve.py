@@ -28,7 +28,7 @@ if TYPE_CHECKING:
 @click.option("--ephemeral", is_flag=True, help="Keep state in memory only; nothing is written to disk.")
 @click.option("--database", default=None, help="postgresql://... to share state between processes.")
 def serve(host: str, port: int, data_dir_option: Path | None, ephemeral: bool, database: str | None) -> None:
-    """Serve IAM, STS and Organizations, authenticated with SigV4 and authorized by the engine."""
+    """Serve IAM, STS, Organizations and S3, authenticated with SigV4 and authorized by the engine."""
     import uvicorn
 
     from localiam.server.app import create_app
