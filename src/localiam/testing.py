@@ -19,6 +19,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -27,6 +28,7 @@ from localiam.server.app import create_app
 from localiam.server.pipeline import Pipeline
 from localiam.services.registry import default_services
 from localiam.state.accounts import RootCredentials, create_account
+from localiam.state.bodies import BodyStore
 from localiam.state.bootstrap import first_start
 from localiam.state.store import Store
 
@@ -82,8 +84,11 @@ def free_port() -> int:
 
 
 @contextmanager
-def run_server(store: Store | None = None, port: int | None = None) -> Iterator[LocaliamServer]:
-    """Serve on 127.0.0.1 in a background thread until the block ends."""
+def run_server(
+    store: Store | None = None, port: int | None = None, *, bodies_dir: Path | None = None
+) -> Iterator[LocaliamServer]:
+    """Serve on 127.0.0.1 in a background thread until the block ends; S3 object bodies live
+    under ``bodies_dir`` (in memory without it)."""
     import uvicorn
 
     store = store or Store.ephemeral()
@@ -92,7 +97,7 @@ def run_server(store: Store | None = None, port: int | None = None) -> Iterator[
         raise RuntimeError("run_server needs an empty store: it creates the management account")
     port = port or free_port()
     endpoint = f"http://127.0.0.1:{port}"
-    pipeline = Pipeline(store, default_services(), endpoint=endpoint)
+    pipeline = Pipeline(store, default_services(), endpoint=endpoint, bodies=BodyStore(bodies_dir))
     config = uvicorn.Config(create_app(pipeline), host="127.0.0.1", port=port, log_level="warning", access_log=False)
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, name=f"localiam-{port}", daemon=True)

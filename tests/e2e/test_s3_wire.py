@@ -14,7 +14,10 @@ from __future__ import annotations
 
 import base64
 import http.client
+import socket
+import time
 import zlib
+from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
@@ -22,7 +25,7 @@ from botocore.auth import S3SigV4Auth
 from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
 
-from localiam.testing import LocaliamServer
+from localiam.testing import LocaliamServer, run_server
 
 BUCKET = "wire-bucket"
 
@@ -146,3 +149,29 @@ def test_hex_payload_hash_is_checked_as_the_body_streams(server: LocaliamServer,
     status, _, body = _send(server, request, body=b"other body!")  # same length, other bytes
     assert status == 400 and b"XAmzContentSHA256Mismatch" in body
     assert server.client("s3").list_objects_v2(Bucket=bucket)["KeyCount"] == 0
+
+
+def test_dropped_upload_leaves_no_object_and_no_file(tmp_path: Path) -> None:
+    """A client that goes away mid-body: the upload is abandoned - no object, no temporary or
+    orphan file under the data dir (issue 5: "A dropped or failed upload leaves no object and
+    no garbage")."""
+    with run_server(bodies_dir=tmp_path) as server:
+        server.client("s3").create_bucket(Bucket=BUCKET)
+        body = b"z" * 1_000_000
+        request = _signed(server, "PUT", f"{server.endpoint}/{BUCKET}/dropped", body=body)
+        parts = urlsplit(server.endpoint)
+        with socket.create_connection((parts.hostname or "127.0.0.1", parts.port or 80)) as sock:
+            head = f"PUT /{BUCKET}/dropped HTTP/1.1\r\n" + "".join(
+                f"{k}: {v.decode() if isinstance(v, bytes) else v}\r\n" for k, v in request.headers.items()
+            )
+            sock.sendall(head.encode() + f"Content-Length: {len(body)}\r\n\r\n".encode() + body[:300_000])
+            time.sleep(0.2)
+        deadline = time.monotonic() + 5
+        while time.monotonic() < deadline and any(p.is_file() for p in (tmp_path / "objects").rglob("*")):
+            time.sleep(0.05)
+        assert [p for p in (tmp_path / "objects").rglob("*") if p.is_file()] == []
+        assert server.client("s3").list_objects_v2(Bucket=BUCKET)["KeyCount"] == 0
+        # The server is still serving, and a whole upload works.
+        server.client("s3").put_object(Bucket=BUCKET, Key="whole", Body=body)
+        files = [p for p in (tmp_path / "objects").rglob("*") if p.is_file()]
+        assert len(files) == 1 and files[0].read_bytes() == body
