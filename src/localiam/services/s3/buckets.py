@@ -4,6 +4,7 @@ Reference's (``list_amazons3``)."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 from localiam.engine.principal import PrincipalKind
@@ -233,7 +234,7 @@ def list_buckets(ctx: OperationContext, params: Params) -> Result:
     out["Buckets"] = [
         {
             "Name": r["name"],
-            "CreationDate": r["created_at"],
+            "CreationDate": datetime.fromtimestamp(r["created_at"], UTC),
             "BucketRegion": r["region"],
             "BucketArn": f"arn:aws:s3:::{r['name']}",
         }
