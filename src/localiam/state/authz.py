@@ -25,6 +25,7 @@ from __future__ import annotations
 import json
 import threading
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -152,6 +153,7 @@ class Authz:
         self.keys = StateCache()
         self.callers = StateCache()
         self.orgs = StateCache()
+        self.derived_values = StateCache()
         nothing = self.policies.get("no permissions", json.dumps(NO_PERMISSIONS), PolicyType.SESSION)
         assert nothing is not None
         self._no_permissions = nothing
@@ -172,6 +174,20 @@ class Authz:
             tx.epoch = watch.epoch
             return watch
         return self.store._watch
+
+    def derived(self, tx: Tx, key: Any, compute: Callable[[], tuple[Any, tuple[str, ...]]]) -> Any:
+        """A value another layer derives from the store (an S3 bucket's settings), cached
+        while the accounts it depends on are unchanged. ``compute`` returns the value and
+        those accounts; ``None`` is never cached (wrap an absence in a tuple to cache it)."""
+        watch = self._watch(tx)
+        if watch is not None:
+            hit = self.derived_values.get(watch, key)
+            if hit is not None:
+                return hit
+        value, deps = compute()
+        if value is not None and watch is not None and tx.epoch is not None and not tx.wrote:
+            self.derived_values.put(key, tx.epoch, deps, value)
+        return value
 
     def key(self, tx: Tx, access_key_id: str) -> KeyRecord | None:
         """The store's record of an access key (:func:`lookup_key`), cached; unknown keys are

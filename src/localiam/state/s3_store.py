@@ -5,8 +5,8 @@ Rows are plain dicts; JSON columns (``acl``, ``headers``, ``tags``, ``checksums`
 ``public_access_block``) hold text the service encodes and decodes. Bodies live in
 :class:`localiam.state.bodies.BodyStore`; a row names its body by ``body_ref``, and a body is
 committed to disk before the row that names it. Writers here mark the transaction
-``cache_neutral``: no cache of :mod:`localiam.state.authz` holds S3 state, so S3 writes never
-cool the caches of IAM principals and policies.
+``cache_neutral``: object writes cool no cache. A bucket's settings and an account's Block
+Public Access are cached (``Authz.derived``) per owner account, so writes to them touch it.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from sqlalchemy import Table, and_, delete, func, insert, select, update
+from sqlalchemy import Table, and_, bindparam, delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from localiam.state import schema
@@ -61,19 +61,30 @@ def buckets_of(tx: Tx, account_id: str) -> list[Row]:
     return [dict(r._mapping) for r in tx.execute(stmt)]
 
 
+def _touch_owner(tx: Tx, name: str) -> None:
+    """A bucket's settings are cached per owner account (``Authz.derived``): a change to
+    them bumps the owner's version."""
+    row = tx.one_or_none(select(BUCKETS.c.account_id).where(BUCKETS.c.name == name))
+    if row is not None:
+        tx.touch(str(row.account_id))
+
+
 def create_bucket(tx: Tx, **values: Any) -> None:
     try:
         with tx.conn.begin_nested():
             _writing(tx).execute(insert(BUCKETS).values(**values))
     except IntegrityError:
         raise AlreadyExists(values["name"]) from None
+    tx.touch(str(values["account_id"]))
 
 
 def update_bucket(tx: Tx, name: str, **values: Any) -> None:
+    _touch_owner(tx, name)
     _writing(tx).execute(update(BUCKETS).where(BUCKETS.c.name == name).values(**values))
 
 
 def delete_bucket(tx: Tx, name: str) -> None:
+    _touch_owner(tx, name)
     _writing(tx).execute(delete(BUCKETS).where(BUCKETS.c.name == name))
 
 
@@ -82,8 +93,24 @@ def has_objects(tx: Tx, name: str) -> bool:
 
 
 # ------------------------------------------------------------------------------ objects
+_OBJECT = select(OBJECTS).where(OBJECTS.c.bucket == bindparam("bucket"), OBJECTS.c.key == bindparam("key"))
+
+
+_OBJECT_COLUMNS = tuple(c.name for c in OBJECTS.columns)
+_OBJECT_SQL = f"SELECT {', '.join(_OBJECT_COLUMNS)} FROM s3_objects WHERE bucket = ? AND key = ?"
+
+
 def obj(tx: Tx, bucket_name: str, key: str) -> Row | None:
-    return _row(tx, OBJECTS, OBJECTS.c.bucket == bucket_name, OBJECTS.c.key == key)
+    """One object's row. On SQLite, the hottest read of S3 (every GetObject) goes straight to
+    the driver: one indexed SELECT by primary key, no statement compilation."""
+    conn = tx.conn
+    if conn.dialect.name == "sqlite" and not tx.wrote:
+        cursor = conn.connection.driver_connection.execute(_OBJECT_SQL, (bucket_name, key))  # type: ignore[union-attr]
+        found = cursor.fetchone()
+        cursor.close()
+        return dict(zip(_OBJECT_COLUMNS, found, strict=True)) if found is not None else None
+    row = tx.execute(_OBJECT, {"bucket": bucket_name, "key": key}).first()
+    return dict(row._mapping) if row is not None else None
 
 
 def put_object(tx: Tx, **values: Any) -> str | None:
@@ -184,7 +211,7 @@ def account_public_access_block(tx: Tx, account_id: str) -> str | None:
 
 
 def put_account_public_access_block(tx: Tx, account_id: str, value: str | None) -> None:
-    _writing(tx)
+    tx.touch(account_id)
     tx.execute(delete(SETTINGS).where(SETTINGS.c.account_id == account_id))
     if value is not None:
         tx.execute(insert(SETTINGS).values(account_id=account_id, public_access_block=value))

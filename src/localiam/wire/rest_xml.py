@@ -137,6 +137,26 @@ class _Route:
         return len(self.literals) + len(self.required_query) + len(self.required_headers)
 
 
+_MEMBER_PLANS: dict[int, tuple[tuple[str, Shape, str | None, str], ...]] = {}
+
+
+def _members(shape: Shape) -> tuple[tuple[str, Shape, str | None, str], ...]:
+    """``(name, member, location, wire name)`` of each member, computed once per shape."""
+    plan = _MEMBER_PLANS.get(id(shape))
+    if plan is None:
+        plan = tuple(
+            (
+                name,
+                member,
+                member.serialization.get("location"),
+                str(member.serialization.get("name", name)),
+            )
+            for name, member in shape.members.items()
+        )
+        _MEMBER_PLANS[id(shape)] = plan
+    return plan
+
+
 def _template_regex(template: str) -> re.Pattern[str]:
     parts: list[str] = []
     for token in re.split(r"(\{[^}]+\})", template):
@@ -213,7 +233,7 @@ class RestXmlProtocol(Protocol):
         path = request.raw_path or "/"
         if self.addressing is not None:
             path = self.addressing.resolve(request).path
-        query = parse_qsl(request.raw_query, keep_blank_values=True)
+        query = request.query_pairs()
         route, match = self._match(request, path, query)
         op = self._model.operation_model(route.name)
         params: dict[str, Any] = {}
@@ -229,14 +249,14 @@ class RestXmlProtocol(Protocol):
         headers = {k.lower() for k, _ in request.headers}
         best: tuple[tuple[int, bool, bool], _Route, re.Match[str]] | None = None
         for route in _routes(self.service).get(request.method.upper(), []):
+            if route.literals and any((k not in keys) if v == "" else ((k, v) not in pairs) for k, v in route.literals):
+                continue
+            if route.required_query and any(k not in keys for k in route.required_query):
+                continue
+            if route.required_headers and any(h not in headers for h in route.required_headers):
+                continue
             match = route.path.fullmatch(path)
             if match is None:
-                continue
-            if any((k not in keys) if v == "" else ((k, v) not in pairs) for k, v in route.literals):
-                continue
-            if any(k not in keys for k in route.required_query):
-                continue
-            if any(h not in headers for h in route.required_headers):
                 continue
             rank = (route.weight, not route.deprecated, not route.express)
             if best is None or rank > best[0]:
@@ -258,9 +278,7 @@ class RestXmlProtocol(Protocol):
     ) -> dict[str, Any]:
         out: dict[str, Any] = {}
         body_members: dict[str, Shape] = {}
-        for name, member in shape.members.items():
-            location = member.serialization.get("location")
-            wire = str(member.serialization.get("name", name))
+        for name, member, location, wire in _members(shape):
             value: Any = None
             if location == "uri":
                 value = groups.get(_group(wire))
@@ -307,12 +325,10 @@ class RestXmlProtocol(Protocol):
         body = b""
         shape = op.output_shape
         if shape is not None:
-            for name, member in shape.members.items():
+            for name, member, location, wire in _members(shape):
                 value = result.get(name)
                 if value is None:
                     continue
-                location = member.serialization.get("location")
-                wire = str(member.serialization.get("name", name))
                 if location == "header":
                     text = _header_text(member, value)
                     if text is not None:

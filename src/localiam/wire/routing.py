@@ -18,7 +18,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from urllib.parse import parse_qsl
 
 from localiam.errors import AwsError, client_error
 from localiam.wire.http import HttpRequest
@@ -67,7 +66,7 @@ def credential_scope_service(request: HttpRequest) -> str | None:
             if key == "Credential":
                 credential = value
     if credential is None:
-        credential = dict(parse_qsl(request.raw_query)).get("X-Amz-Credential")
+        credential = dict(request.query_pairs()).get("X-Amz-Credential") or None
     scope = (credential or "").split("/")
     return scope[3] if len(scope) == 5 else None
 

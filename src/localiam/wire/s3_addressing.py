@@ -147,7 +147,7 @@ def is_s3_request(request: HttpRequest, addressing: S3Addressing | None = None) 
     scope = routing.credential_scope_service(request)
     if scope is not None:
         return scope == "s3"
-    query = {k for k, _ in parse_qsl(request.raw_query, keep_blank_values=True)}
+    query = {k for k, _ in request.query_pairs()}
     if _is_other_protocol(request, query):
         return False
     if (addressing or S3Addressing()).bucket_from_host(host_name(request)) is not None:
@@ -182,7 +182,7 @@ def s3_anonymous_resolver(router: Router) -> Callable[[HttpRequest], Route | Non
     read of a public object)."""
 
     def resolve(request: HttpRequest) -> Route | None:
-        query = {k for k, _ in parse_qsl(request.raw_query, keep_blank_values=True)}
+        query = {k for k, _ in request.query_pairs()}
         if (
             _has_credentials(request, query)
             or _is_other_protocol(request, query)

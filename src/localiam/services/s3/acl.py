@@ -37,6 +37,7 @@ implemented.
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from collections.abc import Callable, Mapping, Sized
@@ -176,6 +177,11 @@ class Acl:
 
     @classmethod
     def from_json(cls, text: str) -> Acl:
+        """The ACL stored as ``text`` (decoded once per distinct text: ACLs are immutable)."""
+        return _acl_from_json(text) if cls is Acl else cls._decode(text)
+
+    @classmethod
+    def _decode(cls, text: str) -> Acl:
         data = json.loads(text)
         if not isinstance(data, dict) or not isinstance(data.get("owner"), str):
             raise ValueError("not a stored ACL")
@@ -200,6 +206,11 @@ class Acl:
         if level not in LEVELS:
             raise ValueError(f"level is 'bucket' or 'object', not {level!r}")
         return tuple(AclGrant(g.grantee, g.permission, level, g.group) for g in self.grants)
+
+
+@functools.lru_cache(maxsize=4096)
+def _acl_from_json(text: str) -> Acl:
+    return Acl._decode(text)
 
 
 def owner_full_control(owner: str) -> Acl:

@@ -117,8 +117,15 @@ def _bucket(row: Mapping[str, Any]) -> Bucket:
 
 
 def find_bucket(ctx: OperationContext, name: str) -> Bucket | None:
-    row = s3_store.bucket(ctx.tx, name)
-    return _bucket(row) if row is not None else None
+    """The bucket, decoded; cached across requests while its owner's account is unchanged
+    (every write to a bucket's settings touches its owner)."""
+
+    def load() -> tuple[Bucket | None, tuple[str, ...]]:
+        row = s3_store.bucket(ctx.tx, name)
+        return (_bucket(row), (row["account_id"],)) if row is not None else (None, ())
+
+    found: Bucket | None = ctx.authz.derived(ctx.tx, ("s3-bucket", name), load)
+    return found
 
 
 def get_bucket(ctx: OperationContext, params: Params) -> Bucket:
@@ -138,11 +145,14 @@ def get_bucket(ctx: OperationContext, params: Params) -> Bucket:
 def effective_block(ctx: OperationContext, bucket: Bucket) -> PublicAccessBlock:
     """Block Public Access as it applies to ``bucket``: "the most restrictive combination of
     the access point, bucket, and account settings" (``access-control-block-public-access``)."""
-    account = s3_store.account_public_access_block(ctx.tx, bucket.owner)
+
+    def load() -> tuple[tuple[PublicAccessBlock | None], tuple[str, ...]]:
+        text = s3_store.account_public_access_block(ctx.tx, bucket.owner)
+        return (PublicAccessBlock.from_json(text) if text else None,), (bucket.owner,)
+
+    (account,) = ctx.authz.derived(ctx.tx, ("s3-account-block", bucket.owner), load)
     block = bucket.block or PublicAccessBlock()
-    if account is not None:
-        block = block | PublicAccessBlock.from_json(account)
-    return block
+    return block | account if account is not None else block
 
 
 def canonical_id(ctx: OperationContext, account_id: str) -> str:
