@@ -152,8 +152,9 @@ class Pipeline:
 
     def _error(self, exchange: Exchange, exc: Exception) -> Response:
         response = self._error_response(exchange, exc)
-        if exchange.request.method.upper() == "HEAD" and response.body:
-            # HEAD answers carry no body, errors included (S3 ``ErrorResponses``).
+        if response.body and (exchange.request.method.upper() == "HEAD" or response.status == 304):
+            # HEAD answers carry no body, errors included (S3 ``ErrorResponses``); nor does a
+            # 304 Not Modified (RFC 9110 15.4.5).
             return Response(response.status, tuple(h for h in response.headers if h[0].lower() != "content-type"), b"")
         return response
 

@@ -326,6 +326,7 @@ s3_objects = Table(
     Column("tags", Text, nullable=False),
     Column("checksums", Text, nullable=False),
     Column("parts", Integer),
+    Column("part_sizes", Text),  # JSON list of each part's size (multipart objects)
     Column("last_modified", Float, nullable=False),
 )
 

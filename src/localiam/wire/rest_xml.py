@@ -337,6 +337,8 @@ class RestXmlProtocol(Protocol):
                     headers.extend((wire + str(k), str(v)) for k, v in value.items())
                 elif location == "statusCode":
                     status = int(value)
+            if operation in ("GetObject", "HeadObject") and result.get("ContentRange"):
+                status = 206  # a range answered (RFC 9110 15.3.7); the model has no status member
             if op.http_method != "HEAD" and status != 204:
                 payload = shape.serialization.get("payload")
                 value = result.get(payload) if payload is not None else None

@@ -39,6 +39,14 @@ def _no_such_upload(upload_id: str) -> Exception:
     )
 
 
+def _new_upload_id() -> str:
+    """A fresh upload id. ``token_urlsafe`` starts one in 64 with ``-``, which the body store
+    refuses as an upload id (its parts would fail with an internal error): draw again."""
+    while (upload_id := secrets.token_urlsafe(48)).startswith("-"):
+        pass
+    return upload_id
+
+
 def _upload(ctx: OperationContext, bucket: Bucket, params: Params) -> dict[str, Any]:
     upload_id = str(params.get("UploadId") or "")
     row = s3_store.upload(ctx.tx, upload_id)
@@ -81,7 +89,7 @@ def create_multipart_upload(ctx: OperationContext, params: Params) -> Result:
     key = str(params["Key"])
     _check_key(key)
     owner, object_acl = new_object_owner(ctx, bucket, params)
-    upload_id = secrets.token_urlsafe(48)
+    upload_id = _new_upload_id()
     initiator = access.principal_of(ctx).arn
     s3_store.create_upload(
         ctx.tx,
@@ -184,7 +192,7 @@ def complete_multipart_upload(ctx: OperationContext, params: Params) -> Result:
             etag=f'"{etag}"',
             params=params,
             checksums={},
-            parts=len(wanted),
+            parts=[int(stored[number]["size"]) for number, _ in wanted],
             owner=(upload["owner_account"], object_acl),
             headers=loads(upload["headers"], {}),
             tags=loads(upload["tags"], {}),

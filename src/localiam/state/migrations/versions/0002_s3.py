@@ -42,6 +42,7 @@ def upgrade() -> None:
         sa.Column("tags", sa.Text(), nullable=False),
         sa.Column("checksums", sa.Text(), nullable=False),
         sa.Column("parts", sa.Integer(), nullable=True),
+        sa.Column("part_sizes", sa.Text(), nullable=True),
         sa.Column("last_modified", sa.Float(), nullable=False),
         sa.PrimaryKeyConstraint("bucket", "key"),
     )
