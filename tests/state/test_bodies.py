@@ -175,15 +175,17 @@ def test_abort_and_exception_leave_nothing(store: BodyStore) -> None:
 
 
 # ---------------------------------------------------------------------------- multipart
-def upload_parts(store: BodyStore, upload_id: str, parts: list[bytes]) -> list[tuple[int, str]]:
+def upload_parts(store: BodyStore, upload_id: str, parts: list[bytes]) -> list[tuple[int, str, str]]:
+    """Upload each part; ``(number, part ref id, etag)`` of each, quoted ETags for odd parts."""
     listed = []
     for number, body in enumerate(parts, start=1):
         with store.part_writer(upload_id, number) as w:
             for i in range(0, len(body), 65536):
                 w.write(body[i : i + 65536])
             ref = w.commit()
-        assert ref.id == part_id(upload_id, number) and ref.md5 == hashlib.md5(body).hexdigest()
-        listed.append((number, f'"{ref.md5}"' if number % 2 else ref.md5))
+        assert ref.id.startswith(f"{upload_id}/{number:05d}.") and ref.md5 == hashlib.md5(body).hexdigest()
+        assert ref.id == part_id(upload_id, number, ref.id.rsplit(".", 1)[1])
+        listed.append((number, ref.id, f'"{ref.md5}"' if number % 2 else ref.md5))
     return listed
 
 
@@ -196,18 +198,21 @@ def test_multipart_complete(store: BodyStore) -> None:
     whole = b"".join(parts)
     assert ref.size == len(whole) and ref.md5 == hashlib.md5(whole).hexdigest()
     assert read(store, ref) == whole
-    assert store.exists(part_id("up-1", 1))  # parts stay until the caller drops them
+    assert store.exists(listed[0][1])  # parts stay until the caller drops them
     store.abort_upload("up-1")
-    assert not any(store.exists(part_id("up-1", n)) for n in (1, 2, 3))
+    assert not any(store.exists(ref_id) for _, ref_id, _ in listed)
     assert list(store.refs()) == [ref.id]
     if store.dir is not None:
         assert files(store) == [store.dir / ref.id[:2] / ref.id]
 
 
 def test_multipart_replaced_part_and_subset(store: BodyStore) -> None:
-    upload_parts(store, "up-2", [b"old one", b"two", b"three"])
+    """A second upload of part 1 is a file of its own: the first stays readable until the
+    caller deletes it (after the metadata commit that names the new one)."""
+    first = upload_parts(store, "up-2", [b"old one", b"two", b"three"])
     listed = upload_parts(store, "up-2", [b"new one"])
-    ref, etag = store.complete("up-2", [listed[0], (3, hashlib.md5(b"three").hexdigest())])
+    assert listed[0][1] != first[0][1] and read(store, first[0][1]) == b"old one"
+    ref, etag = store.complete("up-2", [listed[0], (3, first[2][1], hashlib.md5(b"three").hexdigest())])
     assert read(store, ref) == b"new onethree"
     assert etag == multipart_etag([hashlib.md5(b"new one").digest(), hashlib.md5(b"three").digest()])
 
@@ -215,9 +220,11 @@ def test_multipart_replaced_part_and_subset(store: BodyStore) -> None:
 def test_multipart_errors_leave_no_body(store: BodyStore) -> None:
     listed = upload_parts(store, "up-3", [b"a" * 1000, b"b" * 1000])
     with pytest.raises(InvalidPart):
-        store.complete("up-3", [listed[0], (2, hashlib.md5(b"wrong").hexdigest())])
+        store.complete("up-3", [listed[0], (2, listed[1][1], hashlib.md5(b"wrong").hexdigest())])
     with pytest.raises(InvalidPart):
-        store.complete("up-3", [listed[0], (7, "0" * 32)])
+        store.complete("up-3", [listed[0], (7, part_id("up-3", 7, "0" * 16), "0" * 32)])
+    with pytest.raises(InvalidPart):  # a ref of another part number
+        store.complete("up-3", [listed[0], (3, listed[1][1], listed[1][2])])
     with pytest.raises(InvalidPart):
         store.complete("up-3", [])
     with pytest.raises(InvalidPartOrder):
@@ -234,15 +241,15 @@ def test_multipart_errors_leave_no_body(store: BodyStore) -> None:
 
 
 def test_abort_upload_removes_everything(store: BodyStore) -> None:
-    upload_parts(store, "up-4", [b"one", b"two"])
+    listed = upload_parts(store, "up-4", [b"one", b"two"])
     pending = store.part_writer("up-4", 3)
     pending.write(b"in flight")
     pending.abort()
     store.abort_upload("up-4")
     store.abort_upload("up-4")  # idempotent
-    assert not store.exists(part_id("up-4", 1)) and not store.exists(part_id("up-4", 2))
+    assert not store.exists(listed[0][1]) and not store.exists(listed[1][1])
     with pytest.raises(InvalidPart):
-        store.complete("up-4", [(1, hashlib.md5(b"one").hexdigest())])
+        store.complete("up-4", [(1, listed[0][1], hashlib.md5(b"one").hexdigest())])
     if store.dir is not None:
         assert files(store) == [] and not (store.dir / "uploads" / "up-4").exists()
 
@@ -254,32 +261,35 @@ def test_sweep(disk: BodyStore) -> None:
     orphan = put(disk, b"orphan")
     in_flight = disk.writer()
     in_flight.write(b"half")  # a crash mid-write leaves this temp file
-    upload_parts(disk, "live", [b"p1"])
-    upload_parts(disk, "dead", [b"p1"])
+    (live,) = upload_parts(disk, "live", [b"p1"])
+    (dead,) = upload_parts(disk, "dead", [b"p1"])
+    (unnamed,) = upload_parts(disk, "live", [b"p1 again"])  # committed, metadata never was
     part_tmp = disk.part_writer("live", 2)
     part_tmp.write(b"half a part")
     stranger = disk.dir / "README"
     stranger.write_text("not ours")
 
-    assert disk.sweep({known.id}, {"live"}, grace=3600) == 0  # everything is too young
-    assert disk.sweep({known.id}, {"live"}) == 4
+    known_ids = {known.id, live[1]}
+    assert disk.sweep(known_ids, {"live"}, grace=3600) == 0  # everything is too young
+    assert disk.sweep(known_ids, {"live"}) == 5
     assert disk.exists(known) and read(disk, known) == b"known"
     assert not disk.exists(orphan)
-    assert disk.exists(part_id("live", 1)) and not disk.exists(part_id("dead", 1))
+    assert disk.exists(live[1]) and not disk.exists(dead[1]) and not disk.exists(unnamed[1])
     assert not (disk.dir / "uploads" / "dead").exists()
     assert stranger.exists()
     assert not [p for p in files(disk) if p.name.endswith(".tmp")]
-    assert disk.sweep({known.id}) == 0
+    assert disk.sweep(known_ids) == 0
 
 
 def test_sweep_memory() -> None:
     store = BodyStore(None)
     known, orphan = put(store, b"known"), put(store, b"orphan")
-    upload_parts(store, "live", [b"x"])
-    upload_parts(store, "dead", [b"y"])
-    assert store.sweep({known.id}, {"live"}) == 2
+    (live,) = upload_parts(store, "live", [b"x"])
+    (dead,) = upload_parts(store, "dead", [b"y"])
+    (unnamed,) = upload_parts(store, "live", [b"x again"])
+    assert store.sweep({known.id, live[1]}, {"live"}) == 3
     assert list(store.refs()) == [known.id] and not store.exists(orphan)
-    assert store.exists(part_id("live", 1)) and not store.exists(part_id("dead", 1))
+    assert store.exists(live[1]) and not store.exists(dead[1]) and not store.exists(unnamed[1])
 
 
 CRASHING_WRITER = textwrap.dedent(
@@ -359,13 +369,15 @@ def test_memory_stays_bounded(disk: BodyStore, traced: None) -> None:
     assert total == 50 * MiB
     assert peak_read < 1 * MiB, peak_read
 
+    parts: list[tuple[int, str, str]] = []
     for number in (1, 2, 3):
         with disk.part_writer("big", number) as pw:
             for _ in range(5 * MiB // len(chunk)):
                 pw.write(chunk)
             part = pw.commit()
+            parts.append((number, part.id, part.md5))
     tracemalloc.reset_peak()
-    whole, _ = disk.complete("big", [(number, part.md5) for number in (1, 2, 3)])
+    whole, _ = disk.complete("big", parts)
     _, peak_complete = tracemalloc.get_traced_memory()
     assert whole.size == 15 * MiB
     assert peak_complete < 1 * MiB, peak_complete

@@ -9,8 +9,12 @@ Layout (``root`` is the data dir)::
 
     objects/<id[:2]>/<id>                   a committed body; <id> is 32 random hex digits
     objects/<id[:2]>/<id>.tmp               a body being written
-    objects/uploads/<upload-id>/<nnnnn>     part nnnnn of a multipart upload
-    objects/uploads/<upload-id>/<nnnnn>.<random>.tmp    a part being written
+    objects/uploads/<upload-id>/<nnnnn>.<tag>       an upload of part nnnnn; <tag> is random
+    objects/uploads/<upload-id>/<nnnnn>.<tag>.tmp   a part being written
+
+Every upload of a part gets a file of its own: a second upload of part 3 never touches the
+file of the first, so until the metadata commit names the new one, the old one is intact
+(the caller deletes the replaced file after that commit).
 
 Durability protocol (what makes "acknowledged objects intact, no partial objects" hold):
 
@@ -68,7 +72,7 @@ TMP_SUFFIX = ".tmp"
 
 _BODY_ID = re.compile(r"[0-9a-f]{32}")
 _UPLOAD_ID = re.compile(r"[A-Za-z0-9_][A-Za-z0-9._-]{0,255}")
-_PART_ID = re.compile(r"(?P<upload>[A-Za-z0-9_][A-Za-z0-9._-]{0,255})/(?P<number>[0-9]{5})")
+_PART_ID = re.compile(r"(?P<upload>[A-Za-z0-9_][A-Za-z0-9._-]{0,255})/(?P<name>(?P<number>[0-9]{5})\.[0-9a-f]{16})")
 
 Chunk = bytes | bytearray | memoryview
 
@@ -106,12 +110,13 @@ class BodyRef:
         return self.id
 
 
-def part_id(upload_id: str, part_number: int) -> str:
-    """The id of part ``part_number`` of ``upload_id`` (usable with :meth:`BodyStore.open`)."""
+def part_id(upload_id: str, part_number: int, tag: str) -> str:
+    """The id of one upload (``tag``, 16 hex digits) of part ``part_number`` of ``upload_id``
+    (usable with :meth:`BodyStore.open`)."""
     _check_upload_id(upload_id)
     if isinstance(part_number, bool) or not isinstance(part_number, int) or not 1 <= part_number <= MAX_PART_NUMBER:
         raise ValueError(f"part number must be an integer from 1 to {MAX_PART_NUMBER}: {part_number!r}")
-    return f"{upload_id}/{part_number:05d}"
+    return f"{upload_id}/{part_number:05d}.{tag}"
 
 
 def multipart_etag(part_md5s: Sequence[bytes]) -> str:
@@ -306,17 +311,19 @@ class BodyStore:
         )
 
     def part_writer(self, upload_id: str, part_number: int, *, sha256: bool = False, crc32: bool = False) -> BodyWriter:
-        """A writer for part ``part_number`` of ``upload_id``; committing replaces an earlier
-        upload of the same part (as S3 does). The committed ref's id is :func:`part_id`."""
-        ref_id = part_id(upload_id, part_number)
+        """A writer for a new upload of part ``part_number`` of ``upload_id``, in a file of its
+        own (:func:`part_id` with a fresh tag): an earlier upload of the part stays until the
+        caller deletes it, after the metadata commit that replaces it."""
+        tag = secrets.token_hex(8)
+        ref_id = part_id(upload_id, part_number, tag)
         if self.dir is None:
             return BodyWriter(self, ref_id, None, None, (), sha256=sha256, crc32=crc32)
         uploads = self.dir / UPLOADS
         directory = uploads / upload_id
         if self._mkdir(directory):
             _fsync_dir(uploads)
-        final = directory / f"{part_number:05d}"
-        tmp = directory / f"{part_number:05d}.{secrets.token_hex(8)}{TMP_SUFFIX}"
+        final = directory / f"{part_number:05d}.{tag}"
+        tmp = directory / f"{part_number:05d}.{tag}{TMP_SUFFIX}"
         # A concurrent writer of the same upload may have created the directory and not yet
         # fsynced ``uploads``: fsync it on every part commit too (parts are large; it is cheap).
         return BodyWriter(self, ref_id, tmp, final, (directory, uploads), sha256=sha256, crc32=crc32)
@@ -327,7 +334,7 @@ class BodyStore:
             if match is None:
                 self._bodies[ref_id] = data
             else:
-                self._parts.setdefault(match["upload"], {})[match["number"]] = data
+                self._parts.setdefault(match["upload"], {})[match["name"]] = data
 
     # ------------------------------------------------------------------ reading
     def _path(self, ref_id: str) -> Path:
@@ -337,7 +344,7 @@ class BodyStore:
         match = _PART_ID.fullmatch(ref_id)
         if match is None:
             raise ValueError(f"not a body or part id: {ref_id!r}")
-        return self.dir / UPLOADS / match["upload"] / match["number"]
+        return self.dir / UPLOADS / match["upload"] / match["name"]
 
     def _mem_get(self, ref_id: str) -> bytes | None:
         with self._lock:
@@ -346,7 +353,7 @@ class BodyStore:
             match = _PART_ID.fullmatch(ref_id)
             if match is None:
                 raise ValueError(f"not a body or part id: {ref_id!r}")
-            return self._parts.get(match["upload"], {}).get(match["number"])
+            return self._parts.get(match["upload"], {}).get(match["name"])
 
     def open(self, ref: BodyRef | str) -> BinaryIO:
         """The body, open for reading from the start. Raises :class:`BodyNotFound`."""
@@ -411,7 +418,7 @@ class BodyStore:
             if match is None:
                 self._bodies.pop(ref_id, None)
             else:
-                self._parts.get(match["upload"], {}).pop(match["number"], None)
+                self._parts.get(match["upload"], {}).pop(match["name"], None)
 
     def refs(self) -> Iterator[str]:
         """Ids of all committed bodies (not parts)."""
@@ -428,24 +435,28 @@ class BodyStore:
                     yield entry.name
 
     # ------------------------------------------------------------------ multipart
-    def complete(self, upload_id: str, parts: Sequence[tuple[int, str]]) -> tuple[BodyRef, str]:
+    def complete(self, upload_id: str, parts: Sequence[tuple[int, str, str]]) -> tuple[BodyRef, str]:
         """Concatenate the listed parts, streaming, into one new committed body.
 
-        ``parts`` are ``(part_number, etag)`` in strictly ascending order; each ETag (quoted or
-        not) must be the MD5 of the stored part. Returns the body's ref and the multipart ETag
-        (unquoted). The parts stay until :meth:`abort_upload`: call it after the metadata commit.
+        ``parts`` are ``(part_number, part ref id, etag)`` in strictly ascending order of part
+        number; each ETag (quoted or not) must be the MD5 of the stored part. Returns the
+        body's ref and the multipart ETag (unquoted). The parts stay until
+        :meth:`abort_upload`: call it after the metadata commit.
         """
         _check_upload_id(upload_id)
         if not parts:
             raise InvalidPart("a multipart upload is completed with at least one part")
-        numbers = [number for number, _ in parts]
+        numbers = [number for number, _, _ in parts]
         if any(b <= a for a, b in itertools.pairwise(numbers)):
             raise InvalidPartOrder("the list of parts was not in ascending order")
         digests: list[bytes] = []
         with self.writer() as out:
-            for number, etag in parts:
+            for number, ref_id, etag in parts:
+                match = _PART_ID.fullmatch(ref_id)
+                if match is None or match["upload"] != upload_id or int(match["number"]) != number:
+                    raise InvalidPart(f"{ref_id!r} is not part {number} of upload {upload_id}")
                 try:
-                    f = self.open(part_id(upload_id, number))
+                    f = self.open(ref_id)
                 except BodyNotFound:
                     raise InvalidPart(f"part {number} of upload {upload_id} was not found") from None
                 part_md5 = hashlib.md5(usedforsecurity=False)
@@ -489,9 +500,10 @@ class BodyStore:
     ) -> int:
         """Remove what a crash left behind; returns the number of files removed.
 
-        Removes every temporary file, every committed body whose id is not in ``known_refs``
-        (an orphan: renamed into place, metadata never committed) and, when ``known_uploads``
-        is given, the parts of every upload not in it. Run at startup, before any writer; with
+        Removes every temporary file, every committed body or part upload whose id is not in
+        ``known_refs`` (an orphan: renamed into place, metadata never committed; give the ids
+        of parts too) and, when ``known_uploads`` is given, the parts of every upload not in
+        it. Run at startup, before any writer; with
         ``grace`` seconds only files older than that are touched, which keeps writers of other
         processes sharing the data dir safe.
         """
@@ -506,6 +518,10 @@ class BodyStore:
                 if uploads is not None:
                     for upload_id in [u for u in self._parts if u not in uploads]:
                         removed += len(self._parts.pop(upload_id))
+                for upload_id, stored in self._parts.items():
+                    for name in [n for n in stored if f"{upload_id}/{n}" not in known]:
+                        del stored[name]
+                        removed += 1
             return removed
         for sub in self.dir.iterdir():
             if sub.name == UPLOADS and sub.is_dir():
@@ -516,7 +532,14 @@ class BodyStore:
                         removed += self._remove_tree(upload, grace)
                         continue
                     for entry in upload.iterdir():
-                        if entry.name.endswith(TMP_SUFFIX) and _old_enough(entry, grace) and _unlink(entry):
+                        # A temporary file, or a part upload no metadata names (a crash
+                        # between its commit here and its metadata commit).
+                        unnamed = f"{upload.name}/{entry.name}" not in known
+                        if (
+                            (entry.name.endswith(TMP_SUFFIX) or unnamed)
+                            and _old_enough(entry, grace)
+                            and _unlink(entry)
+                        ):
                             removed += 1
                 continue
             if len(sub.name) != 2 or not sub.is_dir():

@@ -186,13 +186,16 @@ def uploads_of(tx: Tx, bucket_name: str) -> list[Row]:
     return [dict(r._mapping) for r in tx.execute(stmt)]
 
 
-def put_part(tx: Tx, **values: Any) -> None:
+def put_part(tx: Tx, **values: Any) -> str | None:
+    """Record an upload of a part; the body ref of the upload it replaced, if any."""
     _writing(tx)
     where = and_(PARTS.c.upload_id == values["upload_id"], PARTS.c.part_number == values["part_number"])
-    if tx.one_or_none(select(PARTS.c.part_number).where(where)) is None:
+    old = tx.one_or_none(select(PARTS.c.body_ref).where(where))
+    if old is None:
         tx.execute(insert(PARTS).values(**values))
-    else:
-        tx.execute(update(PARTS).where(where).values(**values))
+        return None
+    tx.execute(update(PARTS).where(where).values(**values))
+    return str(old.body_ref)
 
 
 def parts(tx: Tx, upload_id: str) -> list[Row]:

@@ -119,7 +119,7 @@ def upload_part(ctx: OperationContext, params: Params) -> Result:
     _upload(ctx, bucket, params)
     etag = f'"{spooled.ref.md5}"'
     checksums = {f"Checksum{a.upper()}": v for a, v in spooled.checksums.items()}
-    s3_store.put_part(
+    replaced = s3_store.put_part(
         ctx.tx,
         upload_id=str(params["UploadId"]),
         part_number=int(params["PartNumber"]),
@@ -129,6 +129,9 @@ def upload_part(ctx: OperationContext, params: Params) -> Result:
         checksums=dumps(checksums),
         last_modified=ctx.now,
     )
+    if replaced is not None and replaced != str(spooled.ref) and ctx.bodies is not None:
+        bodies = ctx.bodies
+        ctx.after_commit.append(lambda: bodies.delete(replaced))
     return {"ETag": etag, **checksums}
 
 
@@ -157,7 +160,7 @@ def complete_multipart_upload(ctx: OperationContext, params: Params) -> Result:
             "MalformedXML", "The XML you provided was not well-formed or did not validate against our published schema"
         )
     stored = {row["part_number"]: row for row in s3_store.parts(ctx.tx, upload["upload_id"])}
-    wanted: list[tuple[int, str]] = []
+    wanted: list[tuple[int, str, str]] = []
     for i, part in enumerate(listed):
         number, etag = int(part.get("PartNumber", 0)), str(part.get("ETag", ""))
         row = stored.get(number)
@@ -170,7 +173,7 @@ def complete_multipart_upload(ctx: OperationContext, params: Params) -> Result:
                 ProposedSize=str(row["size"]),
                 MinSizeAllowed=str(MIN_PART_SIZE),
             )
-        wanted.append((number, etag))
+        wanted.append((number, str(row["body_ref"]), etag))
     assert ctx.bodies is not None
     try:
         ref, etag = ctx.bodies.complete(upload["upload_id"], wanted)
@@ -192,7 +195,7 @@ def complete_multipart_upload(ctx: OperationContext, params: Params) -> Result:
             etag=f'"{etag}"',
             params=params,
             checksums={},
-            parts=[int(stored[number]["size"]) for number, _ in wanted],
+            parts=[int(stored[number]["size"]) for number, _, _ in wanted],
             owner=(upload["owner_account"], object_acl),
             headers=loads(upload["headers"], {}),
             tags=loads(upload["tags"], {}),
