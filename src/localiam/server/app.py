@@ -54,19 +54,20 @@ class LocaliamApp:
             await _send(send, 405, [(b"content-length", b"0")], b"")
             return
         raw_path = scope.get("raw_path") or scope["path"].encode()
+        method = scope["method"]
         http = HttpRequest(
-            method=scope["method"],
+            method=method,
             raw_path=raw_path.decode("latin-1"),
             raw_query=scope.get("query_string", b"").decode("latin-1"),
             headers=tuple((k.decode("latin-1"), v.decode("latin-1")) for k, v in scope["headers"]),
-            body=b"",
+            body=b"" if method in ("PUT", "GET", "HEAD") else await _body(receive),
         )
         client = scope.get("client")
         client_ip = client[0] if client else "127.0.0.1"
         secure = scope.get("scheme") == "https"
         pipeline = self.pipeline
         response: Response | None = None
-        if http.method == "PUT":
+        if method == "PUT":
             # A PUT may carry a large body (S3 PutObject, UploadPart): route it on its headers
             # and, when the operation streams, read the body as the operation consumes it.
             probe = Exchange(http, client_ip, secure)
@@ -80,7 +81,12 @@ class LocaliamApp:
                     message = await receive()
                     stream.finished = message["type"] == "http.disconnect" or not message.get("more_body", False)
         if response is None:
-            exchange = Exchange(replace(http, body=await _body(receive)), client_ip, secure)
+            if method in ("PUT", "GET", "HEAD"):
+                # A GET or HEAD has no body to speak of, but read what was sent all the same.
+                body = await _body(receive)
+                if body:
+                    http = replace(http, body=body)
+            exchange = Exchange(http, client_ip, secure)
             response = pipeline.prepare(exchange)
             if response is None:
                 if pipeline.blocks(exchange):

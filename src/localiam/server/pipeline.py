@@ -22,7 +22,7 @@ from localiam.services.base import Operation, OperationContext, Service
 from localiam.state.accounts import KeyRecord
 from localiam.state.authz import Authz, Caller
 from localiam.state.bodies import BodyStore
-from localiam.state.store import Store
+from localiam.state.store import Store, Tx
 from localiam.wire.chunked import AwsChunkedDecoder, PlainBodyVerifier
 from localiam.wire.http import HttpRequest
 from localiam.wire.protocol import Protocol, Response, new_request_id
@@ -133,10 +133,18 @@ class Pipeline:
         return None
 
     def complete(self, exchange: Exchange) -> Response:
-        """Authenticate, resolve the caller, authorize, dispatch, serialize."""
+        """Authenticate, resolve the caller, authorize, dispatch, serialize. A read does all of
+        it in one read transaction (one snapshot, one look at what other writers did)."""
         try:
-            self.authenticate(exchange)
-            self.dispatch(exchange)
+            op = exchange.operation
+            if op is not None and not op.writes and op.spool is None:
+                with self.store.read() as tx:
+                    self.authenticate(exchange, tx)
+                    ctx = self._run(exchange, tx)
+                _after_commit(ctx)
+            else:
+                self.authenticate(exchange)
+                self.dispatch(exchange)
         except Exception as exc:
             return self._error(exchange, exc)
         assert exchange.protocol is not None and exchange.operation is not None
@@ -184,7 +192,7 @@ class Pipeline:
         ex.operation = op
         ex.params = parsed.params
 
-    def authenticate(self, ex: Exchange) -> None:
+    def authenticate(self, ex: Exchange, tx: Tx | None = None) -> None:
         """SigV4 (``create-signed-request``): header or presigned query, 15-minute skew, the
         signature over exactly the SignedHeaders; then the key must be active and, for a
         session, unexpired."""
@@ -194,7 +202,7 @@ class Pipeline:
         auth: AuthResult | V2AuthResult
         if s3 and not carries_signature(ex.request) and carries_v2_query_signature(ex.request):
             bucket = _virtual_host_bucket(ex)
-            auth = verify_presigned_v2(ex.request, self._lookup, now=now, bucket=bucket)
+            auth = verify_presigned_v2(ex.request, lambda key_id: self._lookup(key_id, tx), now=now, bucket=bucket)
         elif not carries_signature(ex.request):
             if ex.operation.signed:
                 raise AwsError("Request is missing Authentication Token", code="MissingAuthenticationToken", status=403)
@@ -202,7 +210,7 @@ class Pipeline:
         else:
             auth = verify_request(
                 ex.request,
-                self._lookup,
+                lambda key_id: self._lookup(key_id, tx),
                 now=now,
                 s3=s3,
                 streaming=s3,
@@ -219,9 +227,12 @@ class Pipeline:
         ex.auth = auth
         ex.key = record
 
-    def _lookup(self, access_key_id: str) -> SigningKey | None:
-        with self.store.read() as tx:
+    def _lookup(self, access_key_id: str, tx: Tx | None = None) -> SigningKey | None:
+        if tx is not None:
             record = self.authz.key(tx, access_key_id)
+        else:
+            with self.store.read() as own:
+                record = self.authz.key(own, access_key_id)
         if record is None:
             return None
         expires = _dt.datetime.fromtimestamp(record.expires_at, _dt.UTC) if record.expires_at else None

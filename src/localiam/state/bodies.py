@@ -57,6 +57,7 @@ import secrets
 import threading
 import time
 import zlib
+from collections import OrderedDict
 from collections.abc import Collection, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -66,6 +67,8 @@ from typing import BinaryIO
 log = logging.getLogger("localiam.state.bodies")
 
 CHUNK = 65536
+CACHED_BODY = 256 * 1024  # bodies up to this size are kept in memory once read (BodyStore.read)
+CACHE_BYTES = 32 * 1024 * 1024
 MAX_PART_NUMBER = 10000
 UPLOADS = "uploads"
 TMP_SUFFIX = ".tmp"
@@ -272,6 +275,8 @@ class BodyStore:
         self._lock = threading.Lock()
         self._bodies: dict[str, bytes] = {}
         self._parts: dict[str, dict[str, bytes]] = {}
+        self._cache: OrderedDict[str, bytes] = OrderedDict()
+        self._cached = 0
         if root is None:
             return
         root = Path(root)
@@ -399,6 +404,27 @@ class BodyStore:
                 remaining -= len(block)
                 yield block
 
+    def read(self, ref: BodyRef | str, start: int = 0, end: int | None = None) -> bytes:
+        """The bytes ``[start, end)`` of a body, whole in memory: for small bodies. Bodies of
+        up to :data:`CACHED_BODY` bytes are kept in an LRU of :data:`CACHE_BYTES` (a body's
+        bytes never change under its id; :meth:`delete` evicts it)."""
+        ref_id = str(ref)
+        with self._lock:
+            data = self._cache.get(ref_id)
+            if data is not None:
+                self._cache.move_to_end(ref_id)
+        if data is None:
+            data = b"".join(self.iter(ref_id))
+            if len(data) <= CACHED_BODY:
+                with self._lock:
+                    if ref_id not in self._cache:
+                        self._cache[ref_id] = data
+                        self._cached += len(data)
+                        while self._cached > CACHE_BYTES:
+                            _, evicted = self._cache.popitem(last=False)
+                            self._cached -= len(evicted)
+        return data[start:end]
+
     def exists(self, ref: BodyRef | str) -> bool:
         ref_id = str(ref)
         if self.dir is None:
@@ -409,6 +435,10 @@ class BodyStore:
         """Remove a body (or part); a missing one is not an error. Call after the metadata
         commit that stops naming it."""
         ref_id = str(ref)
+        with self._lock:
+            evicted = self._cache.pop(ref_id, None)
+            if evicted is not None:
+                self._cached -= len(evicted)
         if self.dir is not None:
             _unlink(self._path(ref_id))
             return

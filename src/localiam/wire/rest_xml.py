@@ -131,6 +131,8 @@ class _Route:
     required_headers: tuple[str, ...]
     deprecated: bool
     express: bool  # an S3 Express control-plane operation (ListDirectoryBuckets ...)
+    needed_keys: frozenset[str] = frozenset()  # query keys the route cannot match without
+    valued: tuple[tuple[str, str], ...] = ()  # literals with a value (``list-type=2``)
 
     @property
     def weight(self) -> int:
@@ -205,6 +207,8 @@ def _routes(service: str) -> dict[str, list[_Route]]:
             tuple(required_headers),
             deprecated=bool(op.deprecated),
             express="UseS3ExpressControlEndpoint" in static,
+            needed_keys=frozenset([k for k, _ in literals] + required_query),
+            valued=tuple((k, v) for k, v in literals if v != ""),
         )
         out.setdefault(method, []).append(route)
     return out
@@ -249,9 +253,9 @@ class RestXmlProtocol(Protocol):
         headers = {k.lower() for k, _ in request.headers}
         best: tuple[tuple[int, bool, bool], _Route, re.Match[str]] | None = None
         for route in _routes(self.service).get(request.method.upper(), []):
-            if route.literals and any((k not in keys) if v == "" else ((k, v) not in pairs) for k, v in route.literals):
+            if not route.needed_keys <= keys:
                 continue
-            if route.required_query and any(k not in keys for k in route.required_query):
+            if route.valued and any(pair not in pairs for pair in route.valued):
                 continue
             if route.required_headers and any(h not in headers for h in route.required_headers):
                 continue

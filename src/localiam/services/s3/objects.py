@@ -489,7 +489,7 @@ def get_object(ctx: OperationContext, params: Params) -> Result:
         out["ContentLength"] = end - start + 1
     length = end - start + 1 if size else 0
     if length <= SMALL_BODY:
-        out["Body"] = b"".join(ctx.bodies.iter(row["body_ref"], start, end + 1)) if length else b""
+        out["Body"] = ctx.bodies.read(row["body_ref"], start, end + 1) if length else b""
     else:
         out["Body"] = ctx.bodies.iter(row["body_ref"], start, end + 1)
     _response_overrides(params, out)
