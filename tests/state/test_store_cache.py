@@ -217,3 +217,36 @@ def test_another_process_deactivating_a_key_applies_on_the_next_request(
             timeout=60,
         )
         assert _code(alice.list_users) == "OK"
+
+
+def test_s3_object_rows_cached_until_any_write_even_by_another_process(
+    file_server: LocaliamServer, sqlite_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Object writes bump no account version, so cached object rows follow every write the
+    server can know of: its own, and another process's on the same SQLite file (seen through
+    ``PRAGMA data_version``). A warm GetObject reads no object row from the database."""
+    s3 = file_server.client("s3")
+    s3.create_bucket(Bucket="cache-bucket")
+    s3.put_object(Bucket="cache-bucket", Key="k", Body=b"one")
+    assert s3.get_object(Bucket="cache-bucket", Key="k")["Body"].read() == b"one"
+    from localiam.state import s3_store
+
+    reads: list[str] = []
+    real = s3_store.obj
+    monkeypatch.setattr(s3_store, "obj", lambda tx, bucket, key: reads.append(key) or real(tx, bucket, key))
+    assert s3.get_object(Bucket="cache-bucket", Key="k")["Body"].read() == b"one"
+    assert reads == []
+    # Another process (another connection to the file) replaces the object's row.
+    other = Store(sqlite_url)
+    with other.write() as tx:
+        tx.cache_neutral = True
+        tx.execute(
+            schema.s3_objects.update()
+            .where(schema.s3_objects.c.bucket == "cache-bucket", schema.s3_objects.c.key == "k")
+            .values(etag='"changed"')
+        )
+    other.close()
+    assert s3.head_object(Bucket="cache-bucket", Key="k")["ETag"] == '"changed"'
+    assert reads == ["k"]
+    s3.delete_object(Bucket="cache-bucket", Key="k")
+    assert _code(lambda: s3.head_object(Bucket="cache-bucket", Key="k")) == "404"

@@ -154,6 +154,8 @@ class Authz:
         self.callers = StateCache()
         self.orgs = StateCache()
         self.derived_values = StateCache()
+        self.rows: dict[Any, tuple[int, Any]] = {}
+        self._rows_lock = threading.Lock()
         nothing = self.policies.get("no permissions", json.dumps(NO_PERMISSIONS), PolicyType.SESSION)
         assert nothing is not None
         self._no_permissions = nothing
@@ -172,6 +174,7 @@ class Authz:
             watch = self.store.watch()
             watch.refresh()
             tx.epoch = watch.epoch
+            tx.generation = watch.generation
             return watch
         return self.store._watch
 
@@ -187,6 +190,23 @@ class Authz:
         value, deps = compute()
         if value is not None and watch is not None and tx.epoch is not None and not tx.wrote:
             self.derived_values.put(key, tx.epoch, deps, value)
+        return value
+
+    def row(self, tx: Tx, key: Any, load: Callable[[], Any]) -> Any:
+        """A row of state that changes without touching any account (an S3 object), cached
+        only while no write at all was committed since (:attr:`VersionWatch.generation`)."""
+        watch = self._watch(tx)
+        generation = tx.generation
+        if watch is None or generation is None or not watch.tracks_every_write:
+            return load()
+        hit = self.rows.get(key)
+        if hit is not None and hit[0] == generation == watch.generation:
+            return hit[1]
+        value = load()
+        with self._rows_lock:
+            self.rows[key] = (generation, value)
+            if len(self.rows) > 16384:
+                self.rows.pop(next(iter(self.rows)))
         return value
 
     def key(self, tx: Tx, access_key_id: str) -> KeyRecord | None:

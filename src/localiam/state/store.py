@@ -56,7 +56,7 @@ class Tx:
     store's :class:`VersionWatch` epoch taken before the transaction's first statement (``None``
     when there was no watch then): every change known at that epoch is visible to it."""
 
-    __slots__ = ("_conn", "_store", "cache_neutral", "epoch", "memo", "now", "touched", "wrote")
+    __slots__ = ("_conn", "_store", "cache_neutral", "epoch", "generation", "memo", "now", "touched", "wrote")
 
     def __init__(self, conn: Connection | None, now: float, store: Store | None = None) -> None:
         self._conn = conn
@@ -68,6 +68,8 @@ class Tx:
         """Set by writers whose changes no cache holds (S3 buckets and objects): a write that
         touched no account then bumps no version, so the caches stay warm."""
         self.epoch: int | None = None
+        self.generation: int | None = None
+        """:attr:`VersionWatch.generation` when :attr:`epoch` was taken."""
         self.memo: dict[object, Any] = {}
         """Rows read in this transaction (see :func:`localiam.state.iam_store.one`); emptied by
         every statement that writes, so it never answers with a row the transaction changed."""
@@ -80,6 +82,7 @@ class Tx:
             if watch is not None and self.epoch is None:
                 watch.refresh()
                 self.epoch = watch.epoch
+                self.generation = watch.generation
             self._conn = self._store.engine.connect()
         return self._conn
 
@@ -122,11 +125,18 @@ class VersionWatch:
 
     A write transaction that touched no account but wrote bumps ``*`` (:data:`ALL_ACCOUNTS`),
     which marks every account changed.
+
+    :attr:`generation` counts *any* committed write this process can know of, including the
+    ``cache_neutral`` ones (S3 objects): it moves when ``PRAGMA data_version`` moves and when
+    this process commits. Rows cached against it (:meth:`Authz.row`) are used only while it
+    has not moved. PostgreSQL replicas are not told of cache-neutral writes, so there
+    :attr:`tracks_every_write` is false and nothing is cached that way.
     """
 
     def __init__(self, store: Store) -> None:
         self._lock = threading.Lock()
         self.epoch = 0
+        self.generation = 0
         self._changed: dict[str, int] = {}
         self._all_changed = 0
         self._seen: dict[str, int] = {}
@@ -169,6 +179,16 @@ class VersionWatch:
                 self._mark_all()
 
     # ------------------------------------------------------------------ how changes arrive
+    @property
+    def tracks_every_write(self) -> bool:
+        """Whether :attr:`generation` moves for every write committed anywhere."""
+        return self.mode != "listen"
+
+    def wrote(self) -> None:
+        """This process committed a write (of any kind)."""
+        with self._lock:
+            self.generation += 1
+
     def committed(self, versions: dict[str, int]) -> None:
         """This process committed a write that set these accounts' versions."""
         with self._lock:
@@ -198,6 +218,7 @@ class VersionWatch:
             (data_version,) = self._sqlite.execute("PRAGMA data_version").fetchone()
             if data_version == self._data_version:
                 return
+            self.generation += 1
             rows = self._sqlite.execute("SELECT account_id, version FROM account_versions").fetchall()
             self._data_version = data_version
             seen = self._seen
@@ -315,6 +336,9 @@ class Store:
                     sorted(tx.touched) if tx.touched else ([ALL_ACCOUNTS] if tx.wrote and not tx.cache_neutral else [])
                 )
                 versions = {account_id: self._bump(conn, account_id) for account_id in targets}
+            # Committed; still our turn (the in-memory store's readers wait for it).
+            if self._watch is not None and tx.wrote:
+                self._watch.wrote()
         if versions and self._watch is not None:
             self._watch.committed(versions)
 

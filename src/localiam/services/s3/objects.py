@@ -185,9 +185,11 @@ def _authorize_put(ctx: OperationContext, op: Operation, params: Params) -> None
 
 # ----------------------------------------------------------------------------- reading an object
 def find_object(ctx: OperationContext, bucket: Bucket, key: str) -> dict[str, Any] | None:
+    """The object's row: remembered for the transaction, and across requests while nothing
+    at all was written since (``Authz.row``)."""
     memo = ("s3-object", bucket.name, key)
     if memo not in ctx.tx.memo:
-        ctx.tx.memo[memo] = s3_store.obj(ctx.tx, bucket.name, key)
+        ctx.tx.memo[memo] = ctx.authz.row(ctx.tx, memo, lambda: s3_store.obj(ctx.tx, bucket.name, key))
     row: dict[str, Any] | None = ctx.tx.memo[memo]
     return row
 
