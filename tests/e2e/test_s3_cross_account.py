@@ -387,3 +387,22 @@ def test_expected_bucket_owner(accounts: Accounts) -> None:
     accounts.s3_a.head_bucket(Bucket=BUCKET, ExpectedBucketOwner=accounts.a_id)
     err = error_of(accounts.s3_a.list_objects_v2, Bucket=BUCKET, ExpectedBucketOwner=accounts.b_id)
     assert (err["Code"], err["status"]) == ("AccessDenied", 403)
+
+
+def test_same_organization_gets_the_enhanced_message_across_accounts(accounts: Accounts) -> None:
+    """``troubleshoot-403-errors``: the enhanced message is for requests "within the same AWS
+    account, or the same organization in AWS Organizations": a member account's user, allowed
+    by its own policy but not by the management account's bucket, reads why."""
+    accounts.bucket()
+    orgs = accounts.a.client("organizations")
+    member = orgs.create_account(Email="member@example.com", AccountName="member")["CreateAccountStatus"]["AccountId"]
+    member_iam = root_keys(accounts.server, member).client("iam")
+    reader = make_user(
+        member_iam, accounts.server, "reader", inline=policy(allow("s3:GetObject", f"arn:aws:s3:::{BUCKET}/*"))
+    )
+    accounts.s3_a.put_object(Bucket=BUCKET, Key="k", Body=b"v")
+    err = error_of(reader.client("s3").get_object, Bucket=BUCKET, Key="k")
+    assert err["Message"] == (
+        f"User: arn:aws:iam::{member}:user/reader is not authorized to perform: s3:GetObject on resource: "
+        f'"arn:aws:s3:::{BUCKET}/k" because no resource-based policy allows the s3:GetObject action'
+    )
