@@ -137,9 +137,10 @@ def test_protocols_are_the_models() -> None:
     assert isinstance(ROUTER.protocols["iam"], QueryProtocol)
     assert isinstance(ROUTER.protocols["sts"], QueryProtocol)
     assert isinstance(ROUTER.protocols["organizations"], JsonProtocol)
-    assert set(PROTOCOLS) == {"query", "json", "rest-xml"}
-    with pytest.raises(ValueError, match="lambda"):
-        Router(["lambda"])  # rest-json: not registered yet
+    assert set(PROTOCOLS) == {"query", "json", "rest-xml", "rest-json"}
+    assert Router(["lambda"]).protocols["lambda"].name == "rest-json"
+    with pytest.raises(ValueError, match="ec2"):
+        Router(["ec2"])  # the ec2 protocol: not registered
 
 
 def test_s3_routes_by_addressing_and_s3_control_by_path() -> None:

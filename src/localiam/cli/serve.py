@@ -28,7 +28,7 @@ if TYPE_CHECKING:
 @click.option("--ephemeral", is_flag=True, help="Keep state in memory only; nothing is written to disk.")
 @click.option("--database", default=None, help="postgresql://... to share state between processes.")
 def serve(host: str, port: int, data_dir_option: Path | None, ephemeral: bool, database: str | None) -> None:
-    """Serve IAM, STS, Organizations and S3, authenticated with SigV4 and authorized by the engine."""
+    """Serve IAM, STS, Organizations, S3 and Lambda, authenticated with SigV4 and authorized by the engine."""
     import uvicorn
 
     from localiam.server.app import create_app
@@ -64,16 +64,17 @@ def serve(host: str, port: int, data_dir_option: Path | None, ephemeral: bool, d
 
 
 def open_bodies(store: Store, directory: Path | None) -> BodyStore:
-    """S3 object bodies under the data dir (in memory with ``--ephemeral``), with what a crash
-    left behind swept away: temporary files, bodies no object names, parts of uploads that no
-    longer exist. Files younger than a minute are left alone: another process sharing the data
-    dir (``--database``) may be writing them."""
-    from localiam.state import s3_store
+    """S3 object bodies and Lambda deployment packages under the data dir (in memory with
+    ``--ephemeral``), with what a crash left behind swept away: temporary files, bodies no
+    object or function names, parts of uploads that no longer exist. Files younger than a
+    minute are left alone: another process sharing the data dir (``--database``) may be
+    writing them."""
+    from localiam.state import lambda_store, s3_store
     from localiam.state.bodies import BodyStore
 
     bodies = BodyStore(directory)
     with store.read() as tx:
-        refs = s3_store.referenced_bodies(tx)
+        refs = s3_store.referenced_bodies(tx) | lambda_store.code_refs(tx)
         uploads = s3_store.upload_ids(tx)
     bodies.sweep(refs, uploads, grace=60.0 if store.dialect == "postgresql" else 0.0)
     return bodies

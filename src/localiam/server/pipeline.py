@@ -141,7 +141,7 @@ class Pipeline:
                 with self.store.read() as tx:
                     self.authenticate(exchange, tx)
                     ctx = self._run(exchange, tx)
-                _after_commit(ctx)
+                _after_commit(ctx, exchange)
             else:
                 self.authenticate(exchange)
                 self.dispatch(exchange)
@@ -265,12 +265,12 @@ class Pipeline:
             except BaseException:
                 spooled.discard()
                 raise
-            _after_commit(ctx)
+            _after_commit(ctx, ex)
             return
         transaction = self.store.write if op.writes else self.store.read
         with transaction() as tx:
             ctx = self._run(ex, tx)
-        _after_commit(ctx)
+        _after_commit(ctx, ex)
 
     def _run(self, ex: Exchange, tx: Any, *, handler: bool = True) -> OperationContext:
         assert ex.operation is not None and ex.service is not None
@@ -326,12 +326,14 @@ _SIGNING_NAMES = {"organizations": "organizations", "iam": "iam", "sts": "sts", 
 _S3_SIGNED = frozenset({"s3", "s3control"})
 
 
-def _after_commit(ctx: OperationContext) -> None:
+def _after_commit(ctx: OperationContext, ex: Exchange | None = None) -> None:
     for action in ctx.after_commit:
         try:
             action()
         except Exception:
             log.exception("clean-up after commit failed (%s)", ctx.request_id)
+    if ctx.then is not None and ex is not None:
+        ex.result = ctx.then()
 
 
 def _presigned(auth: AuthResult | V2AuthResult) -> bool:

@@ -159,6 +159,9 @@ class OperationContext:
     after_commit: list[Callable[[], None]] = field(default_factory=list)
     """Run once the transaction has committed (removing a replaced object's body file): what
     must not happen unless the metadata change is durable."""
+    then: Callable[[], Result] | None = None
+    """Work that must not hold the transaction (running a Lambda function, which calls back
+    into the endpoint): run once it has committed; what it returns is the operation's result."""
 
     @property
     def now(self) -> float:

@@ -364,3 +364,58 @@ s3_account_settings = Table(
     Column("account_id", String(12), primary_key=True),
     Column("public_access_block", Text, nullable=False),
 )
+
+# ---------------------------------------------------------------------------- Lambda
+# Functions are regional: (account, region, name). ``config`` is the JSON of what
+# GetFunctionConfiguration returns and the runtime needs (handler, role, environment ...);
+# the deployment package is a body in the body store (``code_ref``), content-addressed by its
+# SHA-256. Versions snapshot the configuration; aliases point at a version; each qualifier
+# ("" for the unqualified function) has its own function policy.
+lambda_functions = Table(
+    "lambda_functions",
+    metadata,
+    Column("account_id", String(12), primary_key=True),
+    Column("region", String(32), primary_key=True),
+    Column("name", String(64), primary_key=True),
+    Column("config", Text, nullable=False),
+    Column("code_ref", String(128), nullable=False),
+    Column("tags", Text, nullable=False),
+    Column("next_version", Integer, nullable=False),
+    Column("revision_id", String(64), nullable=False),
+    Column("created_at", Float, nullable=False),
+)
+
+lambda_versions = Table(
+    "lambda_versions",
+    metadata,
+    Column("account_id", String(12), primary_key=True),
+    Column("region", String(32), primary_key=True),
+    Column("name", String(64), primary_key=True),
+    Column("version", Integer, primary_key=True),
+    Column("config", Text, nullable=False),
+    Column("code_ref", String(128), nullable=False),
+    Column("revision_id", String(64), nullable=False),
+)
+
+lambda_aliases = Table(
+    "lambda_aliases",
+    metadata,
+    Column("account_id", String(12), primary_key=True),
+    Column("region", String(32), primary_key=True),
+    Column("name", String(64), primary_key=True),
+    Column("alias", String(128), primary_key=True),
+    Column("function_version", String(16), nullable=False),
+    Column("description", String(256), nullable=False),
+    Column("revision_id", String(64), nullable=False),
+)
+
+lambda_policies = Table(
+    "lambda_policies",
+    metadata,
+    Column("account_id", String(12), primary_key=True),
+    Column("region", String(32), primary_key=True),
+    Column("name", String(64), primary_key=True),
+    Column("qualifier", String(128), primary_key=True),
+    Column("document", Text, nullable=False),
+    Column("revision_id", String(64), nullable=False),
+)

@@ -127,7 +127,7 @@ class JsonProtocol(Protocol):
         if op is None:
             raise KeyError(f"{self.service} has no operation {operation}")
         shape = op.output_shape
-        document = _encode(shape, result) if shape is not None else {}
+        document = encode(shape, result) if shape is not None else {}
         return self._response(200, document, request_id)
 
     def serialize_error(self, error: AwsError, request_id: str) -> Response:
@@ -160,34 +160,45 @@ def _wire_name(member: Shape, name: str) -> str:
     return str(member.serialization.get("name", name))
 
 
-def _structure(shape: Shape, value: Mapping[str, Any], path: str) -> dict[str, Any]:
+BadJson = Callable[[str], AwsError]
+"""``(description) -> error`` for a JSON value that is not of its member's type."""
+
+
+def _structure(
+    shape: Shape, value: Mapping[str, Any], path: str, error: BadJson = _serialization_error
+) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for name, member in shape.members.items():
         item = value.get(_wire_name(member, name))
         if item is not None:
-            out[name] = _decode(member, item, member_path(path, name))
+            out[name] = decode(member, item, member_path(path, name), error)
     return out
 
 
-def _decode(shape: Shape, value: Any, path: str) -> Any:
+def decode(shape: Shape, value: Any, path: str, error: BadJson = _serialization_error) -> Any:
+    """A JSON ``value`` as ``shape`` says (base64 blobs to ``bytes``, timestamps to datetimes);
+    a value of the wrong type is ``error("Expected a list at 'path'.")``. ``path`` names the
+    value in messages as Coral does (``code.zipFile``)."""
     kind = shape.type_name
     if kind == "structure":
+        if getattr(shape, "is_document_type", False):
+            return value
         if not isinstance(value, dict):
-            raise _serialization_error(f"Expected an object at '{path}'.")
-        return _structure(shape, value, path)
+            raise error(f"Expected an object at '{path}'.")
+        return _structure(shape, value, path, error)
     if kind == "list":
         if not isinstance(value, list):
-            raise _serialization_error(f"Expected a list at '{path}'.")
+            raise error(f"Expected a list at '{path}'.")
         items = [item for item in value if item is not None]
-        return [_decode(shape.member, item, f"{path}.{i}.member") for i, item in enumerate(items, 1)]
+        return [decode(shape.member, item, f"{path}.{i}.member", error) for i, item in enumerate(items, 1)]
     if kind == "map":
         if not isinstance(value, dict):
-            raise _serialization_error(f"Expected an object at '{path}'.")
-        return {key: _decode(shape.value, item, path) for key, item in value.items() if item is not None}
-    return _scalar(kind, value, path)
+            raise error(f"Expected an object at '{path}'.")
+        return {key: decode(shape.value, item, path, error) for key, item in value.items() if item is not None}
+    return _scalar(kind, value, path, error)
 
 
-def _scalar(kind: str, value: Any, path: str) -> Any:
+def _scalar(kind: str, value: Any, path: str, error: BadJson = _serialization_error) -> Any:
     expected = {
         "string": isinstance(value, str),
         "boolean": isinstance(value, bool),
@@ -199,14 +210,14 @@ def _scalar(kind: str, value: Any, path: str) -> Any:
         "blob": isinstance(value, str),
     }
     if not expected.get(kind, True):
-        raise _serialization_error(f"Expected a {kind} at '{path}'.")
+        raise error(f"Expected a {kind} at '{path}'.")
     try:
         if kind == "timestamp":
             return parse_timestamp(value)
         if kind == "blob":
             return decode_blob(value)
     except ValueError:
-        raise _serialization_error(f"Expected a {kind} at '{path}'.") from None
+        raise error(f"Expected a {kind} at '{path}'.") from None
     if kind in ("float", "double"):
         return float(value) if not isinstance(value, str) else float(value.replace("Infinity", "inf"))
     return value
@@ -221,18 +232,22 @@ def _is_number(value: Any) -> bool:
 # --- serializing --------------------------------------------------------------------------------
 
 
-def _encode(shape: Shape, value: Any) -> Any:
+def encode(shape: Shape, value: Any) -> Any:
+    """``value`` as JSON for ``shape``: blobs base64, timestamps in the shape's
+    ``timestampFormat`` (epoch seconds by default), non-finite floats as Smithy spells them."""
     kind = shape.type_name
     if kind == "structure":
+        if getattr(shape, "is_document_type", False):
+            return value
         return {
-            _wire_name(member, name): _encode(member, value[name])
+            _wire_name(member, name): encode(member, value[name])
             for name, member in shape.members.items()
             if value.get(name) is not None
         }
     if kind == "list":
-        return [_encode(shape.member, item) for item in value]
+        return [encode(shape.member, item) for item in value]
     if kind == "map":
-        return {key: _encode(shape.value, item) for key, item in value.items()}
+        return {key: encode(shape.value, item) for key, item in value.items()}
     if kind == "timestamp" and isinstance(value, datetime):
         return format_timestamp(value, shape.serialization.get("timestampFormat", "unixTimestamp"))
     if kind == "blob":

@@ -1,4 +1,5 @@
-"""The rest-xml protocol (S3), driven by the botocore model.
+"""The rest-xml protocol (S3), driven by the botocore model; the request-line matching and the
+members outside the body are :mod:`localiam.wire.rest`'s, shared with rest-json.
 
 Parsing. The operation is the one whose HTTP method and ``requestUri`` template match the request:
 ``{Name}`` matches one path segment, ``{Name+}`` (greedy) the rest of the path, slashes included;
@@ -43,16 +44,10 @@ with the error's extra fields (``BucketName``, ``Key``, ``Method`` ...) between 
 from __future__ import annotations
 
 import base64
-import functools
 import hashlib
-import json
-import re
 import xml.etree.ElementTree as ET
 from collections.abc import Mapping
-from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
-from urllib.parse import parse_qsl, unquote
 
 import defusedxml.ElementTree as SafeET  # type: ignore[import-untyped]
 from defusedxml import DefusedXmlException
@@ -61,17 +56,9 @@ from localiam.errors import AwsError
 from localiam.wire.http import HttpRequest
 from localiam.wire.models import Shape, service_model
 from localiam.wire.models import operation as find_operation
-from localiam.wire.protocol import (
-    ParsedRequest,
-    Protocol,
-    Response,
-    decode_blob,
-    encode_blob,
-    error_fields,
-    format_float,
-    format_timestamp,
-    parse_timestamp,
-)
+from localiam.wire.protocol import ParsedRequest, Protocol, Response, error_fields
+from localiam.wire.rest import INTEGERS, convert, match_route, read_locations, uri_labels, write_locations
+from localiam.wire.rest import text as _text
 from localiam.wire.s3_addressing import S3Addressing
 
 S3_NAMESPACE = "http://s3.amazonaws.com/doc/2006-03-01/"
@@ -100,8 +87,6 @@ ROOT_ELEMENTS = {
 }
 
 _XML = "application/xml"
-_INTEGERS = ("integer", "long")
-_INTEGER = re.compile(r"[+-]?[0-9]+")
 
 
 def host_id(request_id: str) -> str:
@@ -114,104 +99,19 @@ def invalid_argument(name: str, value: str, message: str) -> AwsError:
     return AwsError(message, code="InvalidArgument", status=400, fields={"ArgumentName": name, "ArgumentValue": value})
 
 
+def _bad_value(shape: Shape, wire: str, raw: str) -> AwsError:
+    if shape.type_name in INTEGERS:
+        message = f"Provided {wire} not an integer or within integer range"
+    elif shape.serialization.get("jsonvalue"):
+        message = f"Invalid value for {wire}"
+    else:
+        message = f"Invalid value for {wire}: {raw}"
+    return invalid_argument(wire, raw, message)
+
+
 def malformed_xml() -> AwsError:
     message = "The XML you provided was not well-formed or did not validate against our published schema"
     return AwsError(message, code="MalformedXML", status=400)
-
-
-@dataclass(frozen=True, slots=True)
-class _Route:
-    """One operation's request line: what it matches and how specific the match is."""
-
-    name: str
-    method: str
-    path: re.Pattern[str]
-    literals: tuple[tuple[str, str], ...]  # query keys the template names ("" = any value)
-    required_query: tuple[str, ...]
-    required_headers: tuple[str, ...]
-    deprecated: bool
-    express: bool  # an S3 Express control-plane operation (ListDirectoryBuckets ...)
-    needed_keys: frozenset[str] = frozenset()  # query keys the route cannot match without
-    valued: tuple[tuple[str, str], ...] = ()  # literals with a value (``list-type=2``)
-
-    @property
-    def weight(self) -> int:
-        return len(self.literals) + len(self.required_query) + len(self.required_headers)
-
-
-_MEMBER_PLANS: dict[int, tuple[tuple[str, Shape, str | None, str], ...]] = {}
-
-
-def _members(shape: Shape) -> tuple[tuple[str, Shape, str | None, str], ...]:
-    """``(name, member, location, wire name)`` of each member, computed once per shape."""
-    plan = _MEMBER_PLANS.get(id(shape))
-    if plan is None:
-        plan = tuple(
-            (
-                name,
-                member,
-                member.serialization.get("location"),
-                str(member.serialization.get("name", name)),
-            )
-            for name, member in shape.members.items()
-        )
-        _MEMBER_PLANS[id(shape)] = plan
-    return plan
-
-
-def _template_regex(template: str) -> re.Pattern[str]:
-    parts: list[str] = []
-    for token in re.split(r"(\{[^}]+\})", template):
-        if token.startswith("{") and token.endswith("}"):
-            label = token[1:-1]
-            greedy = label.endswith("+")
-            label = label.rstrip("+")
-            parts.append(f"(?P<{_group(label)}>.+)" if greedy else f"(?P<{_group(label)}>[^/]+)")
-        else:
-            parts.append(re.escape(token))
-    return re.compile("".join(parts).rstrip("/") + "/?")
-
-
-def _group(label: str) -> str:
-    return "L_" + re.sub(r"\W", "_", label)
-
-
-@functools.cache
-def _routes(service: str) -> dict[str, list[_Route]]:
-    model = service_model(service)
-    out: dict[str, list[_Route]] = {}
-    for name in model.operation_names:
-        op = model.operation_model(name)
-        method = str(op.http.get("method", "POST"))
-        path, _, query = str(op.http.get("requestUri", "/")).partition("?")
-        literals = tuple((k, v) for k, v in parse_qsl(query, keep_blank_values=True) if k != "x-id")
-        shape = op.input_shape
-        required_query: list[str] = []
-        required_headers: list[str] = []
-        if shape is not None:
-            for member_name in shape.required_members:
-                member = shape.members[member_name]
-                location = member.serialization.get("location")
-                wire = str(member.serialization.get("name", member_name))
-                if location == "querystring":
-                    required_query.append(wire)
-                elif location == "header":
-                    required_headers.append(wire.lower())
-        static = {p.name for p in (getattr(op, "static_context_parameters", None) or [])}
-        route = _Route(
-            name,
-            method,
-            _template_regex(path),
-            literals,
-            tuple(required_query),
-            tuple(required_headers),
-            deprecated=bool(op.deprecated),
-            express="UseS3ExpressControlEndpoint" in static,
-            needed_keys=frozenset([k for k, _ in literals] + required_query),
-            valued=tuple((k, v) for k, v in literals if v != ""),
-        )
-        out.setdefault(method, []).append(route)
-    return out
 
 
 class RestXmlProtocol(Protocol):
@@ -238,36 +138,16 @@ class RestXmlProtocol(Protocol):
         if self.addressing is not None:
             path = self.addressing.resolve(request).path
         query = request.query_pairs()
-        route, match = self._match(request, path, query)
+        found = match_route(self.service, request, path, query)
+        if found is None:
+            raise self._not_allowed(request.method, path)
+        route, match = found
         op = self._model.operation_model(route.name)
         params: dict[str, Any] = {}
         shape = op.input_shape
         if shape is not None:
-            groups = {label: unquote(value) for label, value in match.groupdict().items()}
-            params = self._read_input(shape, request, groups, query)
+            params = self._read_input(shape, request, uri_labels(match), query)
         return ParsedRequest(self.service, route.name, params)
-
-    def _match(self, request: HttpRequest, path: str, query: list[tuple[str, str]]) -> tuple[_Route, re.Match[str]]:
-        keys = {k for k, _ in query}
-        pairs = set(query)
-        headers = {k.lower() for k, _ in request.headers}
-        best: tuple[tuple[int, bool, bool], _Route, re.Match[str]] | None = None
-        for route in _routes(self.service).get(request.method.upper(), []):
-            if not route.needed_keys <= keys:
-                continue
-            if route.valued and any(pair not in pairs for pair in route.valued):
-                continue
-            if route.required_headers and any(h not in headers for h in route.required_headers):
-                continue
-            match = route.path.fullmatch(path)
-            if match is None:
-                continue
-            rank = (route.weight, not route.deprecated, not route.express)
-            if best is None or rank > best[0]:
-                best = (rank, route, match)
-        if best is None:
-            raise self._not_allowed(request.method, path)
-        return best[1], best[2]
 
     def _not_allowed(self, method: str, path: str) -> AwsError:
         segments = [s for s in path.split("/", 2)[1:] if s]
@@ -280,26 +160,7 @@ class RestXmlProtocol(Protocol):
     def _read_input(
         self, shape: Shape, request: HttpRequest, groups: Mapping[str, str], query: list[tuple[str, str]]
     ) -> dict[str, Any]:
-        out: dict[str, Any] = {}
-        body_members: dict[str, Shape] = {}
-        for name, member, location, wire in _members(shape):
-            value: Any = None
-            if location == "uri":
-                value = groups.get(_group(wire))
-                if value is not None:
-                    value = _scalar_arg(member, value, wire)
-            elif location == "querystring":
-                value = _query_value(member, wire, query)
-            elif location == "header":
-                value = _header_value(member, wire, request)
-            elif location == "headers":
-                prefix = wire.lower()
-                found = {k[len(prefix) :]: v for k, v in request.headers if k.lower().startswith(prefix)}
-                value = found or None
-            elif location is None:
-                body_members[name] = member
-            if value is not None:
-                out[name] = value
+        out, body_members = read_locations(shape, request, groups, query, _bad_value)
         payload = shape.serialization.get("payload")
         if payload is not None:
             member = shape.members[payload]
@@ -329,18 +190,7 @@ class RestXmlProtocol(Protocol):
         body = b""
         shape = op.output_shape
         if shape is not None:
-            for name, member, location, wire in _members(shape):
-                value = result.get(name)
-                if value is None:
-                    continue
-                if location == "header":
-                    text = _header_text(member, value)
-                    if text is not None:
-                        headers.append((wire, text))
-                elif location == "headers":
-                    headers.extend((wire + str(k), str(v)) for k, v in value.items())
-                elif location == "statusCode":
-                    status = int(value)
+            headers, status = write_locations(shape, result, status)
             if operation in ("GetObject", "HeadObject") and result.get("ContentRange"):
                 status = 206  # a range answered (RFC 9110 15.3.7); the model has no status member
             if op.http_method != "HEAD" and status != 204:
@@ -476,69 +326,9 @@ def _read_entries(shape: Shape, entries: list[ET.Element]) -> dict[str, Any]:
 
 def _xml_scalar(shape: Shape, text: str) -> Any:
     try:
-        return _convert(shape, text)
+        return convert(shape, text)
     except ValueError:
         raise malformed_xml() from None
-
-
-def _convert(shape: Shape, raw: str) -> Any:
-    """``raw`` as ``shape``'s type; raises ``ValueError`` when it is not one."""
-    kind = shape.type_name
-    if kind in _INTEGERS:
-        if not _INTEGER.fullmatch(raw.strip()):
-            raise ValueError(raw)
-        return int(raw)
-    if kind in ("float", "double"):
-        return float(raw)
-    if kind == "boolean":
-        if raw.strip().lower() not in ("true", "false"):
-            raise ValueError(raw)
-        return raw.strip().lower() == "true"
-    if kind == "timestamp":
-        return parse_timestamp(raw)
-    if kind == "blob":
-        return decode_blob(raw)
-    return raw
-
-
-def _scalar_arg(shape: Shape, raw: str, wire: str) -> Any:
-    try:
-        return _convert(shape, raw)
-    except ValueError:
-        if shape.type_name in _INTEGERS:
-            message = f"Provided {wire} not an integer or within integer range"
-        else:
-            message = f"Invalid value for {wire}: {raw}"
-        raise invalid_argument(wire, raw, message) from None
-
-
-def _query_value(member: Shape, wire: str, query: list[tuple[str, str]]) -> Any:
-    values = [v for k, v in query if k == wire]
-    if not values:
-        return None
-    if member.type_name == "list":
-        return [_scalar_arg(member.member, v, wire) for v in values]
-    return _scalar_arg(member, values[0], wire)
-
-
-def _header_value(member: Shape, wire: str, request: HttpRequest) -> Any:
-    raw = request.header(wire)
-    if raw is None:
-        return None
-    kind = member.type_name
-    if kind == "timestamp":
-        try:
-            return parse_timestamp(raw)
-        except ValueError:
-            return None  # an invalid HTTP date is ignored (RFC 9110, If-Modified-Since)
-    if kind == "list":
-        return [_scalar_arg(member.member, item.strip(), wire) for item in raw.split(",") if item.strip()]
-    if kind == "string" and member.serialization.get("jsonvalue"):
-        try:
-            return json.loads(base64.b64decode(raw))
-        except ValueError:
-            raise invalid_argument(wire, raw, f"Invalid value for {wire}") from None
-    return _scalar_arg(member, raw, wire)
 
 
 # --- writing ------------------------------------------------------------------------------------
@@ -598,24 +388,3 @@ def _write(parent: ET.Element, name: str, shape: Shape, value: Any) -> None:
         _write_structure(element, shape, value)
     else:
         element.text = _text(shape, value)
-
-
-def _text(shape: Shape, value: Any, default_timestamp: str = "iso8601") -> str:
-    kind = shape.type_name
-    if kind == "boolean":
-        return "true" if value else "false"
-    if kind == "timestamp" and isinstance(value, datetime):
-        return str(format_timestamp(value, shape.serialization.get("timestampFormat", default_timestamp)))
-    if kind == "blob":
-        return encode_blob(value)
-    if kind in ("float", "double"):
-        return str(format_float(float(value)))
-    return str(value)
-
-
-def _header_text(shape: Shape, value: Any) -> str | None:
-    if shape.type_name == "list":
-        return ",".join(_text(shape.member, item, "rfc822") for item in value)
-    if shape.type_name == "string" and shape.serialization.get("jsonvalue"):
-        return base64.b64encode(json.dumps(value, separators=(",", ":")).encode()).decode("ascii")
-    return _text(shape, value, "rfc822")

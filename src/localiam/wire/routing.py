@@ -11,7 +11,12 @@ in order; the first that recognises the request wins:
 
 Routing decides nothing about authentication: :attr:`Operation.unsigned` tells the server which
 operations may arrive without a signature. rest-xml (S3) and rest-json (Lambda) add a resolver
-that looks at the host and path, and a protocol class in :data:`PROTOCOLS`.
+that looks at the host and path, and a protocol class in :data:`PROTOCOLS`, when their service is
+registered: S3's (:mod:`.s3_addressing`) before the query resolver and a last-resort one for
+anonymous reads; S3 Control's (``/v20180820/``) first; Lambda's
+(:func:`~localiam.wire.rest_json.rest_json_resolver`: credential scope ``lambda``, or no
+credential scope and a path under one of Lambda's API versions such as ``/2015-03-31/``) after
+S3's and before the query resolver.
 """
 
 from __future__ import annotations
@@ -33,8 +38,19 @@ def _rest_xml(service: str) -> Protocol:
     return RestXmlProtocol(service, None) if service != "s3" else RestXmlProtocol(service)
 
 
+def _rest_json(service: str) -> Protocol:
+    from localiam.wire.rest_json import RestJsonProtocol
+
+    return RestJsonProtocol(service)
+
+
 # Protocol name in the botocore model -> the class that speaks it for one service.
-PROTOCOLS: dict[str, Callable[[str], Protocol]] = {"query": QueryProtocol, "json": JsonProtocol, "rest-xml": _rest_xml}
+PROTOCOLS: dict[str, Callable[[str], Protocol]] = {
+    "query": QueryProtocol,
+    "json": JsonProtocol,
+    "rest-xml": _rest_xml,
+    "rest-json": _rest_json,
+}
 
 DEFAULT_SERVICES = ("iam", "sts", "organizations")
 
@@ -97,6 +113,11 @@ class Router:
 
             self.resolvers.insert(1, s3_resolver(self))
             self.resolvers.append(s3_anonymous_resolver(self))
+        if "lambda" in self.protocols:
+            from localiam.wire.rest_json import rest_json_resolver
+
+            # After S3's (an unsigned request with S3's marks is S3's), before the query one.
+            self.resolvers.insert(self.resolvers.index(self._by_action), rest_json_resolver(self, "lambda"))
 
     def _s3_control(self, request: HttpRequest) -> Route | None:
         if request.raw_path.startswith("/v20180820/"):
