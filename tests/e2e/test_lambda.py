@@ -300,3 +300,75 @@ def test_missing_function(server: LocaliamServer, a: Keys) -> None:
     err = error_of(a.client("lambda").invoke, FunctionName="nope", Payload=b"{}")
     assert (err["Code"], err["status"]) == ("ResourceNotFoundException", 404)
     assert err["Message"] == f"Function not found: arn:aws:lambda:us-east-1:{server.account_id}:function:nope"
+
+
+ENV = """
+import os
+
+def handler(event, context):
+    return {"greeting": os.environ.get("GREETING"), "version": context.function_version,
+            "region": os.environ["AWS_REGION"], "endpoint": os.environ["AWS_ENDPOINT_URL"]}
+"""
+
+WRITES_S3 = """
+import boto3
+
+def handler(event, context):
+    boto3.client("s3").put_object(Bucket=event["bucket"], Key=event["key"], Body=b"from an event")
+    return "done"
+"""
+
+
+def test_invocation_types_event_and_dry_run(server: LocaliamServer, a: Keys) -> None:
+    """``API_Invoke``: ``Event`` answers 202 at once and runs the function in the background;
+    ``DryRun`` answers 204 after checking the caller may invoke, and runs nothing."""
+    import time
+
+    s3 = a.client("s3")
+    s3.create_bucket(Bucket="event-target")
+    role = lambda_role(a.client("iam"), "writer-role", allow("s3:PutObject", "arn:aws:s3:::event-target/*"))
+    create(a.client("lambda"), "writer", role, WRITES_S3, Timeout=30)
+    client = a.client("lambda")
+    event = json.dumps({"bucket": "event-target", "key": "dry"}).encode()
+    assert client.invoke(FunctionName="writer", InvocationType="DryRun", Payload=event)["StatusCode"] == 204
+    event = json.dumps({"bucket": "event-target", "key": "async"}).encode()
+    assert client.invoke(FunctionName="writer", InvocationType="Event", Payload=event)["StatusCode"] == 202
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline and s3.list_objects_v2(Bucket="event-target")["KeyCount"] == 0:
+        time.sleep(0.1)
+    assert [o["Key"] for o in s3.list_objects_v2(Bucket="event-target")["Contents"]] == ["async"]
+
+
+def test_updates_and_versions(server: LocaliamServer, a: Keys) -> None:
+    """``UpdateFunctionConfiguration`` and ``UpdateFunctionCode`` change what ``$LATEST`` runs;
+    a published version keeps what it was published with; the function sees its region and
+    the endpoint (``configuration-envvars-runtime``)."""
+    role = lambda_role(a.client("iam"), "r")
+    client = a.client("lambda")
+    create(client, "env", role, ENV, Environment={"Variables": {"GREETING": "hello"}})
+    result, _ = invoke(client, "env")
+    assert result == {"greeting": "hello", "version": "$LATEST", "region": "us-east-1", "endpoint": server.endpoint}
+    assert client.publish_version(FunctionName="env")["Version"] == "1"
+    client.update_function_configuration(FunctionName="env", Environment={"Variables": {"GREETING": "bonjour"}})
+    assert invoke(client, "env")[0]["greeting"] == "bonjour"
+    assert invoke(client, "env", Qualifier="1")[0] == {
+        "greeting": "hello",
+        "version": "1",
+        "region": "us-east-1",
+        "endpoint": server.endpoint,
+    }
+    client.update_function_code(FunctionName="env", ZipFile=package(HELLO))
+    assert invoke(client, "env", {"name": "new code"})[0]["hello"] == "new code"
+    versions = [v["Version"] for v in client.list_versions_by_function(FunctionName="env")["Versions"]]
+    assert versions == ["$LATEST", "1"]
+
+
+def test_invalid_payload_and_reserved_variables(server: LocaliamServer, a: Keys, hello: str) -> None:
+    client = a.client("lambda")
+    err = error_of(client.invoke, FunctionName="helloworld", Payload=b"{not json")
+    assert (err["Code"], err["status"]) == ("InvalidRequestContentException", 400)
+    role = lambda_role(a.client("iam"), "r2")
+    err = error_of(create, client, "reserved", role, HELLO, Environment={"Variables": {"AWS_REGION": "x"}})
+    assert err["Code"] == "InvalidParameterValueException" and "AWS_REGION" in err["Message"]
+    err = error_of(create, client, "helloworld", role, HELLO)
+    assert (err["Code"], err["status"]) == ("ResourceConflictException", 409)
