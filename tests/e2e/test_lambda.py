@@ -372,3 +372,42 @@ def test_invalid_payload_and_reserved_variables(server: LocaliamServer, a: Keys,
     assert err["Code"] == "InvalidParameterValueException" and "AWS_REGION" in err["Message"]
     err = error_of(create, client, "helloworld", role, HELLO)
     assert (err["Code"], err["status"]) == ("ResourceConflictException", 409)
+
+
+PID = """
+import os
+
+def handler(event, context):
+    return os.getpid()
+"""
+
+
+def test_updating_or_deleting_a_function_stops_its_warm_workers(server: LocaliamServer, a: Keys) -> None:
+    """Warm workers are reused while the function is unchanged, and stopped when its code or
+    configuration changes or it is deleted: a function never runs stale code."""
+    import os
+    import time
+
+    role = lambda_role(a.client("iam"), "r")
+    client = a.client("lambda")
+    create(client, "pid", role, PID)
+    first = invoke(client, "pid")[0]
+    assert invoke(client, "pid")[0] == first  # warm
+    client.update_function_configuration(FunctionName="pid", Timeout=5)
+    second = invoke(client, "pid")[0]
+    assert second != first
+
+    def gone(pid: int) -> bool:
+        deadline = time.monotonic() + 5
+        while time.monotonic() < deadline:
+            try:
+                os.kill(pid, 0)
+            except ProcessLookupError:
+                return True
+            time.sleep(0.05)
+        return False
+
+    assert gone(first)
+    client.delete_function(FunctionName="pid")
+    assert gone(second)
+    assert error_of(client.invoke, FunctionName="pid", Payload=b"{}")["Code"] == "ResourceNotFoundException"

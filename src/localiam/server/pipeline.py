@@ -152,11 +152,11 @@ class Pipeline:
 
     def blocks(self, exchange: Exchange) -> bool:
         """Whether :meth:`complete` may wait on I/O long enough to belong in a worker thread:
-        a write (its commit waits for the disk, or for another writer), or any request on a
-        networked database. Reads of SQLite are answered from memory, its page cache, or
-        a WAL snapshot that never waits for writers."""
+        a write (its commit waits for the disk, or for another writer), an operation that
+        says it blocks (Invoke), or any request on a networked database. Reads of SQLite are
+        answered from memory, its page cache, or a WAL snapshot that never waits for writers."""
         op = exchange.operation
-        return op is None or op.writes or self.store.dialect != "sqlite"
+        return op is None or op.writes or op.blocking or self.store.dialect != "sqlite"
 
     def _error(self, exchange: Exchange, exc: Exception) -> Response:
         response = self._error_response(exchange, exc)

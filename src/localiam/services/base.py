@@ -86,6 +86,9 @@ class Operation:
     authorizer: Authorizer | None = None
     spool: Spool | None = None
     body_member: str = "Body"
+    blocking: bool = False
+    """The operation waits on something slow even when it writes nothing (running a Lambda
+    function): the server runs it in a worker thread."""
 
 
 class Service:
@@ -108,6 +111,7 @@ class Service:
         signed: bool = True,
         authorizer: Authorizer | None = None,
         spool: Spool | None = None,
+        blocking: bool = False,
     ) -> Callable[[Handler], Handler]:
         def register(handler: Handler) -> Handler:
             if name in self.operations:
@@ -124,6 +128,7 @@ class Service:
                 signed,
                 authorizer,
                 spool,
+                blocking=blocking,
             )
             return handler
 

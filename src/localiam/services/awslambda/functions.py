@@ -33,6 +33,7 @@ from localiam.services.awslambda.common import (
     timestamp,
 )
 from localiam.services.awslambda.common import authorize as authorize_on
+from localiam.services.awslambda.invoke import retire
 from localiam.services.base import OperationContext, Params, Result
 from localiam.state import lambda_store
 from localiam.state.sts_store import find_role, parse_role_arn
@@ -340,6 +341,7 @@ def delete_function(ctx: OperationContext, params: Params) -> Result:
                 bodies.delete(code_ref)
 
         ctx.after_commit.append(remove_packages)
+    ctx.after_commit.append(lambda: retire(ref.arn))
     return {}
 
 
@@ -370,6 +372,7 @@ def update_function_code(ctx: OperationContext, params: Params) -> Result:
     lambda_store.update_function(
         ctx.tx, ref.account, ref.region, ref.name, config=json.dumps(config), code_ref=stored.id, revision_id=revision
     )
+    ctx.after_commit.append(lambda: retire(ref.arn))
     still_named = {str(v["code_ref"]) for v in lambda_store.versions(ctx.tx, ref.account, ref.region, ref.name)}
     if old_ref not in still_named:
         bodies = ctx.bodies
@@ -410,6 +413,7 @@ def update_function_configuration(ctx: OperationContext, params: Params) -> Resu
     lambda_store.update_function(
         ctx.tx, ref.account, ref.region, ref.name, config=json.dumps(config), revision_id=revision
     )
+    ctx.after_commit.append(lambda: retire(ref.arn))
     return configuration(ref, config, LATEST, revision)
 
 

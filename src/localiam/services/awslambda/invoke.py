@@ -52,6 +52,19 @@ REFRESH_BEFORE = 3600  # issue a new session when the cached one has less than t
 _runtime: Runtime | None = None
 _runtime_lock = threading.Lock()
 _sessions: dict[tuple[int, str, str], IssuedCredentials] = {}
+_keys: dict[str, set[str]] = {}
+"""Runtime keys (warm workers) by unqualified function ARN, for :func:`retire`."""
+
+
+def retire(function_arn: str) -> None:
+    """Stop the warm workers of a function whose code or configuration changed or which was
+    deleted (they would only idle until reaped otherwise)."""
+    with _runtime_lock:
+        keys = _keys.pop(function_arn, set())
+        active = _runtime
+    if active is not None:
+        for key in keys:
+            active.invalidate(key)
 
 
 def runtime() -> Runtime:
@@ -88,25 +101,27 @@ def _payload(params: Params) -> bytes:
 
 def _credentials(ctx: OperationContext, deployed: Deployed) -> IssuedCredentials:
     """A session of the execution role named after the function, reused while it has more
-    than an hour left."""
+    than an hour left; a new one is issued in a write transaction of its own (an invoke
+    otherwise writes nothing, and takes no write lock)."""
     role_arn = str(deployed.config["Role"])
     key = (id(ctx.store), role_arn, deployed.arn)
     cached = _sessions.get(key)
-    if cached is not None and cached.expires_at - ctx.now > REFRESH_BEFORE:
+    if cached is not None and cached.expires_at - time.time() > REFRESH_BEFORE:
         return cached
-    role = find_role(ctx.tx, role_arn)
-    if role is None:
-        raise invalid("The role defined for the function cannot be assumed by Lambda.")
-    name = deployed.ref.name
-    issued = issue_session(
-        ctx.tx,
-        account_id=role.account_id,
-        kind="assumed-role",
-        arn=f"arn:aws:sts::{role.account_id}:assumed-role/{role.name}/{name}",
-        duration=SESSION_SECONDS,
-        role=role,
-        session_name=name,
-    )
+    with ctx.store.write() as tx:
+        role = find_role(tx, role_arn)
+        if role is None:
+            raise invalid("The role defined for the function cannot be assumed by Lambda.")
+        name = deployed.ref.name
+        issued = issue_session(
+            tx,
+            account_id=role.account_id,
+            kind="assumed-role",
+            arn=f"arn:aws:sts::{role.account_id}:assumed-role/{role.name}/{name}",
+            duration=SESSION_SECONDS,
+            role=role,
+            session_name=name,
+        )
     _sessions[key] = issued
     return issued
 
@@ -154,8 +169,11 @@ def _spec(ctx: OperationContext, deployed: Deployed, creds: IssuedCredentials) -
         [deployed.arn, config["CodeSha256"], config["Handler"], config["Timeout"], config["MemorySize"], stable],
         sort_keys=True,
     )
+    key = hashlib.sha256(identity.encode()).hexdigest()
+    with _runtime_lock:
+        _keys.setdefault(deployed.ref.arn, set()).add(key)
     return FunctionSpec(
-        key=hashlib.sha256(identity.encode()).hexdigest(),
+        key=key,
         code_dir=task_root,
         handler=str(config["Handler"]),
         environment=env,
@@ -179,7 +197,7 @@ def _context(deployed: Deployed, spec: FunctionSpec, params: Params) -> InvokeCo
     )
 
 
-@SERVICE.operation("Invoke", action="lambda:InvokeFunction", authorizer=_authorize, writes=True)
+@SERVICE.operation("Invoke", action="lambda:InvokeFunction", authorizer=_authorize, blocking=True)
 def invoke(ctx: OperationContext, params: Params) -> Result:
     ref = function_ref(ctx, params)
     deployed = resolve(ctx, ref)
@@ -189,10 +207,10 @@ def invoke(ctx: OperationContext, params: Params) -> Result:
     payload = _payload(params)
     if invocation == "DryRun":
         return {"StatusCode": 204}
-    creds = _credentials(ctx, deployed)
     tail = params.get("LogType") == "Tail"
 
     def run() -> Result:
+        creds = _credentials(ctx, deployed)
         spec = _spec(ctx, deployed, creds)
         context = _context(deployed, spec, params)
         if invocation == "Event":
