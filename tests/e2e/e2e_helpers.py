@@ -10,9 +10,13 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
+import subprocess
+import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import botocore.auth
@@ -137,3 +141,58 @@ def wait_past(instant: float) -> None:
     remaining = int(instant) + 1 - time.time()
     if remaining > 0:
         time.sleep(remaining + 0.01)
+
+
+AWS = Path(sys.executable).with_name("aws")
+
+
+class AwsCli:
+    """The AWS CLI in a subprocess, configured only through its own files: a temporary
+    ``AWS_CONFIG_FILE`` (region, JSON output, ``endpoint_url`` of the server, raw binary
+    payloads) and ``AWS_SHARED_CREDENTIALS_FILE``, and its own ``HOME``, so the user's
+    ``~/.aws`` is never read. Profile ``profile`` holds the management account's root keys;
+    :meth:`add_profile` adds others. Commands run in ``directory`` (the CLI prints local paths
+    relative to it) with ``TZ=UTC`` (it prints times in local time)."""
+
+    def __init__(self, server: LocaliamServer, directory: Path, *, profile: str = "default") -> None:
+        self.server = server
+        self.directory = directory
+        self.config = directory / "config"
+        self.credentials = directory / "credentials"
+        self.config.write_text("")
+        self.credentials.write_text("")
+        home = directory / "home"
+        home.mkdir()
+        self.env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+        self.env.update(
+            AWS_CONFIG_FILE=str(self.config),
+            AWS_SHARED_CREDENTIALS_FILE=str(self.credentials),
+            AWS_EC2_METADATA_DISABLED="true",
+            HOME=str(home),
+            TZ="UTC",
+        )
+        root = server.root
+        self.add_profile(profile, Keys(server, root.access_key_id, root.secret_access_key))
+
+    def add_profile(self, name: str, keys: Keys) -> None:
+        section = "default" if name == "default" else f"profile {name}"
+        with self.config.open("a") as f:
+            f.write(
+                f"[{section}]\nregion = us-east-1\noutput = json\ncli_binary_format = raw-in-base64-out\n"
+                f"endpoint_url = {self.server.endpoint}\n\n"
+            )
+        with self.credentials.open("a") as f:
+            f.write(f"[{name}]\naws_access_key_id = {keys.access_key_id}\n")
+            f.write(f"aws_secret_access_key = {keys.secret_access_key}\n\n")
+
+    def run(self, words: Sequence[str]) -> subprocess.CompletedProcess[str]:
+        """``aws WORDS...``."""
+        return subprocess.run(
+            [str(AWS), *words],
+            cwd=self.directory,
+            env=self.env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )

@@ -28,21 +28,18 @@ from __future__ import annotations
 import functools
 import io
 import json
-import os
 import re
 import shlex
 import subprocess
-import sys
 import zipfile
 from pathlib import Path
 from typing import Any
 
 import pytest
-from e2e_helpers import Keys, allow, make_user, policy, trust
+from e2e_helpers import AWS, AwsCli, Keys, allow, make_user, policy, trust
 
 from localiam.testing import LocaliamServer
 
-AWS = Path(sys.executable).with_name("aws")
 B_ACCOUNT = "111111111111"
 
 HELLO = """\
@@ -68,56 +65,17 @@ def service_error_exit_code() -> int:
     return 254 if cli_major_version() >= 2 else 255
 
 
-class Cli:
-    """The AWS CLI with its own config and credentials files: the ``default`` profile holds
-    account A's root keys, :meth:`add_profile` adds others."""
-
-    def __init__(self, server: LocaliamServer, directory: Path) -> None:
-        self.server = server
-        self.directory = directory
-        self.config = directory / "config"
-        self.credentials = directory / "credentials"
-        self.config.write_text("")
-        self.credentials.write_text("")
-        home = directory / "home"
-        home.mkdir()
-        self.env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
-        self.env.update(
-            AWS_CONFIG_FILE=str(self.config),
-            AWS_SHARED_CREDENTIALS_FILE=str(self.credentials),
-            AWS_EC2_METADATA_DISABLED="true",
-            HOME=str(home),
-        )
-        root = server.root
-        self.add_profile("default", Keys(server, root.access_key_id, root.secret_access_key))
-
-    def add_profile(self, name: str, keys: Keys) -> None:
-        section = "default" if name == "default" else f"profile {name}"
-        with self.config.open("a") as f:
-            f.write(
-                f"[{section}]\nregion = us-east-1\noutput = json\ncli_binary_format = raw-in-base64-out\n"
-                f"endpoint_url = {self.server.endpoint}\n\n"
-            )
-        with self.credentials.open("a") as f:
-            f.write(f"[{name}]\naws_access_key_id = {keys.access_key_id}\n")
-            f.write(f"aws_secret_access_key = {keys.secret_access_key}\n\n")
+class Cli(AwsCli):
+    """:class:`AwsCli` taking command lines as typed in a shell (``aws ...``); the
+    ``default`` profile holds account A's root keys."""
 
     def __call__(self, command: str) -> subprocess.CompletedProcess[str]:
-        """Run a command line as typed in a shell (``aws ...``), in the test's directory."""
         words = shlex.split(command)
         assert words[0] == "aws", command
         if cli_major_version() < 2 and "--cli-binary-format" in words:
             at = words.index("--cli-binary-format")
             del words[at : at + 2]
-        return subprocess.run(
-            [str(AWS), *words[1:]],
-            cwd=self.directory,
-            env=self.env,
-            capture_output=True,
-            text=True,
-            timeout=60,
-            check=False,
-        )
+        return self.run(words[1:])
 
     def json(self, command: str) -> Any:
         done = self(command)

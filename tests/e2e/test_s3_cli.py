@@ -23,64 +23,28 @@ import hashlib
 import json
 import os
 import subprocess
-import sys
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
-from e2e_helpers import Keys, make_user
+from e2e_helpers import AwsCli, make_user
 
 from localiam.testing import LocaliamServer
 
-AWS = Path(sys.executable).with_name("aws")
 MIB = 1024 * 1024
 CHUNK = 8 * MIB  # the CLI's default multipart_threshold and multipart_chunksize
 SERVICE_ERROR = (254, 255)  # a service error from ``aws s3api``: 254 in CLI v2, 255 in v1
 
 
-class Cli:
-    """The AWS CLI with its own config and credentials files; profile ``owner`` holds the
-    management account's root keys, :meth:`add_profile` adds others."""
+class Cli(AwsCli):
+    """:class:`AwsCli` with the management account's root keys in profile ``owner``."""
 
     def __init__(self, server: LocaliamServer, directory: Path) -> None:
-        self.server = server
-        self.directory = directory
-        self.config = directory / "config"
-        self.credentials = directory / "credentials"
-        self.config.write_text("")
-        self.credentials.write_text("")
-        home = directory / "home"
-        home.mkdir()
-        self.env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
-        self.env.update(
-            AWS_CONFIG_FILE=str(self.config),
-            AWS_SHARED_CREDENTIALS_FILE=str(self.credentials),
-            AWS_EC2_METADATA_DISABLED="true",
-            HOME=str(home),
-            TZ="UTC",
-        )
-        root = server.root
-        self.add_profile("owner", Keys(server, root.access_key_id, root.secret_access_key))
-
-    def add_profile(self, name: str, keys: Keys) -> None:
-        with self.config.open("a") as f:
-            f.write(f"[profile {name}]\nregion = us-east-1\nendpoint_url = {self.server.endpoint}\n\n")
-        with self.credentials.open("a") as f:
-            f.write(f"[{name}]\naws_access_key_id = {keys.access_key_id}\n")
-            f.write(f"aws_secret_access_key = {keys.secret_access_key}\n\n")
+        super().__init__(server, directory, profile="owner")
 
     def __call__(self, *args: str, profile: str = "owner") -> subprocess.CompletedProcess[str]:
-        """Run in the test's directory: ``aws s3 cp`` prints local paths relative to it."""
-        return subprocess.run(
-            [str(AWS), *args, "--profile", profile, "--output", "json"],
-            cwd=self.directory,
-            env=self.env,
-            capture_output=True,
-            text=True,
-            timeout=60,
-            check=False,
-        )
+        return self.run([*args, "--profile", profile, "--output", "json"])
 
     def json(self, *args: str, profile: str = "owner") -> Any:
         done = self(*args, profile=profile)

@@ -177,6 +177,14 @@ def authorize(ctx: OperationContext, action: str, ref: FunctionRef, *, qualified
     ctx.authorize(action, resource, resource_policy=resource_policy(ctx, ref))
 
 
+def on_function(ctx: OperationContext, op: Any, params: Params) -> None:
+    """The authorizer of most operations: the operation's declared action on the function the
+    request names (its qualified ARN when it names a qualifier), with that qualifier's
+    function policy as resource-based policy."""
+    ref = function_ref(ctx, params)
+    authorize(ctx, str(op.action), ref, qualified=ref.qualifier is not None)
+
+
 def check_name(name: str) -> None:
     if not _NAME.fullmatch(name):
         raise error(

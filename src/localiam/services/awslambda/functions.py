@@ -28,6 +28,7 @@ from localiam.services.awslambda.common import (
     invalid,
     new_revision,
     not_found,
+    on_function,
     resolve,
     revision_mismatch,
     timestamp,
@@ -247,15 +248,7 @@ def _publish(ctx: OperationContext, ref: FunctionRef, *, description: str) -> st
     return str(number)
 
 
-def _authorize_read(action: str) -> Any:
-    def check(ctx: OperationContext, op: Any, params: Params) -> None:
-        ref = function_ref(ctx, params)
-        authorize_on(ctx, action, ref, qualified=True)
-
-    return check
-
-
-@SERVICE.operation("GetFunction", action="lambda:GetFunction", authorizer=_authorize_read("lambda:GetFunction"))
+@SERVICE.operation("GetFunction", action="lambda:GetFunction", authorizer=on_function)
 def get_function(ctx: OperationContext, params: Params) -> Result:
     ref = function_ref(ctx, params)
     deployed = resolve(ctx, ref)
@@ -273,7 +266,7 @@ def get_function(ctx: OperationContext, params: Params) -> Result:
 @SERVICE.operation(
     "GetFunctionConfiguration",
     action="lambda:GetFunctionConfiguration",
-    authorizer=_authorize_read("lambda:GetFunctionConfiguration"),
+    authorizer=on_function,
 )
 def get_function_configuration(ctx: OperationContext, params: Params) -> Result:
     ref = function_ref(ctx, params)
@@ -308,18 +301,10 @@ def list_functions(ctx: OperationContext, params: Params) -> Result:
     return out
 
 
-def _authorize_unqualified(action: str) -> Any:
-    def check(ctx: OperationContext, op: Any, params: Params) -> None:
-        ref = function_ref(ctx, params)
-        authorize_on(ctx, action, ref, qualified=ref.qualifier is not None)
-
-    return check
-
-
 @SERVICE.operation(
     "DeleteFunction",
     action="lambda:DeleteFunction",
-    authorizer=_authorize_unqualified("lambda:DeleteFunction"),
+    authorizer=on_function,
     writes=True,
 )
 def delete_function(ctx: OperationContext, params: Params) -> Result:
@@ -354,7 +339,7 @@ def _check_revision(params: Params, current: str) -> None:
 @SERVICE.operation(
     "UpdateFunctionCode",
     action="lambda:UpdateFunctionCode",
-    authorizer=_authorize_unqualified("lambda:UpdateFunctionCode"),
+    authorizer=on_function,
     writes=True,
 )
 def update_function_code(ctx: OperationContext, params: Params) -> Result:
@@ -387,7 +372,7 @@ def update_function_code(ctx: OperationContext, params: Params) -> Result:
 @SERVICE.operation(
     "UpdateFunctionConfiguration",
     action="lambda:UpdateFunctionConfiguration",
-    authorizer=_authorize_unqualified("lambda:UpdateFunctionConfiguration"),
+    authorizer=on_function,
     writes=True,
 )
 def update_function_configuration(ctx: OperationContext, params: Params) -> Result:
@@ -420,7 +405,7 @@ def update_function_configuration(ctx: OperationContext, params: Params) -> Resu
 @SERVICE.operation(
     "PublishVersion",
     action="lambda:PublishVersion",
-    authorizer=_authorize_unqualified("lambda:PublishVersion"),
+    authorizer=on_function,
     writes=True,
 )
 def publish_version(ctx: OperationContext, params: Params) -> Result:
@@ -451,7 +436,7 @@ def publish_version(ctx: OperationContext, params: Params) -> Result:
 @SERVICE.operation(
     "ListVersionsByFunction",
     action="lambda:ListVersionsByFunction",
-    authorizer=_authorize_unqualified("lambda:ListVersionsByFunction"),
+    authorizer=on_function,
 )
 def list_versions(ctx: OperationContext, params: Params) -> Result:
     ref = function_ref(ctx, params, qualifier=False)
@@ -480,9 +465,7 @@ def _check_version_exists(ctx: OperationContext, ref: FunctionRef, version: str)
         raise not_found(f"Function not found: {ref.qualified_arn(version)}")
 
 
-@SERVICE.operation(
-    "CreateAlias", action="lambda:CreateAlias", authorizer=_authorize_unqualified("lambda:CreateAlias"), writes=True
-)
+@SERVICE.operation("CreateAlias", action="lambda:CreateAlias", authorizer=on_function, writes=True)
 def create_alias(ctx: OperationContext, params: Params) -> Result:
     ref = function_ref(ctx, params, qualifier=False)
     function_row(ctx, ref)
@@ -513,15 +496,13 @@ def _alias_row(ctx: OperationContext, ref: FunctionRef, name: str) -> dict[str, 
     return row
 
 
-@SERVICE.operation("GetAlias", action="lambda:GetAlias", authorizer=_authorize_unqualified("lambda:GetAlias"))
+@SERVICE.operation("GetAlias", action="lambda:GetAlias", authorizer=on_function)
 def get_alias(ctx: OperationContext, params: Params) -> Result:
     ref = function_ref(ctx, params, qualifier=False)
     return _alias_out(ref, _alias_row(ctx, ref, str(params.get("Name") or "")))
 
 
-@SERVICE.operation(
-    "UpdateAlias", action="lambda:UpdateAlias", authorizer=_authorize_unqualified("lambda:UpdateAlias"), writes=True
-)
+@SERVICE.operation("UpdateAlias", action="lambda:UpdateAlias", authorizer=on_function, writes=True)
 def update_alias(ctx: OperationContext, params: Params) -> Result:
     ref = function_ref(ctx, params, qualifier=False)
     row = _alias_row(ctx, ref, str(params.get("Name") or ""))
@@ -536,9 +517,7 @@ def update_alias(ctx: OperationContext, params: Params) -> Result:
     return _alias_out(ref, row)
 
 
-@SERVICE.operation(
-    "DeleteAlias", action="lambda:DeleteAlias", authorizer=_authorize_unqualified("lambda:DeleteAlias"), writes=True
-)
+@SERVICE.operation("DeleteAlias", action="lambda:DeleteAlias", authorizer=on_function, writes=True)
 def delete_alias(ctx: OperationContext, params: Params) -> Result:
     ref = function_ref(ctx, params, qualifier=False)
     function_row(ctx, ref)
@@ -546,7 +525,7 @@ def delete_alias(ctx: OperationContext, params: Params) -> Result:
     return {}
 
 
-@SERVICE.operation("ListAliases", action="lambda:ListAliases", authorizer=_authorize_unqualified("lambda:ListAliases"))
+@SERVICE.operation("ListAliases", action="lambda:ListAliases", authorizer=on_function)
 def list_aliases(ctx: OperationContext, params: Params) -> Result:
     ref = function_ref(ctx, params, qualifier=False)
     function_row(ctx, ref)
@@ -562,22 +541,17 @@ def _tagged(ctx: OperationContext, params: Params) -> FunctionRef:
     return function_ref(ctx, {"FunctionName": params.get("Resource")}, qualifier=False)
 
 
-def _authorize_tags(action: str) -> Any:
-    def check(ctx: OperationContext, op: Any, params: Params) -> None:
-        authorize_on(ctx, action, _tagged(ctx, params))
-
-    return check
+def _authorize_tags(ctx: OperationContext, op: Any, params: Params) -> None:
+    authorize_on(ctx, str(op.action), _tagged(ctx, params))
 
 
-@SERVICE.operation("ListTags", action="lambda:ListTags", authorizer=_authorize_tags("lambda:ListTags"))
+@SERVICE.operation("ListTags", action="lambda:ListTags", authorizer=_authorize_tags)
 def list_tags(ctx: OperationContext, params: Params) -> Result:
     row = function_row(ctx, _tagged(ctx, params))
     return {"Tags": json.loads(row["tags"])}
 
 
-@SERVICE.operation(
-    "TagResource", action="lambda:TagResource", authorizer=_authorize_tags("lambda:TagResource"), writes=True
-)
+@SERVICE.operation("TagResource", action="lambda:TagResource", authorizer=_authorize_tags, writes=True)
 def tag_resource(ctx: OperationContext, params: Params) -> Result:
     ref = _tagged(ctx, params)
     row = function_row(ctx, ref)
@@ -589,9 +563,7 @@ def tag_resource(ctx: OperationContext, params: Params) -> Result:
     return {}
 
 
-@SERVICE.operation(
-    "UntagResource", action="lambda:UntagResource", authorizer=_authorize_tags("lambda:UntagResource"), writes=True
-)
+@SERVICE.operation("UntagResource", action="lambda:UntagResource", authorizer=_authorize_tags, writes=True)
 def untag_resource(ctx: OperationContext, params: Params) -> Result:
     ref = _tagged(ctx, params)
     row = function_row(ctx, ref)

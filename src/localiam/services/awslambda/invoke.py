@@ -35,9 +35,9 @@ from localiam.services.awslambda.common import (
     error,
     function_ref,
     invalid,
+    on_function,
     resolve,
 )
-from localiam.services.awslambda.common import authorize as authorize_on
 from localiam.services.base import OperationContext, Params, Result
 from localiam.state.sts_store import IssuedCredentials, find_role, issue_session
 
@@ -77,11 +77,6 @@ def runtime() -> Runtime:
             _runtime = Runtime()
             atexit.register(_runtime.close)
         return _runtime
-
-
-def _authorize(ctx: OperationContext, op: Any, params: Params) -> None:
-    ref = function_ref(ctx, params)
-    authorize_on(ctx, "lambda:InvokeFunction", ref, qualified=ref.qualifier is not None)
 
 
 def _payload(params: Params) -> bytes:
@@ -197,7 +192,7 @@ def _context(deployed: Deployed, spec: FunctionSpec, params: Params) -> InvokeCo
     )
 
 
-@SERVICE.operation("Invoke", action="lambda:InvokeFunction", authorizer=_authorize, blocking=True)
+@SERVICE.operation("Invoke", action="lambda:InvokeFunction", authorizer=on_function, blocking=True)
 def invoke(ctx: OperationContext, params: Params) -> Result:
     ref = function_ref(ctx, params)
     deployed = resolve(ctx, ref)

@@ -21,7 +21,6 @@ from localiam.policy.validate import validate_policy
 from localiam.services.awslambda._service import SERVICE
 from localiam.services.awslambda.common import (
     FunctionRef,
-    authorize,
     conflict,
     error,
     function_ref,
@@ -29,6 +28,7 @@ from localiam.services.awslambda.common import (
     invalid,
     new_revision,
     not_found,
+    on_function,
     policy_document,
     policy_qualifier,
     resolve,
@@ -91,14 +91,6 @@ def _statement(ctx: OperationContext, ref: FunctionRef, params: Params) -> dict[
     return statement
 
 
-def _authorize(action: str) -> Any:
-    def check(ctx: OperationContext, op: Any, params: Params) -> None:
-        ref = function_ref(ctx, params)
-        authorize(ctx, action, ref, qualified=ref.qualifier is not None)
-
-    return check
-
-
 def _check_revision(ctx: OperationContext, ref: FunctionRef, params: Params) -> None:
     wanted = params.get("RevisionId")
     if wanted is None:
@@ -114,9 +106,7 @@ def _check_revision(ctx: OperationContext, ref: FunctionRef, params: Params) -> 
         )
 
 
-@SERVICE.operation(
-    "AddPermission", action="lambda:AddPermission", authorizer=_authorize("lambda:AddPermission"), writes=True
-)
+@SERVICE.operation("AddPermission", action="lambda:AddPermission", authorizer=on_function, writes=True)
 def add_permission(ctx: OperationContext, params: Params) -> Result:
     ref = function_ref(ctx, params)
     resolve(ctx, ref)  # the function (and the qualifier) must exist
@@ -143,9 +133,7 @@ def add_permission(ctx: OperationContext, params: Params) -> Result:
     return {"Statement": json.dumps(statement, separators=(",", ":"))}
 
 
-@SERVICE.operation(
-    "RemovePermission", action="lambda:RemovePermission", authorizer=_authorize("lambda:RemovePermission"), writes=True
-)
+@SERVICE.operation("RemovePermission", action="lambda:RemovePermission", authorizer=on_function, writes=True)
 def remove_permission(ctx: OperationContext, params: Params) -> Result:
     ref = function_ref(ctx, params)
     function_row(ctx, ref)
@@ -163,7 +151,7 @@ def remove_permission(ctx: OperationContext, params: Params) -> Result:
     return {}
 
 
-@SERVICE.operation("GetPolicy", action="lambda:GetPolicy", authorizer=_authorize("lambda:GetPolicy"))
+@SERVICE.operation("GetPolicy", action="lambda:GetPolicy", authorizer=on_function)
 def get_policy(ctx: OperationContext, params: Params) -> Result:
     ref = function_ref(ctx, params)
     function_row(ctx, ref)

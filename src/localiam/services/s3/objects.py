@@ -469,37 +469,11 @@ def _response_overrides(params: Params, out: dict[str, Any]) -> None:
             out[name] = value
 
 
-@SERVICE.operation("GetObject", action="s3:GetObject", authorizer=_authorize_read, signed=False)
-def get_object(ctx: OperationContext, params: Params) -> Result:
-    bucket = get_bucket(ctx, params)
-    key = str(params["Key"])
-    row = find_object(ctx, bucket, key)
-    if row is None:
-        raise no_such_key(key)
-    _preconditions(params, row)
-    out = _object_headers(row, params)
-    size = int(row["size"])
-    span = _span(params, row)
-    if params.get("ChecksumMode") == "ENABLED" and span is None:
-        # The stored checksums are the whole object's: a ranged answer carries none (clients
-        # that validate them would fail on the part).
-        out.update(loads(row["checksums"], {}))
-    assert ctx.bodies is not None
-    start, end = (0, size - 1) if span is None else span
-    if span is not None:
-        out["ContentRange"] = f"bytes {start}-{end}/{size}"
-        out["ContentLength"] = end - start + 1
-    length = end - start + 1 if size else 0
-    if length <= SMALL_BODY:
-        out["Body"] = ctx.bodies.read(row["body_ref"], start, end + 1) if length else b""
-    else:
-        out["Body"] = ctx.bodies.iter(row["body_ref"], start, end + 1)
-    _response_overrides(params, out)
-    return out
-
-
-@SERVICE.operation("HeadObject", action="s3:GetObject", authorizer=_authorize_read, signed=False)
-def head_object(ctx: OperationContext, params: Params) -> Result:
+def _read(ctx: OperationContext, params: Params) -> tuple[dict[str, Any], dict[str, Any], tuple[int, int] | None]:
+    """What GetObject and HeadObject share: the object's row, its headers after the
+    preconditions, and the bytes asked for (``None``: all of them). The stored checksums are
+    the whole object's: a ranged answer carries none (clients that validate them would fail
+    on the part)."""
     bucket = get_bucket(ctx, params)
     key = str(params["Key"])
     row = find_object(ctx, bucket, key)
@@ -514,7 +488,26 @@ def head_object(ctx: OperationContext, params: Params) -> Result:
         out["ContentRange"] = f"bytes {span[0]}-{span[1]}/{row['size']}"
         out["ContentLength"] = span[1] - span[0] + 1
     _response_overrides(params, out)
+    return row, out, span
+
+
+@SERVICE.operation("GetObject", action="s3:GetObject", authorizer=_authorize_read, signed=False)
+def get_object(ctx: OperationContext, params: Params) -> Result:
+    row, out, span = _read(ctx, params)
+    size = int(row["size"])
+    start, end = (0, size - 1) if span is None else span
+    length = end - start + 1 if size else 0
+    assert ctx.bodies is not None
+    if length <= SMALL_BODY:
+        out["Body"] = ctx.bodies.read(row["body_ref"], start, end + 1) if length else b""
+    else:
+        out["Body"] = ctx.bodies.iter(row["body_ref"], start, end + 1)
     return out
+
+
+@SERVICE.operation("HeadObject", action="s3:GetObject", authorizer=_authorize_read, signed=False)
+def head_object(ctx: OperationContext, params: Params) -> Result:
+    return _read(ctx, params)[1]
 
 
 def _authorize_delete(ctx: OperationContext, op: Operation, params: Params) -> None:
