@@ -41,17 +41,15 @@ import random
 import signal
 import socket
 import sqlite3
-import subprocess
-import sys
 import threading
 import time
-import urllib.request
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pytest
+from durability_helpers import Served
 
 boto3 = pytest.importorskip("boto3")
 from botocore.auth import S3SigV4Auth  # noqa: E402
@@ -117,65 +115,6 @@ def _multipart_put(key: str) -> Put:
     parts = _parts(int(seed), int(last))
     data = b"".join(parts)
     return Put(key, int(seed), len(data), _md5(data), _multipart_etag(parts))
-
-
-# ----------------------------------------------------------------------------- the server (as in test_sigkill.py)
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def _cli() -> list[str]:
-    exe = Path(sys.executable).with_name("localiam")
-    return [str(exe)] if exe.exists() else [sys.executable, "-c", "from localiam.cli import main; main()"]
-
-
-@dataclass
-class Served:
-    proc: subprocess.Popen[bytes]
-    endpoint: str
-    port: int
-    log: Path
-
-
-def _serve(data_dir: Path, log: Path) -> Served:
-    port = _free_port()
-    out = log.open("ab")
-    proc = subprocess.Popen(
-        [*_cli(), "serve", "--data-dir", str(data_dir), "--port", str(port)], stdout=out, stderr=out
-    )
-    endpoint = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 20
-    while True:
-        if proc.poll() is not None:
-            raise AssertionError(f"localiam serve exited with {proc.returncode}:\n{log.read_text()}")
-        try:
-            with urllib.request.urlopen(endpoint + "/_localiam/health", timeout=1) as r:
-                if r.status == 200:
-                    return Served(proc, endpoint, port, log)
-        except OSError:
-            pass
-        if time.monotonic() > deadline:
-            proc.kill()
-            raise AssertionError(f"localiam serve did not answer in 20 s:\n{log.read_text()}")
-        time.sleep(0.05)
-
-
-@pytest.fixture
-def served(tmp_path: Path) -> Iterator[Callable[[], Served]]:
-    procs: list[subprocess.Popen[bytes]] = []
-
-    def start() -> Served:
-        s = _serve(tmp_path / "data", tmp_path / "server.log")
-        procs.append(s.proc)
-        return s
-
-    yield start
-    for p in procs:
-        if p.poll() is None:
-            p.kill()
-            p.wait(timeout=10)
 
 
 def _client(endpoint: str, creds: dict[str, str], *, sign_payload: bool = True) -> Any:
