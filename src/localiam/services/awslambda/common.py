@@ -119,7 +119,12 @@ class Deployed:
 
 
 def function_row(ctx: OperationContext, ref: FunctionRef) -> dict[str, Any]:
-    row = lambda_store.function(ctx.tx, ref.account, ref.region, ref.name)
+    """The function's row (not to be changed: it may be shared by the requests that read it
+    until the next write, ``Authz.row``)."""
+    key = ("lambda-function", ref.account, ref.region, ref.name)
+    row: dict[str, Any] | None = ctx.authz.row(
+        ctx.tx, key, lambda: lambda_store.function(ctx.tx, ref.account, ref.region, ref.name)
+    )
     if row is None:
         raise not_found(f"Function not found: {ref.qualified_arn()}")
     return row
@@ -152,13 +157,22 @@ def policy_qualifier(ref: FunctionRef) -> str:
     return "" if ref.qualifier in (None, LATEST) else str(ref.qualifier)
 
 
+def _policy_row(ctx: OperationContext, ref: FunctionRef) -> dict[str, Any] | None:
+    qualifier = policy_qualifier(ref)
+    key = ("lambda-policy", ref.account, ref.region, ref.name, qualifier)
+    row: dict[str, Any] | None = ctx.authz.row(
+        ctx.tx, key, lambda: lambda_store.policy(ctx.tx, ref.account, ref.region, ref.name, qualifier)
+    )
+    return row
+
+
 def policy_document(ctx: OperationContext, ref: FunctionRef) -> dict[str, Any] | None:
-    row = lambda_store.policy(ctx.tx, ref.account, ref.region, ref.name, policy_qualifier(ref))
+    row = _policy_row(ctx, ref)
     return json.loads(row["document"]) if row is not None else None
 
 
 def compiled_policy(ctx: OperationContext, ref: FunctionRef) -> CompiledPolicy | None:
-    row = lambda_store.policy(ctx.tx, ref.account, ref.region, ref.name, policy_qualifier(ref))
+    row = _policy_row(ctx, ref)
     if row is None:
         return None
     name = f"{ref.qualified_arn(policy_qualifier(ref) or None)} function policy"
