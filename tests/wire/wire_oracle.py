@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import os
+import re
 from typing import Any
 
 from botocore.awsrequest import HeadersDict, create_request_object, prepare_request_dict
@@ -94,7 +95,13 @@ def values(
         if shape.enum:
             return st.sampled_from(list(shape.enum))
         low, high = meta.get("min", 0), meta.get("max", 40)
-        if "pattern" in meta:
+        repeated = _REPEATED_CLASS.fullmatch(meta.get("pattern", ""))
+        if repeated is not None:
+            # ``[class]+`` with a minimum length (STS's RoleArn: 20): draw that many characters
+            # of the class, rather than strings a length filter would mostly reject.
+            char = _regex_text(repeated["cls"], chars)
+            text = st.lists(char, min_size=max(low, 1), max_size=min(high, max(low, 1) + 30)).map("".join)
+        elif "pattern" in meta:
             text = _regex_text(meta["pattern"], chars)
         else:
             text = st.text(chars, min_size=low, max_size=min(high, low + 30))
@@ -121,6 +128,9 @@ _CATEGORY_SAMPLES = {
     r"\p{N}": "0-9\u00b2\u0660-\u0669\u2160-\u2168",
     r"\p{Z}": " \u00a0\u2000-\u200a\u3000",
 }
+
+
+_REPEATED_CLASS = re.compile(r"(?P<cls>\[[^\]]+\])\+")
 
 
 @functools.cache
