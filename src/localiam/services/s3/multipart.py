@@ -6,9 +6,10 @@ when the upload is created. Every part but the last must be at least 5 MiB."""
 from __future__ import annotations
 
 import secrets
+from dataclasses import dataclass
 from typing import Any
 
-from localiam.services.base import Operation, OperationContext, Params, Result
+from localiam.services.base import Operation, OperationContext, Params, RequestBody, Result
 from localiam.services.s3 import access, acl, listing
 from localiam.services.s3._service import SERVICE
 from localiam.services.s3.common import Bucket, canonical_id, dumps, error, get_bucket, loads, object_arn
@@ -24,6 +25,7 @@ from localiam.services.s3.objects import (
 )
 from localiam.state import bodies as body_store
 from localiam.state import s3_store
+from localiam.state.bodies import BodyRef, BodyStore
 
 MIN_PART_SIZE = 5 * 1024 * 1024
 MAX_PART_NUMBER = 10000
@@ -143,24 +145,19 @@ def _invalid_part() -> Exception:
     )
 
 
-@SERVICE.operation(
-    "CompleteMultipartUpload",
-    action="s3:PutObject",
-    authorizer=_authorize_upload_action,
-    writes=True,
-    signed=False,
-)
-def complete_multipart_upload(ctx: OperationContext, params: Params) -> Result:
-    bucket = get_bucket(ctx, params)
-    key = str(params["Key"])
-    upload = _upload(ctx, bucket, params)
+Plan = list[tuple[int, str, str, int]]  # (part number, part ref, ETag as listed, size)
+
+
+def _plan(ctx: OperationContext, upload: dict[str, Any], params: Params) -> Plan:
+    """The listed parts, checked against the stored ones (``API_CompleteMultipartUpload``:
+    ``InvalidPart``, ``EntityTooSmall``; the order is checked when they are joined)."""
     listed = ((params.get("MultipartUpload") or {}).get("Parts")) or []
     if not listed:
         raise error(
             "MalformedXML", "The XML you provided was not well-formed or did not validate against our published schema"
         )
     stored = {row["part_number"]: row for row in s3_store.parts(ctx.tx, upload["upload_id"])}
-    wanted: list[tuple[int, str, str]] = []
+    plan: Plan = []
     for i, part in enumerate(listed):
         number, etag = int(part.get("PartNumber", 0)), str(part.get("ETag", ""))
         row = stored.get(number)
@@ -173,19 +170,76 @@ def complete_multipart_upload(ctx: OperationContext, params: Params) -> Result:
                 ProposedSize=str(row["size"]),
                 MinSizeAllowed=str(MIN_PART_SIZE),
             )
-        wanted.append((number, str(row["body_ref"]), etag))
-    assert ctx.bodies is not None
+        plan.append((number, str(row["body_ref"]), etag, int(row["size"])))
+    return plan
+
+
+_PLAN = "__localiam_parts__"  # where the authorizer leaves the checked plan for the spool
+
+
+def _authorize_complete(ctx: OperationContext, op: Operation, params: Params) -> None:
+    bucket = get_bucket(ctx, params)
+    upload = _upload(ctx, bucket, params)
+    access.check(ctx, "s3:PutObject", object_arn(bucket.name, str(params["Key"])), bucket)
+    params[_PLAN] = _plan(ctx, upload, params)
+
+
+@dataclass
+class Joined:
+    """The parts joined into one committed body, before the transaction that names it."""
+
+    bodies: BodyStore
+    ref: BodyRef
+    etag: str
+    plan: Plan
+
+    def discard(self) -> None:
+        self.bodies.delete(self.ref)
+
+
+def _join(bodies: BodyStore, upload_id: str, plan: Plan) -> tuple[BodyRef, str]:
     try:
-        ref, etag = ctx.bodies.complete(upload["upload_id"], wanted)
+        return bodies.complete(upload_id, [(number, ref, etag) for number, ref, etag, _ in plan])
     except body_store.InvalidPartOrder:
         raise error(
             "InvalidPartOrder", "The list of parts was not in ascending order. Parts must be ordered by part number."
         ) from None
     except body_store.InvalidPart:
         raise _invalid_part() from None
-    bodies = ctx.bodies
+
+
+def spool_complete(bodies: BodyStore, params: Params, body: RequestBody) -> Joined:
+    """Join the parts (tens of MB, fsynced) before the write transaction opens, so other
+    writers never wait for it; the transaction then only checks nothing changed and commits."""
+    for _ in body:  # the <CompleteMultipartUpload> document, parsed already; verify and drop
+        pass
+    plan: Plan = params[_PLAN]
+    ref, etag = _join(bodies, str(params["UploadId"]), plan)
+    return Joined(bodies, ref, etag, plan)
+
+
+@SERVICE.operation(
+    "CompleteMultipartUpload",
+    action="s3:PutObject",
+    authorizer=_authorize_complete,
+    writes=True,
+    signed=False,
+    spool=spool_complete,
+)
+def complete_multipart_upload(ctx: OperationContext, params: Params) -> Result:
+    bucket = get_bucket(ctx, params)
+    key = str(params["Key"])
+    upload = _upload(ctx, bucket, params)
+    joined = params.get("Body")
+    assert isinstance(joined, Joined), "the pipeline joins the parts first"
+    ref, etag = joined.ref, joined.etag
+    if params[_PLAN] != joined.plan:
+        # A part was uploaded again while the others were being joined: join what is now listed.
+        assert ctx.bodies is not None
+        ref, etag = _join(ctx.bodies, upload["upload_id"], params[_PLAN])
+        joined.discard()
+    bodies = joined.bodies
     try:
-        object_acl = acl.Acl.from_json(upload["acl"])
         store_object(
             ctx,
             bucket,
@@ -195,8 +249,8 @@ def complete_multipart_upload(ctx: OperationContext, params: Params) -> Result:
             etag=f'"{etag}"',
             params=params,
             checksums={},
-            parts=[int(stored[number]["size"]) for number, _, _ in wanted],
-            owner=(upload["owner_account"], object_acl),
+            parts=[size for _, _, _, size in params[_PLAN]],
+            owner=(upload["owner_account"], acl.Acl.from_json(upload["acl"])),
             headers=loads(upload["headers"], {}),
             tags=loads(upload["tags"], {}),
         )
