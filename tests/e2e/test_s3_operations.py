@@ -683,3 +683,22 @@ def test_metadata_and_content_type_round_trip(s3: Any) -> None:
     assert (got["Metadata"], got["ContentType"], got["ContentLength"]) == (head["Metadata"], "application/json", 2)
     s3.put_object(Bucket=BUCKET, Key="plain", Body=b"x")
     assert s3.head_object(Bucket=BUCKET, Key="plain")["ContentType"] == "binary/octet-stream"
+
+
+def test_list_multipart_uploads_url_encoding(s3: Any) -> None:
+    """``API_ListMultipartUploads``, ``EncodingType``: "Amazon S3 encodes the object keys in
+    the response"; the caller who asks for it decodes them (botocore decodes only the listings
+    for which it added the parameter itself)."""
+    from urllib.parse import unquote_plus
+
+    key = "dir/with space+plus/é.bin"
+    upload_id = s3.create_multipart_upload(Bucket=BUCKET, Key=key)["UploadId"]
+    listed = s3.list_multipart_uploads(Bucket=BUCKET, EncodingType="url", Prefix="dir/")
+    assert listed["EncodingType"] == "url"
+    assert [(u["Key"], u["UploadId"]) for u in listed["Uploads"]] == [("dir/with+space%2Bplus/%C3%A9.bin", upload_id)]
+    assert unquote_plus(listed["Uploads"][0]["Key"]) == key
+    grouped = s3.list_multipart_uploads(Bucket=BUCKET, EncodingType="url", Delimiter="/", Prefix="dir/")
+    assert [unquote_plus(p["Prefix"]) for p in grouped["CommonPrefixes"]] == ["dir/with space+plus/"]
+    plain = s3.list_multipart_uploads(Bucket=BUCKET, Prefix="dir/")
+    assert [u["Key"] for u in plain["Uploads"]] == [key]
+    s3.abort_multipart_upload(Bucket=BUCKET, Key=key, UploadId=upload_id)

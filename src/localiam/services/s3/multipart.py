@@ -343,6 +343,12 @@ def list_multipart_uploads(ctx: OperationContext, params: Params) -> Result:
     key_marker = params.get("KeyMarker") or None
     id_marker = params.get("UploadIdMarker") or None
     max_uploads = listing.check_max_uploads(params.get("MaxUploads"))
+    encoding = listing.check_encoding_type(params.get("EncodingType"))
+
+    def shown(text: str) -> str:
+        """``EncodingType=url``: keys, prefixes, delimiter and key markers URL-encoded."""
+        return listing.url_encode_key(text) if encoding is not None else text
+
     rows = s3_store.uploads_of(ctx.tx, bucket.name)
     if key_marker is not None and id_marker is not None:
         # The marker key's uploads after the marker id, then the keys after it.
@@ -358,14 +364,14 @@ def list_multipart_uploads(ctx: OperationContext, params: Params) -> Result:
         page = listing.list_page(items, prefix=prefix, delimiter=delimiter, after=key_marker, max_keys=max_uploads)
     out: dict[str, Any] = {
         "Bucket": bucket.name,
-        "KeyMarker": key_marker or "",
+        "KeyMarker": shown(key_marker or ""),
         "UploadIdMarker": id_marker or "",
         "MaxUploads": max_uploads,
         "IsTruncated": page.truncated,
-        "Prefix": prefix,
+        "Prefix": shown(prefix),
         "Uploads": [
             {
-                "Key": key,
+                "Key": shown(key),
                 "UploadId": r["upload_id"],
                 "Initiator": {"ID": r["initiator_arn"]},
                 "Owner": {"ID": canonical_id(ctx, r["owner_account"])},
@@ -375,11 +381,13 @@ def list_multipart_uploads(ctx: OperationContext, params: Params) -> Result:
             for key, r in page.contents
         ],
     }
+    if encoding is not None:
+        out["EncodingType"] = encoding
     if delimiter is not None:
-        out["Delimiter"] = delimiter
+        out["Delimiter"] = shown(delimiter)
     if page.common_prefixes:
-        out["CommonPrefixes"] = [{"Prefix": p} for p in page.common_prefixes]
+        out["CommonPrefixes"] = [{"Prefix": shown(p)} for p in page.common_prefixes]
     if page.truncated and page.contents:
-        out["NextKeyMarker"] = page.contents[-1][0]
+        out["NextKeyMarker"] = shown(page.contents[-1][0])
         out["NextUploadIdMarker"] = page.contents[-1][1]["upload_id"]
     return out
