@@ -255,7 +255,9 @@ def get_function(ctx: OperationContext, params: Params) -> Result:
     row = function_row(ctx, ref)
     out: dict[str, Any] = {
         "Configuration": configuration(ref, deployed.config, deployed.version, deployed.revision_id),
-        "Code": {"RepositoryType": "S3", "Location": f"{ctx.endpoint}/_localiam/lambda/code/{deployed.code_ref}"},
+        # AWS adds ``Location``, a presigned URL of the package; localiam serves none, so it
+        # gives none rather than a link that does not work.
+        "Code": {"RepositoryType": "S3"},
     }
     tags = json.loads(row["tags"])
     if tags:
