@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from sqlalchemy import Table, and_, bindparam, delete, func, insert, select, update
+from sqlalchemy import Table, and_, bindparam, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from localiam.state import schema
@@ -159,10 +159,6 @@ def iter_objects(tx: Tx, bucket_name: str, *, prefix: str = "", after: str | Non
         if len(batch) < _BATCH:
             return
         low, strict = batch[-1]["key"], True
-
-
-def count_objects(tx: Tx, bucket_name: str) -> int:
-    return int(tx.execute(select(func.count()).select_from(OBJECTS).where(OBJECTS.c.bucket == bucket_name)).scalar())
 
 
 # ------------------------------------------------------------------------------ multipart

@@ -14,6 +14,7 @@ from typing import Any
 
 from localiam.engine import Request, ResourceFacts, authorize
 from localiam.engine.principal import Principal, PrincipalKind
+from localiam.policy.model import PolicyType
 from localiam.services.awslambda import code
 from localiam.services.awslambda._service import SERVICE
 from localiam.services.awslambda.common import (
@@ -117,7 +118,7 @@ def check_role(ctx: OperationContext, role_arn: Any) -> str:
     cannot = invalid("The role defined for the function cannot be assumed by Lambda.")
     if role is None:
         raise cannot
-    trust = ctx.authz.policies.get(f"{role.arn} trust policy", role.trust_policy, _trust_type())
+    trust = ctx.authz.policies.get(f"{role.arn} trust policy", role.trust_policy, PolicyType.TRUST)
     inputs = ctx.authz.inputs(
         ctx.tx, None, resource_account=role.account_id, resource_policy=trust, resource_must_allow=True
     )
@@ -132,12 +133,6 @@ def check_role(ctx: OperationContext, role_arn: Any) -> str:
     if not authorize(inputs, request).allowed:
         raise cannot
     return text
-
-
-def _trust_type() -> Any:
-    from localiam.policy.model import PolicyType
-
-    return PolicyType.TRUST
 
 
 def configuration(ref: FunctionRef, config: dict[str, Any], version: str, revision_id: str) -> dict[str, Any]:

@@ -32,8 +32,9 @@ Denials: S3's enhanced message for requests from the bucket owner's account or o
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 
-from localiam.engine import AclGrant, Decision, PolicyInputs, Request, ResourceFacts, authorize
+from localiam.engine import AclGrant, Decision, Request, ResourceFacts, authorize
 from localiam.engine.principal import Principal, PrincipalKind
 from localiam.errors import AccessDenied
 from localiam.services.base import OperationContext
@@ -100,13 +101,12 @@ def check(
         resource_grants = False
     grants: tuple[AclGrant, ...] = ()
     if bucket.acls_enabled:
-        lowered = action.lower()
+        # The object's ACL for an existing object; the bucket's otherwise, and always for the
+        # writes a bucket's WRITE grant covers.
         acls: list[tuple[Acl, str]] = []
         if object_acl is not None:
             acls.append((object_acl, "object"))
-        elif lowered not in _BUCKET_WRITE_ACTIONS:
-            acls.append((bucket.acl, "bucket"))
-        if lowered in _BUCKET_WRITE_ACTIONS:
+        if object_acl is None or action.lower() in _BUCKET_WRITE_ACTIONS:
             acls.append((bucket.acl, "bucket"))
         for acl, level in acls:
             if block.ignore_public_acls:
@@ -116,17 +116,7 @@ def check(
     tx = ctx.tx
     org_id, paths = ctx.authz.org_of(tx, bucket.owner)
     base = ctx.authz.inputs(tx, caller, resource_account=bucket.owner, resource_policy=policy, acl_grants=grants)
-    inputs = PolicyInputs(
-        identity=base.identity,
-        boundary=base.boundary,
-        session=base.session,
-        scps=base.scps,
-        rcps=base.rcps,
-        resource=base.resource,
-        acl_grants=base.acl_grants,
-        resource_grants=resource_grants,
-        owner_account=owner,
-    )
+    inputs = replace(base, resource_grants=resource_grants, owner_account=owner)
     request = Request(
         principal=principal,
         action=action,

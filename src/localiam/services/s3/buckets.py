@@ -19,11 +19,11 @@ from localiam.services.s3.common import (
     OWNERSHIPS,
     Bucket,
     canonical_id,
-    canonical_of_email,
     check_bucket_name,
     effective_block,
     error,
     get_bucket,
+    grantee_lookups,
     owner_element,
 )
 from localiam.services.s3.public import ALL_ON, PublicAccessBlock, policy_is_public
@@ -53,14 +53,13 @@ def requested_acl(
     return acl.from_headers(
         acl_headers(params),
         canonical_id(ctx, owner_account),
-        lambda email: canonical_of_email(ctx, email),
         bucket_owner=bucket_canonical,
         level=level,
-        known_canonical=lambda cid: s3_store.account_of_canonical(ctx.tx, cid) is not None,
+        **grantee_lookups(ctx),
     )
 
 
-def check_public_acl(ctx: OperationContext, bucket: Bucket, new: acl.Acl | None, action: str, resource: str) -> None:
+def check_public_acl(ctx: OperationContext, bucket: Bucket, new: acl.Acl | None) -> None:
     """``BlockPublicAcls``: "PUT Bucket acl and PUT Object acl calls fail if the specified
     access control list (ACL) is public", and so do PUT Object calls carrying one."""
     if new is not None and new.is_public() and effective_block(ctx, bucket).block_public_acls:
@@ -338,7 +337,7 @@ def put_bucket_acl(ctx: OperationContext, params: Params) -> Result:
         params.get("ACL"), new, bucket_owner=canonical_id(ctx, bucket.owner)
     ):
         raise acl.acls_not_supported()
-    check_public_acl(ctx, bucket, new, "s3:PutBucketAcl", bucket.arn)
+    check_public_acl(ctx, bucket, new)
     s3_store.update_bucket(ctx.tx, bucket.name, acl=new.to_json())
     return {}
 
@@ -358,12 +357,7 @@ def new_acl(
         raise error(
             "MissingSecurityHeader", "Your request was missing a required header", MissingHeaderName="x-amz-acl"
         )
-    return acl.from_access_control_policy(
-        document,
-        canonical_id(ctx, owner_account),
-        lambda email: canonical_of_email(ctx, email),
-        known_canonical=lambda cid: s3_store.account_of_canonical(ctx.tx, cid) is not None,
-    )
+    return acl.from_access_control_policy(document, canonical_id(ctx, owner_account), **grantee_lookups(ctx))
 
 
 # ----------------------------------------------------------------------------- Object Ownership

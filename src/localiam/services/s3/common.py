@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -163,17 +163,14 @@ def account_of_canonical(ctx: OperationContext, canonical: str) -> str | None:
     return s3_store.account_of_canonical(ctx.tx, canonical)
 
 
-def canonical_of_email(ctx: OperationContext, email: str) -> str | None:
-    return s3_store.canonical_of_email(ctx.tx, email)
-
-
-def caller_account(ctx: OperationContext) -> str | None:
-    return ctx.caller.principal.account if ctx.caller is not None else None
+def grantee_lookups(ctx: OperationContext) -> dict[str, Callable[[str], Any]]:
+    """What the ACL parsers ask of the accounts: the canonical id an e-mail address names,
+    and whether a canonical id is an account's (``resolve_email``, ``known_canonical``)."""
+    return {
+        "resolve_email": lambda email: s3_store.canonical_of_email(ctx.tx, email),
+        "known_canonical": lambda canonical: s3_store.account_of_canonical(ctx.tx, canonical) is not None,
+    }
 
 
 def owner_element(ctx: OperationContext, account_id: str) -> dict[str, str]:
     return {"ID": canonical_id(ctx, account_id)}
-
-
-def header_params(params: Params, names: tuple[str, ...]) -> dict[str, Any]:
-    return {name: params[name] for name in names if params.get(name) is not None}

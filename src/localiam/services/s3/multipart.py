@@ -76,11 +76,17 @@ def _authorize_part(ctx: OperationContext, op: Operation, params: Params) -> Non
     access.check(ctx, "s3:PutObject", object_arn(bucket.name, str(params["Key"])), bucket)
 
 
-def _authorize_upload_action(ctx: OperationContext, op: Operation, params: Params) -> None:
+def _checked_upload(ctx: OperationContext, op: Operation, params: Params) -> dict[str, Any]:
+    """The operation's action authorized on the upload's object; the upload's row."""
     bucket = get_bucket(ctx, params)
-    _upload(ctx, bucket, params)
+    upload = _upload(ctx, bucket, params)
     assert op.action is not None
     access.check(ctx, op.action, object_arn(bucket.name, str(params["Key"])), bucket)
+    return upload
+
+
+def _authorize_upload_action(ctx: OperationContext, op: Operation, params: Params) -> None:
+    _checked_upload(ctx, op, params)
 
 
 @SERVICE.operation(
@@ -178,10 +184,7 @@ _PLAN = "__localiam_parts__"  # where the authorizer leaves the checked plan for
 
 
 def _authorize_complete(ctx: OperationContext, op: Operation, params: Params) -> None:
-    bucket = get_bucket(ctx, params)
-    upload = _upload(ctx, bucket, params)
-    access.check(ctx, "s3:PutObject", object_arn(bucket.name, str(params["Key"])), bucket)
-    params[_PLAN] = _plan(ctx, upload, params)
+    params[_PLAN] = _plan(ctx, _checked_upload(ctx, op, params), params)
 
 
 @dataclass

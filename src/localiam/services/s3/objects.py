@@ -11,7 +11,7 @@ of the principal that wrote it (a role session's account, not its caller's).
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -270,7 +270,7 @@ def store_object(
     """Write the object row (replacing any earlier object) and, once committed, remove the
     body it replaced."""
     owner_account, object_acl = owner or new_object_owner(ctx, bucket, params)
-    check_public_acl(ctx, bucket, object_acl, "s3:PutObject", object_arn(bucket.name, key))
+    check_public_acl(ctx, bucket, object_acl)
     replaced = s3_store.put_object(
         ctx.tx,
         bucket=bucket.name,
@@ -787,14 +787,9 @@ def put_object_acl(ctx: OperationContext, params: Params) -> Result:
     if not bucket.acls_enabled:
         raise acl.acls_not_supported()
     new = new_acl(ctx, params, row["owner_account"], bucket_owner=bucket.owner, level="object")
-    check_public_acl(ctx, bucket, new, "s3:PutObjectAcl", object_arn(bucket.name, key))
+    check_public_acl(ctx, bucket, new)
     s3_store.update_object(ctx.tx, bucket.name, key, acl=new.to_json())
     return {}
 
 
-def body_of(ctx: OperationContext, row: Mapping[str, Any]) -> Iterator[bytes]:
-    assert ctx.bodies is not None
-    return ctx.bodies.iter(row["body_ref"])
-
-
-__all__ = ["body_of", "spool_object", "spool_part", "store_object"]
+__all__ = ["spool_object", "spool_part", "store_object"]
