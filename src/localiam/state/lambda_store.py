@@ -101,13 +101,18 @@ def aliases(tx: Tx, account_id: str, region: str, name: str) -> list[Row]:
     return [dict(r._mapping) for r in tx.execute(stmt)]
 
 
-def put_alias(tx: Tx, **values: Any) -> None:
+def _upsert(tx: Tx, table: Table, where: Any, values: dict[str, Any]) -> None:
+    """Insert the row, or update the one ``where`` finds."""
     _writing(tx)
-    where = _where(ALIASES, values["account_id"], values["region"], values["name"], alias=values["alias"])
-    if _one(tx, ALIASES, where) is None:
-        tx.execute(insert(ALIASES).values(**values))
+    if _one(tx, table, where) is None:
+        tx.execute(insert(table).values(**values))
     else:
-        tx.execute(update(ALIASES).where(where).values(**values))
+        tx.execute(update(table).where(where).values(**values))
+
+
+def put_alias(tx: Tx, **values: Any) -> None:
+    where = _where(ALIASES, values["account_id"], values["region"], values["name"], alias=values["alias"])
+    _upsert(tx, ALIASES, where, values)
 
 
 def delete_alias(tx: Tx, account_id: str, region: str, name: str, alias_name: str) -> None:
@@ -123,21 +128,9 @@ def policy(tx: Tx, account_id: str, region: str, name: str, qualifier: str) -> R
 def put_policy(
     tx: Tx, account_id: str, region: str, name: str, qualifier: str, document: str, revision_id: str
 ) -> None:
-    _writing(tx)
+    values = {"account_id": account_id, "region": region, "name": name, "qualifier": qualifier}
     where = _where(POLICIES, account_id, region, name, qualifier=qualifier)
-    if _one(tx, POLICIES, where) is None:
-        tx.execute(
-            insert(POLICIES).values(
-                account_id=account_id,
-                region=region,
-                name=name,
-                qualifier=qualifier,
-                document=document,
-                revision_id=revision_id,
-            )
-        )
-    else:
-        tx.execute(update(POLICIES).where(where).values(document=document, revision_id=revision_id))
+    _upsert(tx, POLICIES, where, {**values, "document": document, "revision_id": revision_id})
 
 
 def delete_policy(tx: Tx, account_id: str, region: str, name: str, qualifier: str) -> None:

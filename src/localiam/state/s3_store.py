@@ -113,16 +113,20 @@ def obj(tx: Tx, bucket_name: str, key: str) -> Row | None:
     return dict(row._mapping) if row is not None else None
 
 
+def _replace(tx: Tx, table: Table, where: Any, values: dict[str, Any]) -> str | None:
+    """Insert the row, or update the one ``where`` finds; the body ref it replaced, if any."""
+    _writing(tx)
+    old = tx.one_or_none(select(table.c.body_ref).where(where))
+    if old is None:
+        tx.execute(insert(table).values(**values))
+        return None
+    tx.execute(update(table).where(where).values(**values))
+    return str(old.body_ref)
+
+
 def put_object(tx: Tx, **values: Any) -> str | None:
     """Insert or replace the object ``(bucket, key)``; the body ref it replaced, if any."""
-    _writing(tx)
-    where = and_(OBJECTS.c.bucket == values["bucket"], OBJECTS.c.key == values["key"])
-    old = tx.one_or_none(select(OBJECTS.c.body_ref).where(where))
-    if old is None:
-        tx.execute(insert(OBJECTS).values(**values))
-        return None
-    tx.execute(update(OBJECTS).where(where).values(**values))
-    return str(old.body_ref)
+    return _replace(tx, OBJECTS, and_(OBJECTS.c.bucket == values["bucket"], OBJECTS.c.key == values["key"]), values)
 
 
 def update_object(tx: Tx, bucket_name: str, key: str, **values: Any) -> None:
@@ -184,14 +188,8 @@ def uploads_of(tx: Tx, bucket_name: str) -> list[Row]:
 
 def put_part(tx: Tx, **values: Any) -> str | None:
     """Record an upload of a part; the body ref of the upload it replaced, if any."""
-    _writing(tx)
     where = and_(PARTS.c.upload_id == values["upload_id"], PARTS.c.part_number == values["part_number"])
-    old = tx.one_or_none(select(PARTS.c.body_ref).where(where))
-    if old is None:
-        tx.execute(insert(PARTS).values(**values))
-        return None
-    tx.execute(update(PARTS).where(where).values(**values))
-    return str(old.body_ref)
+    return _replace(tx, PARTS, where, values)
 
 
 def parts(tx: Tx, upload_id: str) -> list[Row]:
