@@ -17,6 +17,7 @@ from localiam.engine import (
     Principal,
     Request,
     ResourceFacts,
+    Tracer,
     authorize,
     compile_policy,
     normalise_context,
@@ -151,6 +152,7 @@ def decide(
     region: str = "us-east-1",
     secure_transport: bool = True,
     explain: bool = False,
+    tracer: Tracer | None = None,
     **inputs: Any,
 ) -> Decision:
     """Authorize ``action`` on ``target`` (a resource ARN); ``inputs`` are :class:`PolicyInputs`
@@ -165,4 +167,4 @@ def decide(
         region=region,
         secure_transport=secure_transport,
     )
-    return authorize(PolicyInputs(**inputs), request, explain=explain)
+    return authorize(PolicyInputs(**inputs), request, explain=explain, tracer=tracer)

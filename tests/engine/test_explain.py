@@ -216,29 +216,29 @@ def statements(draw: st.DrawFn, with_principal: bool) -> dict[str, Any]:
     return out
 
 
-def maybe_policy(draw: st.DrawFn, kind: PolicyType, with_principal: bool = False) -> Any:
-    stmts = draw(st.lists(statements(with_principal), min_size=0, max_size=3))
+def maybe_policy(draw: st.DrawFn, kind: PolicyType, with_principal: bool = False, most: int = 3) -> Any:
+    stmts = draw(st.lists(statements(with_principal), min_size=0, max_size=most))
     return policy(*stmts, kind=kind, name=kind.value) if stmts else None
 
 
 @st.composite
-def cases(draw: st.DrawFn) -> tuple[Any, str, str, dict[str, Any], dict[str, Any]]:
+def cases(draw: st.DrawFn, most: int = 3) -> tuple[Any, str, str, dict[str, Any], dict[str, Any]]:
     who = draw(
         st.sampled_from(
             [user(), user(tags={"team": "blue"}), role_session(), root(), ANONYMOUS, user("Eve", "444455556666")]
         )
     )
     inputs: dict[str, Any] = {}
-    ident = maybe_policy(draw, PolicyType.IDENTITY)
+    ident = maybe_policy(draw, PolicyType.IDENTITY, most=most)
     if ident is not None:
         inputs["identity"] = (ident,)
-    bound = maybe_policy(draw, PolicyType.BOUNDARY)
+    bound = maybe_policy(draw, PolicyType.BOUNDARY, most=most)
     if bound is not None:
         inputs["boundary"] = bound
-    sess = maybe_policy(draw, PolicyType.SESSION)
+    sess = maybe_policy(draw, PolicyType.SESSION, most=most)
     if sess is not None:
         inputs["session"] = (sess,)
-    res = maybe_policy(draw, PolicyType.RESOURCE, with_principal=True)
+    res = maybe_policy(draw, PolicyType.RESOURCE, with_principal=True, most=most)
     if res is not None:
         inputs["resource"] = res
     if draw(st.booleans()):
@@ -261,3 +261,49 @@ def test_explain_never_changes_the_decision(case: tuple[Any, str, str, dict[str,
     assert explained.determining == plain.determining
     assert dict(explained.verdicts) == dict(plain.verdicts)
     assert plain.evaluations == ()
+
+
+# --- the fast scan decides as the statement-by-statement scan ---------------------------------
+
+
+class _Seen:
+    def __init__(self) -> None:
+        self.calls: list[tuple[str, int, bool]] = []
+
+    def statement(self, policy: Any, index: int, applies: bool) -> None:
+        self.calls.append((policy.name, index, applies))
+
+
+@settings(max_examples=400, deadline=None)
+@given(cases(most=6))
+def test_fast_scan_decides_as_every_statement_in_order(
+    case: tuple[Any, str, str, dict[str, Any], dict[str, Any]],
+) -> None:
+    """Without a tracer the engine skips statements whose shape it has already checked and
+    checks every plain Resource block in one call (``engine/plan.py``); with one it checks
+    each statement in AWS's order. Both must reach the same decision, naming the same
+    statements."""
+    who, action, target, inputs, extra = case
+    fast = decide(who, action, target, **extra, **inputs)
+    seen = _Seen()
+    traced = decide(who, action, target, tracer=seen, **extra, **inputs)
+    assert (fast.outcome, fast.denied_by, fast.determining) == (traced.outcome, traced.denied_by, traced.determining)
+    assert dict(fast.verdicts) == dict(traced.verdicts)
+    assert fast.message == traced.message
+
+
+def test_fast_scan_finds_a_later_statement_when_plain_resources_do_not_match() -> None:
+    """A session policy whose first statement names other objects and whose second allows
+    everything: the second one decides (found by the differential test)."""
+    session = policy(
+        {"Effect": "Allow", "Action": "*", "Resource": "arn:aws:s3:::logs/*"},
+        {"Effect": "Allow", "Action": "s3:*ging", "Resource": "*"},
+        kind=PolicyType.SESSION,
+        name="session",
+    )
+    identity = policy({"Effect": "Allow", "Action": "s3:GetBucketTagging", "Resource": "arn:aws:s3*"}, name="role")
+    decision = decide(
+        role_session(), "s3:GetBucketTagging", "arn:aws:s3:::logs", identity=(identity,), session=(session,)
+    )
+    assert decision.allowed
+    assert [r.index for r in decision.determining] == [0, 1]

@@ -38,8 +38,8 @@ from localiam.engine.compiled import (
     StatementRef,
 )
 from localiam.engine.context import ResourceFacts, build_context
-from localiam.engine.decision import Decision, Outcome, PolicyEvaluation, Verdict, denial_message
-from localiam.engine.plan import PLANS, Entry
+from localiam.engine.decision import Decision, Outcome, PolicyEvaluation, Verdict
+from localiam.engine.plan import PLANS, Group
 from localiam.engine.principal import Principal, PrincipalKind
 from localiam.policy import catalog
 from localiam.policy.match import (
@@ -85,13 +85,18 @@ class Tracer(Protocol):
     def statement(self, policy: CompiledPolicy, index: int, applies: bool) -> None: ...
 
 
-def _first_allow(entries: tuple[Entry, ...], facts: RequestFacts, tracer: Tracer | None) -> StatementRef | None:
+def _first_allow(group: Group, facts: RequestFacts, tracer: Tracer | None) -> StatementRef | None:
     """The first of a plan's statements that applies, or ``None``."""
-    for check, policy, i in entries:
-        hit = check(facts)
-        if tracer is not None:
+    if tracer is not None:
+        for check, policy, i in group.entries:
+            hit = check(facts)
             tracer.statement(policy, i, hit)
-        if hit:
+            if hit:
+                return policy.refs[i]
+        return None
+    on_resource = group.on_resource
+    for check, policy, i in group.scan if on_resource is None or on_resource(facts.resource) else group.conditional:
+        if check(facts):
             return policy.refs[i]
     return None
 
@@ -109,15 +114,6 @@ def _rcps_apply(inputs: PolicyInputs, request: Request, key: str) -> bool:
     return supported
 
 
-def _scps_apply(inputs: PolicyInputs, principal: Principal) -> bool:
-    return (
-        inputs.scps is not None
-        and not inputs.scps.management_account
-        and not principal.service_linked
-        and principal.kind in _SCP_BOUND_KINDS
-    )
-
-
 def _decision(
     request: Request,
     verdicts: dict[PolicyType, Verdict],
@@ -126,10 +122,15 @@ def _decision(
     denied_by: PolicyType | None,
     determining: tuple[StatementRef, ...],
 ) -> Decision:
-    message = ""
-    if outcome is not Outcome.ALLOW and denied_by is not None:
-        message = denial_message(request.principal.arn, request.action, request.resource, outcome, denied_by)
-    return Decision(outcome, message, determining, denied_by, verdicts, explained[0], explained[1])
+    return Decision(
+        outcome,
+        determining,
+        denied_by,
+        verdicts,
+        explained[0],
+        explained[1],
+        (request.principal.arn, request.action, request.resource),
+    )
 
 
 _NOT_EXPLAINED: tuple[tuple[PolicyEvaluation, ...], tuple[str, ...]] = ((), ())
@@ -168,7 +169,11 @@ def authorize(
 
     rcp_org = inputs.rcps if inputs.rcps is not None and _rcps_apply(inputs, request, key) else None
     rcps = rcp_org.flat if rcp_org is not None else ()
-    scp_org = inputs.scps if _scps_apply(inputs, principal) else None
+    scp_org = inputs.scps
+    if scp_org is not None and (
+        scp_org.management_account or principal.service_linked or principal.kind not in _SCP_BOUND_KINDS
+    ):
+        scp_org = None
     resource_type = resource.policy_type if resource is not None else PolicyType.RESOURCE
 
     verdicts: dict[PolicyType, Verdict] = {}
@@ -187,26 +192,28 @@ def authorize(
             ),
         )
 
-    plan = PLANS.get(
-        request.action,
-        key,
-        rcp_org,
-        scp_org,
-        (resource,) if resource is not None else (),
-        resource_type,
-        identity,
-        (boundary,) if boundary is not None else (),
-        session,
-    )
+    resources = (resource,) if resource is not None else ()
+    boundaries = (boundary,) if boundary is not None else ()
+    plan = PLANS.cached(key, rcp_org, scp_org, resources, identity, boundaries, session)
+    if plan is None:
+        plan = PLANS.get(request.action, key, rcp_org, scp_org, resources, resource_type, identity, boundaries, session)
 
     # 1. An explicit deny anywhere wins, reported in AWS's evaluation order.
-    for policy_type, (check, policy, i) in plan.denies:
-        hit = check(facts)
-        if tracer is not None:
+    if tracer is not None:
+        for policy_type, (check, policy, i) in plan.denies:
+            hit = check(facts)
             tracer.statement(policy, i, hit)
-        if hit:
-            verdicts[policy_type] = Verdict.DENY
-            return _decision(request, verdicts, explained, Outcome.EXPLICIT_DENY, policy_type, (policy.refs[i],))
+            if hit:
+                verdicts[policy_type] = Verdict.DENY
+                return _decision(request, verdicts, explained, Outcome.EXPLICIT_DENY, policy_type, (policy.refs[i],))
+    else:
+        group = plan.deny_group
+        on_resource = group.on_resource
+        for check, policy, i in group.scan if on_resource is None or on_resource(facts.resource) else group.conditional:
+            if check(facts):
+                policy_type = plan.deny_types[id(policy)]
+                verdicts[policy_type] = Verdict.DENY
+                return _decision(request, verdicts, explained, Outcome.EXPLICIT_DENY, policy_type, (policy.refs[i],))
 
     # 2. RCPs: RCPFullAWSAccess sits on every level, so with no deny they allow.
     if rcps:
@@ -215,12 +222,16 @@ def authorize(
     # 3. SCPs: every level from the root to the account must allow.
     determining: list[StatementRef] = []
     if scp_org is not None:
-        for level in plan.scp_levels:
-            ref = _first_allow(level, facts, tracer)
-            if ref is None:
-                verdicts[PolicyType.SCP] = Verdict.NO_MATCH
-                return _decision(request, verdicts, explained, Outcome.IMPLICIT_DENY, PolicyType.SCP, ())
-            determining.append(ref)
+        if plan.scp_allowed is not None and tracer is None:
+            # Every level starts with an unconditional allow of everything (FullAWSAccess).
+            determining.extend(plan.scp_allowed)
+        else:
+            for level in plan.scp_levels:
+                ref = _first_allow(level, facts, tracer)
+                if ref is None:
+                    verdicts[PolicyType.SCP] = Verdict.NO_MATCH
+                    return _decision(request, verdicts, explained, Outcome.IMPLICIT_DENY, PolicyType.SCP, ())
+                determining.append(ref)
         verdicts[PolicyType.SCP] = Verdict.ALLOW
 
     # 4. The resource-based policy: which allows apply, and by which principal kind.
@@ -228,7 +239,7 @@ def authorize(
     kinds: set[str] = set()
     if resource is not None and inputs.resource_grants:
         statements = resource.policy.statements
-        for check, policy, i in plan.resource_allows:
+        for check, policy, i in plan.resource_allows.entries:
             applied = check(facts)
             if tracer is not None:
                 tracer.statement(policy, i, applied)
@@ -361,9 +372,15 @@ def _explain(
                 continue
             matches = list(policy.mismatches)
             statements = policy.policy.statements
+            resource_checks = policy.resource_checks
+            fixed = policy.fixed_matches
             for i in (*denies, *allows):
-                check = policy.resource_checks[i]
+                check = resource_checks[i]
                 on_resource = True if check is None else check(facts.resource, facts.context)
+                pair = fixed[i]
+                if pair is not None:
+                    matches[i] = pair[1] if on_resource else pair[0]
+                    continue
                 m = matches[i] = match(statements[i], facts, action=True, resource=on_resource)
                 if m.conditions and m.resource and m.principal:
                     for outcome in m.conditions:

@@ -10,7 +10,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from localiam.policy.match import action_matches, action_mismatch, compile_resource, compile_statement
+from localiam.policy.match import (
+    action_matches,
+    action_mismatch,
+    action_resource_match,
+    compile_resource,
+    compile_statement,
+)
 from localiam.policy.model import Effect, Policy, PolicyType, Statement
 
 
@@ -43,6 +49,7 @@ class CompiledPolicy:
     __slots__ = (
         "_by_action",
         "checks",
+        "fixed_matches",
         "mismatches",
         "name",
         "policy",
@@ -61,6 +68,14 @@ class CompiledPolicy:
         self.resource_checks = tuple(compile_resource(s.resources) for s in policy.statements)
         # Explain mode: how a statement whose Action element does not match is explained.
         self.mismatches = tuple(action_mismatch(s) for s in policy.statements)
+        # Explain mode: a statement with no Condition, Principal or NotPrincipal element whose
+        # Action matches is explained by its Resource element alone: (does not match, matches).
+        self.fixed_matches = tuple(
+            (action_resource_match(s, False), action_resource_match(s, True))
+            if not s.conditions and s.principal is None and s.not_principal is None
+            else None
+            for s in policy.statements
+        )
         self.unmatched: object | None = None
         """Explain mode's evaluation of this policy when no statement's Action matches (the
         engine fills it on first use)."""

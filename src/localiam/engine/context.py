@@ -110,13 +110,17 @@ def build_context(
 ) -> dict[str, tuple[str, ...]]:
     """Everything a condition can look at for one request; ``extra`` (already normalised)
     adds keys and overrides the derived ones."""
-    ctx = dict(principal_ctx)
     current, epoch = _time_keys(now)
-    ctx["aws:currenttime"] = current
-    ctx["aws:epochtime"] = epoch
-    ctx["aws:securetransport"] = ("true",) if secure_transport else ("false",)
-    ctx["aws:requestedregion"] = (region,)
-    ctx.update(resource.context)
-    if extra:
-        ctx.update(extra)
-    return ctx
+    return {
+        **principal_ctx,
+        "aws:currenttime": current,
+        "aws:epochtime": epoch,
+        "aws:securetransport": _TRUE if secure_transport else _FALSE,
+        "aws:requestedregion": (region,),
+        **resource.context,
+        **extra,
+    }
+
+
+_TRUE = ("true",)
+_FALSE = ("false",)

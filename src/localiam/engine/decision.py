@@ -116,16 +116,26 @@ class Decision:
     """
 
     outcome: Outcome
-    message: str = ""
     determining: tuple[StatementRef, ...] = ()
     denied_by: PolicyType | None = None
     verdicts: Mapping[PolicyType, Verdict] = field(default_factory=dict)
     evaluations: tuple[PolicyEvaluation, ...] = ()
     missing_context_keys: tuple[str, ...] = ()
+    subject: tuple[str, str, str] = ("", "", "")
+    """The caller's ARN, the action and the resource: what :attr:`message` names."""
 
     @property
     def allowed(self) -> bool:
         return self.outcome is Outcome.ALLOW
+
+    @property
+    def message(self) -> str:
+        """AWS's denial message; empty for an allow. (Written when asked for: most callers of
+        the engine only look at the outcome.)"""
+        if self.outcome is Outcome.ALLOW or self.denied_by is None:
+            return ""
+        caller, action, resource = self.subject
+        return denial_message(caller, action, resource, self.outcome, self.denied_by)
 
     def as_dict(self) -> dict[str, object]:
         return {

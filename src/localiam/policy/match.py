@@ -28,7 +28,7 @@ decision is the engine's job (the split Cedar makes between evaluating and autho
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from types import MappingProxyType
 from typing import NamedTuple
@@ -201,6 +201,12 @@ def action_mismatch(statement: Statement) -> StatementMatch:
     return StatementMatch(statement, False, None, None, None, ())
 
 
+def action_resource_match(statement: Statement, resource: bool) -> StatementMatch:
+    """The explanation of a statement with no Condition, Principal or NotPrincipal element
+    whose Action element matches: only its Resource element (``resource``) decides."""
+    return StatementMatch(statement, True, resource, True, None, ())
+
+
 def match(
     statement: Statement, request: RequestFacts, *, action: bool | None = None, resource: bool | None = None
 ) -> StatementMatch:
@@ -252,6 +258,11 @@ def _full_check(
     resource: Callable[[str, Context], bool] | None,
     conditions: tuple[Callable[[Context], bool], ...],
 ) -> StatementCheck:
+    if statement is None and resource is not None and len(conditions) == 1:
+        # The most common conditional statement: one resource check, one condition.
+        only = conditions[0]
+        return lambda request: resource(request.resource, (context := request.context)) and only(context)
+
     def check(request: RequestFacts) -> bool:
         if resource is not None and not resource(request.resource, request.context):
             return False
@@ -309,8 +320,16 @@ def _always(request: RequestFacts) -> bool:
     return True
 
 
+ALWAYS = _always
+"""The check of a statement that applies to every request its Action matches."""
+
+
 def _never(request: RequestFacts) -> bool:
     return False
+
+
+NEVER = _never
+"""The check of a statement that applies to no request (a condition that cannot be met)."""
 
 
 def compile_resource(block: ResourceBlock | None) -> Callable[[str, Context], bool] | None:
@@ -357,3 +376,71 @@ def _merge_regexes(matchers: tuple[Callable[[str], object], ...]) -> tuple[Calla
     others = tuple(m for m in matchers if not isinstance(getattr(m, "__self__", None), re.Pattern))
     merged = re.compile("|".join(f"(?:{p.pattern})" for p in patterns), patterns[0].flags).fullmatch
     return (merged, *others)
+
+
+def statement_shape(statement: Statement) -> object:
+    """What decides whether ``statement`` applies once its Action matched: two statements of
+    the same shape apply to exactly the same requests."""
+    return (
+        statement.resources,
+        statement.principal,
+        statement.not_principal,
+        tuple((c.operator, c.key.lower(), c.values) for c in statement.conditions),
+    )
+
+
+def plain_resource_patterns(statement: Statement) -> tuple[frozenset[str], tuple[str, ...], list[Template]] | None:
+    """For a statement with nothing to check but a Resource block without variables (no
+    Condition, Principal or NotResource): its fixed ARNs, ``prefix*`` patterns and other
+    patterns; ``None`` for any other statement."""
+    block = statement.resources
+    if (
+        block is None
+        or statement.conditions
+        or statement.principal is not None
+        or statement.not_principal is not None
+        or block.negated
+        or any(t.has_variables for t in block.templates)
+    ):
+        return None
+    return _split_patterns(block)
+
+
+def compile_resources_any(statements: Sequence[Statement]) -> Callable[[str], bool]:
+    """One check of a resource ARN that holds when it matches the Resource block of at least
+    one of ``statements`` (each one :func:`plain_resource_patterns` accepts): one set lookup,
+    one ``startswith`` and one merged regular expression."""
+    literals: set[str] = set()
+    prefixes: list[str] = []
+    wild: list[Callable[[str], object]] = []
+    for statement in statements:
+        parts = plain_resource_patterns(statement)
+        if parts is None:
+            raise ValueError(f"statement {statement.location} has more than a plain Resource block")
+        fixed, starts, rest = parts
+        literals |= fixed
+        prefixes.extend(starts)
+        for template in rest:
+            matcher = template.resource_matcher({})
+            # No variables, so a matcher always exists; an entry that cannot match adds nothing.
+            if matcher is not None:
+                wild.append(matcher)
+    fixed_set = frozenset(literals)
+    starts_tuple = tuple(dict.fromkeys(prefixes))
+    merged = _merge_regexes(tuple(wild))
+    if not merged:
+        if not starts_tuple:
+            return fixed_set.__contains__
+        return lambda resource: resource in fixed_set or resource.startswith(starts_tuple)
+    if len(merged) == 1:
+        one = merged[0]
+        return lambda resource: (
+            resource in fixed_set or (starts_tuple != () and resource.startswith(starts_tuple)) or bool(one(resource))
+        )
+
+    def on_resource(resource: str) -> bool:
+        if resource in fixed_set or (starts_tuple and resource.startswith(starts_tuple)):
+            return True
+        return any(m(resource) for m in merged)
+
+    return on_resource
