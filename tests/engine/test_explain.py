@@ -307,3 +307,41 @@ def test_fast_scan_finds_a_later_statement_when_plain_resources_do_not_match() -
     )
     assert decision.allowed
     assert [r.index for r in decision.determining] == [0, 1]
+
+
+WHO = [user(), user(tags={"team": "blue"}), role_session(), root(), ANONYMOUS, user("Eve", "444455556666")]
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    cases(),
+    st.lists(
+        st.tuples(st.sampled_from(WHO), st.sampled_from(ACTIONS[:4]), st.sampled_from(RESOURCES[1:]), st.booleans()),
+        max_size=4,
+    ),
+)
+def test_explanations_kept_are_those_worked_out_anew(
+    case: tuple[Any, str, str, dict[str, Any], dict[str, Any]], others: list[tuple[Any, str, str, bool]]
+) -> None:
+    """Explain mode keeps a policy's evaluation for requests with the same Resource answers and
+    condition values (``CompiledPolicy.explained``): after other callers, actions, resources
+    and transports, a request is explained exactly as with nothing kept."""
+    who, action, target, inputs, extra = case
+    for other_who, other_action, other_target, tls in others:
+        decide(
+            other_who,
+            other_action,
+            other_target,
+            explain=True,
+            resource_account=ACCOUNT,
+            secure_transport=tls,
+            **inputs,
+        )
+    kept = decide(who, action, target, explain=True, **extra, **inputs)
+    for value in inputs.values():
+        for p in value if isinstance(value, tuple) else getattr(value, "flat", (value,)):
+            if hasattr(p, "forget_explanations"):
+                p.forget_explanations()
+    anew = decide(who, action, target, explain=True, **extra, **inputs)
+    assert kept.evaluations == anew.evaluations
+    assert kept.missing_context_keys == anew.missing_context_keys

@@ -358,33 +358,69 @@ def _explain(
     facts: RequestFacts, key: str, groups: tuple[tuple[CompiledPolicy, ...], ...]
 ) -> tuple[tuple[PolicyEvaluation, ...], tuple[str, ...]]:
     """Every statement of every applicable policy: those whose Action element matches are
-    matched element by element; the others are recorded as not matching the action."""
+    matched element by element; the others are recorded as not matching the action.
+
+    A policy's evaluation depends on the action, whether each candidate's Resource element
+    matches, the principal and the values of the condition keys it reads. When no candidate
+    names a principal or holds a policy variable in its conditions' values, the evaluation
+    made for the same answers and values earlier is reused (:meth:`CompiledPolicy.explained`)."""
     evaluations = []
     missing: dict[str, None] = {}
+    resource = facts.resource
+    context = facts.context
     for policies in groups:
         for policy in policies:
-            denies, allows = policy.candidates(facts.action, key)
-            if not denies and not allows:
+            indexes, reusable = policy.explain_candidates(facts.action, key)
+            if not indexes:
                 unmatched = policy.unmatched
                 if not isinstance(unmatched, PolicyEvaluation):
                     unmatched = policy.unmatched = PolicyEvaluation(policy.policy_type, policy.name, policy.mismatches)
                 evaluations.append(unmatched)
                 continue
-            matches = list(policy.mismatches)
-            statements = policy.policy.statements
-            resource_checks = policy.resource_checks
-            fixed = policy.fixed_matches
-            for i in (*denies, *allows):
-                check = resource_checks[i]
-                on_resource = True if check is None else check(facts.resource, facts.context)
-                pair = fixed[i]
-                if pair is not None:
-                    matches[i] = pair[1] if on_resource else pair[0]
-                    continue
-                m = matches[i] = match(statements[i], facts, action=True, resource=on_resource)
-                if m.conditions and m.resource and m.principal:
-                    for outcome in m.conditions:
-                        if outcome.missing:
-                            missing[outcome.key] = None
-            evaluations.append(PolicyEvaluation(policy.policy_type, policy.name, tuple(matches)))
+            if not reusable:
+                evaluation, keys = _evaluate_policy(policy, indexes, facts)
+            else:
+                resource_checks = policy.resource_checks
+                match_keys = policy.match_keys
+                parts: list[object] = [key]
+                for i in indexes:
+                    check = resource_checks[i]
+                    parts.append(True if check is None else check(resource, context))
+                    for lookup in match_keys[i]:  # type: ignore[union-attr]
+                        parts.append(context.get(lookup))
+                memo_key = tuple(parts)
+                found = policy.explained(memo_key)
+                if found is None:
+                    found = _evaluate_policy(policy, indexes, facts)
+                    policy.remember(memo_key, found)
+                evaluation, keys = found  # type: ignore[misc]
+            evaluations.append(evaluation)
+            for missing_key in keys:
+                missing[missing_key] = None
     return tuple(evaluations), tuple(missing)
+
+
+def _evaluate_policy(
+    policy: CompiledPolicy, indexes: tuple[int, ...], facts: RequestFacts
+) -> tuple[PolicyEvaluation, tuple[str, ...]]:
+    """One policy's evaluation for explain mode (``indexes``: the statements whose Action
+    element matches), and the condition keys it found missing in statements that otherwise
+    applied."""
+    matches = list(policy.mismatches)
+    statements = policy.policy.statements
+    resource_checks = policy.resource_checks
+    fixed = policy.fixed_matches
+    missing: dict[str, None] = {}
+    for i in indexes:
+        check = resource_checks[i]
+        on_resource = True if check is None else check(facts.resource, facts.context)
+        pair = fixed[i]
+        if pair is not None:
+            matches[i] = pair[on_resource]
+            continue
+        m = matches[i] = match(statements[i], facts, action=True, resource=on_resource)
+        if m.conditions and m.resource and m.principal:
+            for outcome in m.conditions:
+                if outcome.missing:
+                    missing[outcome.key] = None
+    return PolicyEvaluation(policy.policy_type, policy.name, tuple(matches)), tuple(missing)

@@ -48,8 +48,11 @@ class CompiledPolicy:
 
     __slots__ = (
         "_by_action",
+        "_explain_by_action",
+        "_explained",
         "checks",
         "fixed_matches",
+        "match_keys",
         "mismatches",
         "name",
         "policy",
@@ -76,10 +79,23 @@ class CompiledPolicy:
             else None
             for s in policy.statements
         )
+        # Explain mode: for a statement without Principal or NotPrincipal whose conditions
+        # read only their own keys, the keys it reads (its explanation depends on nothing else
+        # but its Resource element's answer); None for the others.
+        self.match_keys = tuple(
+            tuple(c.compiled.lookup for c in s.conditions)  # type: ignore[union-attr]
+            if s.principal is None
+            and s.not_principal is None
+            and all(c.compiled is not None and c.compiled.reads_only_its_key for c in s.conditions)
+            else None
+            for s in policy.statements
+        )
         self.unmatched: object | None = None
         """Explain mode's evaluation of this policy when no statement's Action matches (the
         engine fills it on first use)."""
         self._by_action: dict[str, tuple[tuple[int, ...], tuple[int, ...]]] = {}
+        self._explain_by_action: dict[str, tuple[tuple[int, ...], bool]] = {}
+        self._explained: dict[tuple[object, ...], object] = {}
 
     def __repr__(self) -> str:
         return f"CompiledPolicy({self.name!r}, {self.policy_type.value})"
@@ -99,6 +115,35 @@ class CompiledPolicy:
             if len(self._by_action) < 4096:
                 self._by_action[key] = hit
         return hit
+
+    def explain_candidates(self, action: str, key: str) -> tuple[tuple[int, ...], bool]:
+        """Explain mode: the indexes of :meth:`candidates` (Deny first), and whether this
+        policy's evaluation can be reused for requests with the same answers and condition
+        values (every candidate has :attr:`match_keys`)."""
+        hit = self._explain_by_action.get(key)
+        if hit is None:
+            denies, allows = self.candidates(action, key)
+            indexes = (*denies, *allows)
+            hit = (indexes, all(self.match_keys[i] is not None for i in indexes))
+            if len(self._explain_by_action) < 4096:
+                self._explain_by_action[key] = hit
+        return hit
+
+    def explained(self, memo_key: tuple[object, ...]) -> object | None:
+        """Explain mode: this policy's evaluation (and the condition keys it found missing)
+        made earlier for the same action, Resource answers and condition values (the engine
+        stores it with :meth:`remember`)."""
+        return self._explained.get(memo_key)
+
+    def forget_explanations(self) -> None:
+        """Drop the evaluations :meth:`explained` keeps (benchmarks time explain mode on
+        requests it has not seen)."""
+        self._explained.clear()
+
+    def remember(self, memo_key: tuple[object, ...], evaluation: object) -> None:
+        if len(self._explained) >= 4096:
+            self._explained.clear()
+        self._explained[memo_key] = evaluation
 
     def statement(self, i: int) -> Statement:
         return self.policy.statements[i]

@@ -661,47 +661,27 @@ class CompiledCondition:
     def __repr__(self) -> str:
         return f"CompiledCondition({self.operator!r}, {self.key!r}, {self.values!r})"
 
+    @property
+    def reads_only_its_key(self) -> bool:
+        """Whether the answer depends on nothing but the request's values for :attr:`key`
+        (no policy variable in the condition's values)."""
+        return self._predicate is not None
+
     def evaluate(self, context: Context) -> bool:
         """Whether the condition holds; allocates no explanation."""
         return self.fast(context)
 
     def explain(self, context: Context) -> ConditionOutcome:
-        """The same answer as :meth:`evaluate`, worked out step by step with its inputs."""
+        """The answer of :meth:`evaluate` with its inputs: the request's values for the key."""
         raw = context.get(self.lookup)
-        missing = not raw
-        predicate = self._predicate if self._predicate is not None else self._binder(context)  # type: ignore[misc]
-        if missing:
-            result = self._missing_rule()
-        elif self.base == "Null":
-            result = any(_parse_bool(v) is False for v in self.values)
-        else:
-            assert raw is not None
-            hits = [bool(predicate(v)) != self.negated for v in raw]
-            if self.qualifier == FOR_ALL_VALUES:
-                result = all(hits)
-            elif self.qualifier == FOR_ANY_VALUE:
-                result = any(hits)
-            elif self.negated:
-                result = all(hits)  # NOR: no request value matches any policy value
-            else:
-                result = any(hits)
         return ConditionOutcome(
-            operator=self.operator,
-            key=self.key,
-            policy_values=self.values,
-            context_values=tuple(raw) if raw is not None else None,
-            missing=missing,
-            result=result,
+            self.operator,
+            self.key,
+            self.values,
+            None if raw is None else raw if type(raw) is tuple else tuple(raw),
+            not raw,
+            self.fast(context),
         )
-
-    def _missing_rule(self) -> bool:
-        if self.base == "Null":
-            return any(_parse_bool(v) is True for v in self.values)
-        if self.qualifier == FOR_ALL_VALUES:
-            return True
-        if self.qualifier == FOR_ANY_VALUE:
-            return False
-        return self.if_exists or self.negated
 
 
 def compile_condition(
