@@ -124,9 +124,23 @@ def _replace(tx: Tx, table: Table, where: Any, values: dict[str, Any]) -> str | 
     return str(old.body_ref)
 
 
+_WHERE_OBJECT = and_(OBJECTS.c.bucket == bindparam("where_bucket"), OBJECTS.c.key == bindparam("where_key"))
+_OBJECT_REF = select(OBJECTS.c.body_ref).where(_WHERE_OBJECT)
+_INSERT_OBJECT = insert(OBJECTS)
+_UPDATE_OBJECT = update(OBJECTS).where(_WHERE_OBJECT)
+
+
 def put_object(tx: Tx, **values: Any) -> str | None:
-    """Insert or replace the object ``(bucket, key)``; the body ref it replaced, if any."""
-    return _replace(tx, OBJECTS, and_(OBJECTS.c.bucket == values["bucket"], OBJECTS.c.key == values["key"]), values)
+    """Insert or replace the object ``(bucket, key)``; the body ref it replaced, if any.
+    (Every PutObject runs this: the statements are built once, their values bound.)"""
+    _writing(tx)
+    where = {"where_bucket": values["bucket"], "where_key": values["key"]}
+    old = tx.execute(_OBJECT_REF, where).first()
+    if old is None:
+        tx.execute(_INSERT_OBJECT, values)
+        return None
+    tx.execute(_UPDATE_OBJECT, {**values, **where})
+    return str(old.body_ref)
 
 
 def update_object(tx: Tx, bucket_name: str, key: str, **values: Any) -> None:
@@ -222,16 +236,6 @@ def referenced_bodies(tx: Tx) -> set[str]:
 
 
 # ------------------------------------------------------------------------------ accounts, as S3 names them
-def canonical_of(tx: Tx, account_id: str) -> str | None:
-    key = ("s3-canonical", account_id)
-    if key not in tx.memo:
-        table = schema.accounts
-        row = tx.one_or_none(select(table.c.canonical_user_id).where(table.c.id == account_id))
-        tx.memo[key] = str(row.canonical_user_id) if row is not None else None
-    found: str | None = tx.memo[key]
-    return found
-
-
 def account_of_canonical(tx: Tx, canonical: str) -> str | None:
     table = schema.accounts
     row = tx.one_or_none(select(table.c.id).where(table.c.canonical_user_id == canonical))

@@ -7,6 +7,7 @@ store will build the same objects from its tables, so :mod:`localiam.state.resol
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -111,6 +112,7 @@ class Organization:
         return "/".join([self.id, *(u.id for u in trail)]) + "/"
 
 
+@functools.lru_cache(maxsize=4096)
 def canonical_user_id(account_id: str) -> str:
     """The account's S3 canonical user id: 64 hex characters, stable for the account
     (``acl-overview``: "The canonical user ID is an alpha-numeric identifier")."""

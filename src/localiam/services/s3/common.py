@@ -156,7 +156,9 @@ def effective_block(ctx: OperationContext, bucket: Bucket) -> PublicAccessBlock:
 
 
 def canonical_id(ctx: OperationContext, account_id: str) -> str:
-    return s3_store.canonical_of(ctx.tx, account_id) or canonical_user_id(account_id)
+    """The account's canonical user id: a function of the account id, which is what the
+    accounts table stores for every account too (no query needed)."""
+    return canonical_user_id(account_id)
 
 
 def account_of_canonical(ctx: OperationContext, canonical: str) -> str | None:
