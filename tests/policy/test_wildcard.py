@@ -12,7 +12,7 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from localiam.policy.wildcard import compile_glob, glob_match
+from localiam.policy.wildcard import Template, compile_glob, glob_match
 
 
 def reference_match(pattern: str, value: str, ignore_case: bool) -> bool:
@@ -193,3 +193,26 @@ def test_a_value_without_wildcards_matches_itself(value: str, ignore_case: bool)
 def test_case_insensitive_is_at_least_as_permissive(pattern: str, value: str) -> None:
     if glob_match(pattern, value):
         assert glob_match(pattern, value, ignore_case=True)
+
+
+# --- property: a Resource pattern's literal hints are necessary for a match -------------------
+
+_ARN_PIECES = st.lists(st.sampled_from([*"ab:/*?", "arn:aws:s3:::", "x"]), max_size=8).map("".join)
+
+
+@settings(max_examples=600, deadline=None)
+@given(pattern=_ARN_PIECES, data=st.data())
+def test_literal_hints_hold_for_every_match(pattern: str, data: st.DataObject) -> None:
+    """The engine turns resources away by ``Template.literal_hints`` before running a
+    pattern's matcher: every value the matcher accepts must pass that test. Values are the
+    pattern with its wildcards filled in (so that many match) or arbitrary."""
+    filled = "".join(
+        data.draw(_ARN_PIECES) if c == "*" else data.draw(st.sampled_from("ab/x")) if c == "?" else c for c in pattern
+    )
+    value = data.draw(st.sampled_from([filled, data.draw(_ARN_PIECES)]))
+    template = Template(pattern)
+    matcher = template.resource_matcher({})
+    if matcher is not None and matcher(value):
+        prefix, inner = template.literal_hints()
+        assert value.startswith(prefix)
+        assert inner in value

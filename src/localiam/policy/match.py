@@ -290,10 +290,10 @@ def _resource_only(block: ResourceBlock | None, resource: Callable[[str, Context
             return lambda request: request.resource.startswith(prefixes)
         # The common pair: "arn:aws:s3:::bucket" and "arn:aws:s3:::bucket/*".
         return lambda request: (r := request.resource) in literals or r.startswith(prefixes)
-    elif len(others) == 1 and not literals and not prefixes:
-        one = others[0].resource_matcher({})
-        if one is not None:
-            return lambda request: True if one(request.resource) else False  # noqa: SIM210 (no call: faster)
+    elif not literals and not prefixes:
+        wild = _wildcard_matcher(others)
+        if wild is not None:
+            return lambda request: wild(request.resource)
     return lambda request: resource(request.resource, request.context)
 
 
@@ -349,21 +349,39 @@ def compile_resource(block: ResourceBlock | None) -> Callable[[str, Context], bo
     if not block.negated and "*" in block.patterns:
         return None
     literals, prefixes, others = _split_patterns(block)
-    wild = _merge_regexes(tuple(m for t in others for m in [t.resource_matcher({})] if m is not None))
+    wild = _wildcard_matcher(others) if others else None
     if block.negated:
-        return lambda resource, context: (
-            not (resource in literals or resource.startswith(prefixes) or any(m(resource) for m in wild))
-        )
-    if not wild:
+        if wild is None:
+            return lambda resource, context: not (resource in literals or resource.startswith(prefixes))
+        return lambda resource, context: not (resource in literals or resource.startswith(prefixes) or wild(resource))
+    if wild is None:
         if not prefixes:
             return lambda resource, context: resource in literals
         return lambda resource, context: resource in literals or resource.startswith(prefixes)
-    if len(wild) == 1 and not literals and not prefixes:
-        one = wild[0]
-        return lambda resource, context: True if one(resource) else False  # noqa: SIM210 (no call: faster)
-    return lambda resource, context: (
-        resource in literals or resource.startswith(prefixes) or any(m(resource) for m in wild)
-    )
+    if not literals and not prefixes:
+        return lambda resource, context: wild(resource)
+    return lambda resource, context: resource in literals or resource.startswith(prefixes) or wild(resource)
+
+
+def _wildcard_matcher(templates: Sequence[Template]) -> Callable[[str], bool] | None:
+    """One check that a resource ARN matches at least one of ``templates`` (patterns without
+    variables, with wildcards): their regular expressions, merged, behind the cheap test of
+    :meth:`Template.literal_hints` (a value that does not start with any pattern's literal
+    prefix, or lacks a lone pattern's longest literal run, cannot match: most resources a
+    statement does not name are turned away by one ``startswith``). ``None`` when no template
+    can match anything."""
+    matchers = _merge_regexes(tuple(m for t in templates for m in [t.resource_matcher({})] if m is not None))
+    if not matchers:
+        return None
+    hints = [t.literal_hints() for t in templates]
+    starts = tuple(dict.fromkeys(prefix for prefix, _ in hints))
+    inner = hints[0][1] if len(hints) == 1 else ""
+    if len(matchers) == 1:
+        one = matchers[0]
+        if inner:
+            return lambda resource: resource.startswith(starts) and inner in resource and bool(one(resource))
+        return lambda resource: resource.startswith(starts) and bool(one(resource))
+    return lambda resource: resource.startswith(starts) and any(m(resource) for m in matchers)
 
 
 def _merge_regexes(matchers: tuple[Callable[[str], object], ...]) -> tuple[Callable[[str], object], ...]:
@@ -412,7 +430,7 @@ def compile_resources_any(statements: Sequence[Statement]) -> Callable[[str], bo
     one ``startswith`` and one merged regular expression."""
     literals: set[str] = set()
     prefixes: list[str] = []
-    wild: list[Callable[[str], object]] = []
+    templates: list[Template] = []
     for statement in statements:
         parts = plain_resource_patterns(statement)
         if parts is None:
@@ -420,27 +438,14 @@ def compile_resources_any(statements: Sequence[Statement]) -> Callable[[str], bo
         fixed, starts, rest = parts
         literals |= fixed
         prefixes.extend(starts)
-        for template in rest:
-            matcher = template.resource_matcher({})
-            # No variables, so a matcher always exists; an entry that cannot match adds nothing.
-            if matcher is not None:
-                wild.append(matcher)
+        templates.extend(rest)
     fixed_set = frozenset(literals)
     starts_tuple = tuple(dict.fromkeys(prefixes))
-    merged = _merge_regexes(tuple(wild))
-    if not merged:
+    wild = _wildcard_matcher(templates) if templates else None
+    if wild is None:
         if not starts_tuple:
             return fixed_set.__contains__
         return lambda resource: resource in fixed_set or resource.startswith(starts_tuple)
-    if len(merged) == 1:
-        one = merged[0]
-        return lambda resource: (
-            resource in fixed_set or (starts_tuple != () and resource.startswith(starts_tuple)) or bool(one(resource))
-        )
-
-    def on_resource(resource: str) -> bool:
-        if resource in fixed_set or (starts_tuple and resource.startswith(starts_tuple)):
-            return True
-        return any(m(resource) for m in merged)
-
-    return on_resource
+    if not starts_tuple:
+        return lambda resource: resource in fixed_set or wild(resource)
+    return lambda resource: resource in fixed_set or resource.startswith(starts_tuple) or wild(resource)

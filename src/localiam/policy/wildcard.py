@@ -210,6 +210,27 @@ class Template:
     def __repr__(self) -> str:
         return f"Template({self.text!r})"
 
+    def literal_hints(self) -> tuple[str, str]:
+        """For a template without variables: the literal text before its first wildcard, and
+        its longest literal run after that. A value it matches starts with the first and
+        contains the second (each literal character of the pattern is matched exactly, in
+        order), so a value failing either test cannot match: a cheap test to run first."""
+        prefix: list[str] = []
+        runs: list[str] = []
+        current: list[str] = []
+        seen_wild = False
+        for token in self.tokens:
+            if isinstance(token, str):
+                (current if seen_wild else prefix).append(token)
+            else:
+                if seen_wild and current:
+                    runs.append("".join(current))
+                current = []
+                seen_wild = True
+        if current:
+            runs.append("".join(current))
+        return "".join(prefix), max(runs, key=len, default="")
+
     def substitute(self, context: Context) -> list[str | _Wild] | None:
         out: list[str | _Wild] = []
         for tok in self.tokens:
