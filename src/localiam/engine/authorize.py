@@ -37,7 +37,7 @@ from localiam.engine.compiled import (
     PolicyInputs,
     StatementRef,
 )
-from localiam.engine.context import ResourceFacts, build_context
+from localiam.engine.context import ResourceFacts, time_keys
 from localiam.engine.decision import Decision, Outcome, PolicyEvaluation, Verdict
 from localiam.engine.plan import PLANS, Group
 from localiam.engine.principal import Principal, PrincipalKind
@@ -133,6 +133,11 @@ def _decision(
     )
 
 
+_TRUE = ("true",)
+_FALSE = ("false",)
+_cached_plan = PLANS.cached
+
+
 _NOT_EXPLAINED: tuple[tuple[PolicyEvaluation, ...], tuple[str, ...]] = ((), ())
 
 
@@ -150,13 +155,17 @@ def authorize(
         resource_facts = ResourceFacts(
             principal.account, resource_facts.organization_id, resource_facts.organization_paths, resource_facts.tags
         )
-    context = build_context(
-        principal.context,
-        resource_facts,
-        request.context,
-        region=request.region,
-        secure_transport=request.secure_transport,
-    )
+    # build_context, inlined: this runs for every decision.
+    current, epoch = time_keys(None)
+    context = {
+        **principal.context,
+        "aws:currenttime": current,
+        "aws:epochtime": epoch,
+        "aws:securetransport": _TRUE if request.secure_transport else _FALSE,
+        "aws:requestedregion": (request.region,),
+        **resource_facts.context,
+        **request.context,
+    }
     has_identity = principal.kind in _IDENTITY_KINDS
     identity = inputs.identity if has_identity else ()
     boundary = inputs.boundary if has_identity else None
@@ -194,7 +203,7 @@ def authorize(
 
     resources = (resource,) if resource is not None else ()
     boundaries = (boundary,) if boundary is not None else ()
-    plan = PLANS.cached(key, rcp_org, scp_org, resources, identity, boundaries, session)
+    plan = _cached_plan((key, rcp_org, scp_org, resources, identity, boundaries, session))
     if plan is None:
         plan = PLANS.get(request.action, key, rcp_org, scp_org, resources, resource_type, identity, boundaries, session)
 

@@ -58,7 +58,9 @@ class ResourceFacts:
 _clock_cache: tuple[int, tuple[str, ...], tuple[str, ...]] = (-1, (), ())
 
 
-def _time_keys(now: _dt.datetime | None) -> tuple[tuple[str, ...], tuple[str, ...]]:
+def time_keys(now: _dt.datetime | None) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """``aws:CurrentTime`` and ``aws:EpochTime`` for ``now`` (``None``: this second, worked
+    out once per second)."""
     global _clock_cache
     if now is None:
         epoch = int(time.time())
@@ -110,7 +112,7 @@ def build_context(
 ) -> dict[str, tuple[str, ...]]:
     """Everything a condition can look at for one request; ``extra`` (already normalised)
     adds keys and overrides the derived ones."""
-    current, epoch = _time_keys(now)
+    current, epoch = time_keys(now)
     return {
         **principal_ctx,
         "aws:currenttime": current,

@@ -118,19 +118,9 @@ class PlanCache:
         self._plans: dict[PlanKey, Plan] = {}
         self._size = size
         self._lock = threading.Lock()
-
-    def cached(
-        self,
-        key: str,
-        rcps: OrganizationPolicies | None,
-        scps: OrganizationPolicies | None,
-        resource: tuple[CompiledPolicy, ...],
-        identity: tuple[CompiledPolicy, ...],
-        boundary: tuple[CompiledPolicy, ...],
-        session: tuple[CompiledPolicy, ...],
-    ) -> Plan | None:
-        """The plan :meth:`get` would return, if it has been made already."""
-        return self._plans.get((key, rcps, scps, resource, identity, boundary, session))
+        self.cached = self._plans.get
+        """The plan :meth:`get` made for the key ``(key, rcps, scps, resource, identity,
+        boundary, session)`` (its arguments but ``action`` and ``resource_type``), or ``None``."""
 
     def get(
         self,
