@@ -349,6 +349,16 @@ def compile_resource(block: ResourceBlock | None) -> Callable[[str, Context], bo
     if not block.negated and "*" in block.patterns:
         return None
     literals, prefixes, others = _split_patterns(block)
+    if others and not literals and not prefixes and not block.negated:
+        # The common wildcard entry, checked without a call of its own.
+        parts = _wildcard_parts(others)
+        if parts is not None and len(parts[2]) == 1:
+            starts, inner, (one,) = parts
+            if inner:
+                return lambda resource, context: (
+                    resource.startswith(starts) and inner in resource and (True if one(resource) else False)  # noqa: SIM210
+                )
+            return lambda resource, context: resource.startswith(starts) and (True if one(resource) else False)  # noqa: SIM210
     wild = _wildcard_matcher(others) if others else None
     if block.negated:
         if wild is None:
@@ -363,6 +373,19 @@ def compile_resource(block: ResourceBlock | None) -> Callable[[str, Context], bo
     return lambda resource, context: resource in literals or resource.startswith(prefixes) or wild(resource)
 
 
+def _wildcard_parts(
+    templates: Sequence[Template],
+) -> tuple[tuple[str, ...], str, tuple[Callable[[str], object], ...]] | None:
+    """What :func:`_wildcard_matcher` checks: the literal prefixes, a lone pattern's longest
+    literal run ("" for several) and the merged matchers; ``None`` when no template can match
+    anything."""
+    matchers = _merge_regexes(tuple(m for t in templates for m in [t.resource_matcher({})] if m is not None))
+    if not matchers:
+        return None
+    hints = [t.literal_hints() for t in templates]
+    return tuple(dict.fromkeys(prefix for prefix, _ in hints)), hints[0][1] if len(hints) == 1 else "", matchers
+
+
 def _wildcard_matcher(templates: Sequence[Template]) -> Callable[[str], bool] | None:
     """One check that a resource ARN matches at least one of ``templates`` (patterns without
     variables, with wildcards): their regular expressions, merged, behind the cheap test of
@@ -370,12 +393,10 @@ def _wildcard_matcher(templates: Sequence[Template]) -> Callable[[str], bool] | 
     prefix, or lacks a lone pattern's longest literal run, cannot match: most resources a
     statement does not name are turned away by one ``startswith``). ``None`` when no template
     can match anything."""
-    matchers = _merge_regexes(tuple(m for t in templates for m in [t.resource_matcher({})] if m is not None))
-    if not matchers:
+    parts = _wildcard_parts(templates)
+    if parts is None:
         return None
-    hints = [t.literal_hints() for t in templates]
-    starts = tuple(dict.fromkeys(prefix for prefix, _ in hints))
-    inner = hints[0][1] if len(hints) == 1 else ""
+    starts, inner, matchers = parts
     if len(matchers) == 1:
         one = matchers[0]
         if inner:
