@@ -259,20 +259,31 @@ class Pipeline:
             source = ex.body_source if ex.body_source is not None else (ex.request.body,)
             spooled = op.spool(self.bodies, ex.params, StreamedBody(ex.request, ex.auth, source))
             ex.params[op.body_member] = spooled
+            made: list[OperationContext] = []
             try:
                 with self.store.write() as tx:
-                    ctx = self._run(ex, tx)
+                    ctx = self._run(ex, tx, made=made)
             except BaseException:
                 spooled.discard()
+                _rolled_back(made)
                 raise
             _after_commit(ctx, ex)
             return
         transaction = self.store.write if op.writes else self.store.read
-        with transaction() as tx:
-            ctx = self._run(ex, tx)
+        made = []
+        try:
+            with transaction() as tx:
+                ctx = self._run(ex, tx, made=made)
+        except BaseException:
+            _rolled_back(made)
+            raise
         _after_commit(ctx, ex)
 
-    def _run(self, ex: Exchange, tx: Any, *, handler: bool = True) -> OperationContext:
+    def _run(
+        self, ex: Exchange, tx: Any, *, handler: bool = True, made: list[OperationContext] | None = None
+    ) -> OperationContext:
+        """Authorize and (with ``handler``) run the operation in ``tx``; the context it makes
+        is also appended to ``made``, so that a caller can undo it if ``tx`` does not commit."""
         assert ex.operation is not None and ex.service is not None
         op = ex.operation
         if ex.key is not None:
@@ -300,6 +311,8 @@ class Pipeline:
             content_sha256=ex.request.header("x-amz-content-sha256"),
             request_headers=_headers(ex.request),
         )
+        if made is not None:
+            made.append(ctx)
         try:
             if op.authorizer is not None:
                 op.authorizer(ctx, op, ex.params)
@@ -324,6 +337,15 @@ class Pipeline:
 
 _SIGNING_NAMES = {"organizations": "organizations", "iam": "iam", "sts": "sts", "s3control": "s3"}
 _S3_SIGNED = frozenset({"s3", "s3control"})
+
+
+def _rolled_back(made: list[OperationContext]) -> None:
+    for ctx in made:
+        for action in ctx.on_rollback:
+            try:
+                action()
+            except Exception:
+                log.exception("clean-up after a failed transaction failed (%s)", ctx.request_id)
 
 
 def _after_commit(ctx: OperationContext, ex: Exchange | None = None) -> None:

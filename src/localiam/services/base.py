@@ -164,6 +164,10 @@ class OperationContext:
     after_commit: list[Callable[[], None]] = field(default_factory=list)
     """Run once the transaction has committed (removing a replaced object's body file): what
     must not happen unless the metadata change is durable."""
+    on_rollback: list[Callable[[], None]] = field(default_factory=list)
+    """Run when the transaction does not commit (the operation failed, or its commit did):
+    undo what the operation did outside it, such as a body or package file it wrote, so that
+    a failed request leaves nothing behind."""
     then: Callable[[], Result] | None = None
     """Work that must not hold the transaction (running a Lambda function, which calls back
     into the endpoint): run once it has committed; what it returns is the operation's result."""

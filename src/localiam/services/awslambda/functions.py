@@ -203,6 +203,8 @@ def create_function(ctx: OperationContext, params: Params) -> Result:
     config = _base_config(params, ref, role, sha256, size, ctx.now)
     assert ctx.bodies is not None
     stored = code.store_zip(ctx.bodies, data)
+    bodies = ctx.bodies
+    ctx.on_rollback.append(lambda: bodies.delete(stored.id))
     revision = new_revision()
     lambda_store.create_function(
         ctx.tx,
@@ -347,6 +349,8 @@ def update_function_code(ctx: OperationContext, params: Params) -> Result:
     sha256, size = code.check_zip(data)
     assert ctx.bodies is not None
     stored = code.store_zip(ctx.bodies, data)
+    bodies = ctx.bodies
+    ctx.on_rollback.append(lambda: bodies.delete(stored.id))
     config = json.loads(row["config"])
     config.update(CodeSha256=sha256, CodeSize=size, LastModified=timestamp(ctx.now))
     revision = new_revision()
@@ -357,7 +361,6 @@ def update_function_code(ctx: OperationContext, params: Params) -> Result:
     ctx.after_commit.append(lambda: retire(ref.arn))
     still_named = {str(v["code_ref"]) for v in lambda_store.versions(ctx.tx, ref.account, ref.region, ref.name)}
     if old_ref not in still_named:
-        bodies = ctx.bodies
         ctx.after_commit.append(lambda: bodies.delete(old_ref))
     out = configuration(ref, config, LATEST, revision)
     if params.get("Publish"):

@@ -613,25 +613,22 @@ def copy_object(ctx: OperationContext, params: Params) -> Result:
             writer.write(chunk)
         ref = writer.commit()
     bodies = ctx.bodies
-    try:
-        headers = loads(source["headers"], {}) if directive == "COPY" else _stored_headers(params)
-        tags = loads(source["tags"], {}) if (params.get("TaggingDirective") or "COPY") == "COPY" else None
-        etag = f'"{ref.md5}"'  # a copy is written in one piece (API_CopyObject)
-        store_object(
-            ctx,
-            bucket,
-            key,
-            ref=ref,
-            size=ref.size,
-            etag=etag,
-            params=params,
-            checksums=loads(source["checksums"], {}),
-            headers=headers,
-            tags=tags,
-        )
-    except BaseException:
-        bodies.delete(ref)
-        raise
+    ctx.on_rollback.append(lambda: bodies.delete(ref))
+    headers = loads(source["headers"], {}) if directive == "COPY" else _stored_headers(params)
+    tags = loads(source["tags"], {}) if (params.get("TaggingDirective") or "COPY") == "COPY" else None
+    etag = f'"{ref.md5}"'  # a copy is written in one piece (API_CopyObject)
+    store_object(
+        ctx,
+        bucket,
+        key,
+        ref=ref,
+        size=ref.size,
+        etag=etag,
+        params=params,
+        checksums=loads(source["checksums"], {}),
+        headers=headers,
+        tags=tags,
+    )
     return {"CopyObjectResult": {"ETag": etag, "LastModified": _http_time(ctx.now)}}
 
 
