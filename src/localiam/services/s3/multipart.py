@@ -242,25 +242,22 @@ def complete_multipart_upload(ctx: OperationContext, params: Params) -> Result:
         ref, etag = _join(ctx.bodies, upload["upload_id"], params[_PLAN])
         joined.discard()
     bodies = joined.bodies
-    try:
-        store_object(
-            ctx,
-            bucket,
-            key,
-            ref=ref,
-            size=ref.size,
-            etag=f'"{etag}"',
-            params=params,
-            checksums={},
-            parts=[size for _, _, _, size in params[_PLAN]],
-            owner=(upload["owner_account"], acl.Acl.from_json(upload["acl"])),
-            headers=loads(upload["headers"], {}),
-            tags=loads(upload["tags"], {}),
-        )
-        s3_store.delete_upload(ctx.tx, upload["upload_id"])
-    except BaseException:
-        bodies.delete(ref)
-        raise
+    ctx.on_rollback.append(lambda: bodies.delete(ref))
+    store_object(
+        ctx,
+        bucket,
+        key,
+        ref=ref,
+        size=ref.size,
+        etag=f'"{etag}"',
+        params=params,
+        checksums={},
+        parts=[size for _, _, _, size in params[_PLAN]],
+        owner=(upload["owner_account"], acl.Acl.from_json(upload["acl"])),
+        headers=loads(upload["headers"], {}),
+        tags=loads(upload["tags"], {}),
+    )
+    s3_store.delete_upload(ctx.tx, upload["upload_id"])
     upload_id = upload["upload_id"]
     ctx.after_commit.append(lambda: bodies.abort_upload(upload_id))
     return {
