@@ -46,7 +46,6 @@ import io
 import json
 import os
 import re
-import shutil
 import subprocess
 import sys
 import tempfile
@@ -62,7 +61,17 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import _stats
-from server import Server, _ms, lua_string, server_cpu_seconds, start_localiam, stop
+from server import (
+    Server,
+    add_wrk_options,
+    client,
+    lua_string,
+    server_cpu_seconds,
+    start_localiam,
+    stop,
+    tool_versions,
+    wrk,
+)
 
 REGION = "us-east-1"
 FUNCTION = "bench-fn"
@@ -80,20 +89,6 @@ TRUST = json.dumps(
         ],
     }
 )
-
-
-def client(server: Server, service: str, key: str | None = None, secret: str | None = None) -> Any:
-    import boto3
-    from botocore.config import Config
-
-    return boto3.session.Session().client(
-        service,
-        endpoint_url=server.endpoint,
-        region_name=REGION,
-        aws_access_key_id=key or server.access_key,
-        aws_secret_access_key=secret or server.secret_key,
-        config=Config(retries={"max_attempts": 1}),
-    )
 
 
 def package() -> bytes:
@@ -324,30 +319,12 @@ def run_wrk(
     """``wrk`` on the signed request; stops the run on any wrong answer or socket error."""
     script = workdir / "invoke.lua"
     script.write_text(wrk_script(req, *expected))
-    cmd = ["wrk", f"-t{args.threads}", f"-c{connections}", f"-d{duration}s", "--timeout", "10s", "--latency"]
-    out = subprocess.run(
-        [*cmd, "-s", str(script), server.endpoint + req["path"]], capture_output=True, text=True, check=True
-    ).stdout
+    out, result, socket_errors = wrk(server.endpoint + req["path"], args.threads, connections, duration, script)
     if args.verbose:
         print(out)
-    result: dict[str, float] = {"connections": float(connections)}
-    m = re.search(r"Requests/sec:\s+([\d.]+)", out)
-    result["rps"] = float(m.group(1)) if m else float("nan")
-    m = re.search(r"(\d+) requests in", out)
-    result["requests"] = float(m.group(1)) if m else 0.0
-    m = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", out)
-    result["non_2xx"] = float(m.group(1)) if m else 0.0
-    m = re.search(r"Socket errors:.*", out)
-    socket_errors = m.group(0) if m else ""
+    result["connections"] = float(connections)
     m = re.search(r"checked: good=(\d+) bad=(\d+) first_bad=(.*)", out)
     result["checked"], result["bad"] = (float(m.group(1)), float(m.group(2))) if m else (0.0, float("nan"))
-    m2 = re.search(r"Latency\s+(\S+)\s+(\S+)\s+(\S+)", out)
-    if m2:
-        result["mean_ms"] = _ms(m2.group(1))
-        result["max_ms"] = _ms(m2.group(3))
-    for q in (50, 90, 99):
-        mq = re.search(rf"^\s+{q}%\s+(\S+)", out, re.M)
-        result[f"p{q}_ms"] = _ms(mq.group(1)) if mq else float("nan")
     wrong = result["bad"] != 0 or not result["checked"] or result["checked"] != result["requests"]
     if result["non_2xx"] or socket_errors or wrong:
         print(out, file=sys.stderr)
@@ -454,20 +431,13 @@ def in_process(n: int, workdir: Path) -> list[dict[str, Any]]:
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    add_wrk_options(ap, duration_help="seconds of wrk per connection count", threads=2)
     ap.add_argument("--invokes", type=int, default=500, help="sequential invokes (boto3, and in-process)")
-    ap.add_argument("--duration", type=int, default=10, help="seconds of wrk per connection count")
     ap.add_argument("--connections", default="8,16", help="wrk connection counts, comma-separated")
-    ap.add_argument("--threads", type=int, default=2, help="wrk threads")
-    ap.add_argument("--warmup", type=int, default=2, help="seconds of untimed wrk before the first run")
-    ap.add_argument("--json", metavar="FILE", help="also write the figures as JSON")
-    ap.add_argument("--verbose", action="store_true", help="print wrk's own output")
     args = ap.parse_args(argv)
     connection_counts = [int(c) for c in args.connections.split(",") if c.strip()]
-    if shutil.which("wrk") is None:
-        raise SystemExit("wrk not found: apt-get install -y wrk")
-
+    wrk_version, _ = tool_versions()
     m = _stats.machine()
-    wrk_version = subprocess.run(["wrk", "--version"], capture_output=True, text=True).stdout.split(" [")[0]
     print(
         f"machine: {m['nproc']} CPUs ({m['cpu']}), Python {m['python']}, {wrk_version}, {m['date']}; "
         f"{args.invokes} sequential invokes; wrk -t{args.threads} -c{args.connections} -d{args.duration}s "

@@ -40,7 +40,6 @@ import hashlib
 import http.client
 import json
 import os
-import re
 import secrets
 import shutil
 import statistics
@@ -60,9 +59,18 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import _stats
-from server import Server, _ms, server_cpu_seconds, start_localiam, start_moto, stop
+from server import (
+    Server,
+    add_wrk_options,
+    server_cpu_seconds,
+    start_localiam,
+    start_moto,
+    stop,
+    tool_versions,
+    wrk,
+)
+from server import client as server_client
 
-REGION = "us-east-1"
 BUCKET = "bench-bucket"
 OBJECT_KEY = "data/object-4k"
 OBJECT_SIZE = 4096
@@ -83,19 +91,8 @@ USER_POLICY = json.dumps(
 )
 
 
-def client(server: Server, service: str, key: str | None = None, secret: str | None = None) -> object:
-    import boto3
-    from botocore.config import Config
-
-    # A session per client: boto3's default session is not safe to share between threads.
-    return boto3.session.Session().client(
-        service,
-        endpoint_url=server.endpoint,
-        region_name=REGION,
-        aws_access_key_id=key or server.access_key,
-        aws_secret_access_key=secret or server.secret_key,
-        config=Config(signature_version="s3v4", s3={"addressing_style": "path"}, retries={"max_attempts": 1}),
-    )
+def client(server: Server, service: str, key: str | None = None, secret: str | None = None) -> Any:
+    return server_client(server, service, key, secret, signature_version="s3v4", s3={"addressing_style": "path"})
 
 
 def make_s3_user(server: Server, name: str = "bench-s3", policy: str | None = USER_POLICY) -> tuple[str, str]:
@@ -146,35 +143,15 @@ def check_denied(server: Server) -> None:
         raise SystemExit(f"GET by a user without a policy: status {status}, want 403")
 
 
-_SIZE_UNITS = {"B": 1, "KB": 1 << 10, "MB": 1 << 20, "GB": 1 << 30}
-
-
 def run_wrk(url: str, args: argparse.Namespace, duration: int, *, verbose: bool = False) -> dict[str, float]:
     """``wrk`` on one URL; stops the run on any non-2xx answer, socket error or short body."""
-    cmd = ["wrk", f"-t{args.threads}", f"-c{args.connections}", f"-d{duration}s", "--timeout", "10s", "--latency", url]
-    out = subprocess.run(cmd, capture_output=True, text=True, check=True).stdout
+    out, result, socket_errors = wrk(url, args.threads, args.connections, duration)
     if verbose:
         print(out)
-    result: dict[str, float] = {}
-    m = re.search(r"Requests/sec:\s+([\d.]+)", out)
-    result["rps"] = float(m.group(1)) if m else float("nan")
-    m = re.search(r"(\d+) requests in [^,]+, ([\d.]+)(B|KB|MB|GB) read", out)
-    result["requests"] = float(m.group(1)) if m else 0.0
-    read = float(m.group(2)) * _SIZE_UNITS[m.group(3)] if m else 0.0
-    m = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", out)
-    result["errors"] = float(m.group(1)) if m else 0.0
-    m = re.search(r"Socket errors:.*", out)
-    socket_errors = m.group(0) if m else ""
-    m = re.search(r"Latency\s+(\S+)\s+(\S+)\s+(\S+)", out)
-    if m:
-        result["mean_ms"] = _ms(m.group(1))
-        result["max_ms"] = _ms(m.group(3))
-    for q in (50, 90, 99):
-        m = re.search(rf"^\s+{q}%\s+(\S+)", out, re.M)
-        result[f"p{q}_ms"] = _ms(m.group(1)) if m else float("nan")
+    result["errors"] = result["non_2xx"]
     # wrk does not check bodies; its byte count (headers included, rounded) must at least hold
     # every 4 KiB body.
-    result["bytes_per_response"] = read / result["requests"] if result["requests"] else 0.0
+    result["bytes_per_response"] = result["read_bytes"] / result["requests"] if result["requests"] else 0.0
     if result["errors"] or socket_errors or result["bytes_per_response"] < OBJECT_SIZE * 0.99:
         print(out, file=sys.stderr)
         raise SystemExit(
@@ -331,28 +308,14 @@ def file_system(path: Path) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--duration", type=int, default=10, help="seconds of wrk per server")
+    add_wrk_options(ap, duration_help="seconds of wrk per server", threads=2)
     ap.add_argument("--connections", type=int, default=16)
-    ap.add_argument("--threads", type=int, default=2, help="wrk threads")
-    ap.add_argument("--warmup", type=int, default=2, help="seconds of untimed wrk first")
     ap.add_argument("--puts", type=int, default=200, help="1 MiB PutObjects per round")
     ap.add_argument("--rounds", type=int, default=3, help="rounds of puts and file writes, interleaved")
     ap.add_argument("--no-moto", action="store_true")
-    ap.add_argument("--json", metavar="FILE", help="also write the figures as JSON")
-    ap.add_argument("--verbose", action="store_true", help="print wrk's own output")
     args = ap.parse_args(argv)
-    if shutil.which("wrk") is None:
-        raise SystemExit("wrk not found: apt-get install -y wrk")
-
+    wrk_version, moto_version = tool_versions()
     m = _stats.machine()
-    wrk_version = subprocess.run(["wrk", "--version"], capture_output=True, text=True).stdout.split(" [")[0]
-    moto_version = "-"
-    try:
-        from importlib.metadata import version
-
-        moto_version = version("moto")
-    except Exception:
-        pass
 
     servers: list[Server] = []
     gets: list[dict[str, object]] = []

@@ -40,6 +40,7 @@ import time
 import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
@@ -122,18 +123,77 @@ def stop(server: Server) -> None:
             server.proc.wait()
 
 
-def client(server: Server, service: str, key: str | None = None, secret: str | None = None) -> object:
+def client(server: Server, service: str, key: str | None = None, secret: str | None = None, **config: Any) -> Any:
+    """A boto3 client of ``server`` (its root keys unless others are given), one attempt per
+    call; ``config``: more ``botocore.config.Config`` settings. A session per client: boto3's
+    default session is not safe to share between threads."""
     import boto3
     from botocore.config import Config
 
-    return boto3.client(
+    return boto3.session.Session().client(
         service,
         endpoint_url=server.endpoint,
         region_name=REGION,
         aws_access_key_id=key or server.access_key,
         aws_secret_access_key=secret or server.secret_key,
-        config=Config(retries={"max_attempts": 1}),
+        config=Config(retries={"max_attempts": 1}, **config),
     )
+
+
+def add_wrk_options(ap: argparse.ArgumentParser, *, duration_help: str, threads: int) -> None:
+    """The options every ``wrk`` benchmark takes."""
+    ap.add_argument("--duration", type=int, default=10, help=duration_help)
+    ap.add_argument("--threads", type=int, default=threads, help="wrk threads")
+    ap.add_argument("--warmup", type=int, default=2, help="seconds of untimed wrk first")
+    ap.add_argument("--json", metavar="FILE", help="also write the figures as JSON")
+    ap.add_argument("--verbose", action="store_true", help="print wrk's own output")
+
+
+def tool_versions() -> tuple[str, str]:
+    """``wrk``'s version line and moto's version ("-" when it is not installed); stops the run
+    when ``wrk`` is missing."""
+    if shutil.which("wrk") is None:
+        raise SystemExit("wrk not found: apt-get install -y wrk")
+    wrk_version = subprocess.run(["wrk", "--version"], capture_output=True, text=True).stdout.split(" [")[0]
+    try:
+        from importlib.metadata import version
+
+        return wrk_version, version("moto")
+    except Exception:
+        return wrk_version, "-"
+
+
+def wrk(
+    url: str, threads: int, connections: int, duration: int, script: Path | None = None
+) -> tuple[str, dict[str, float], str]:
+    """Run ``wrk`` with latency percentiles; its output, the figures read from it (``rps``,
+    ``requests``, ``read_bytes``, ``non_2xx``, ``mean_ms``, ``max_ms``, ``p50_ms``, ``p90_ms``,
+    ``p99_ms``) and its socket-errors line ("" when there were none)."""
+    cmd = ["wrk", f"-t{threads}", f"-c{connections}", f"-d{duration}s", "--timeout", "10s", "--latency"]
+    if script is not None:
+        cmd += ["-s", str(script)]
+    out = subprocess.run([*cmd, url], capture_output=True, text=True, check=True).stdout
+    result: dict[str, float] = {}
+    m = re.search(r"Requests/sec:\s+([\d.]+)", out)
+    result["rps"] = float(m.group(1)) if m else float("nan")
+    m = re.search(r"(\d+) requests in [^,]+, ([\d.]+)(B|KB|MB|GB) read", out)
+    result["requests"] = float(m.group(1)) if m else 0.0
+    result["read_bytes"] = float(m.group(2)) * _SIZE_UNITS[m.group(3)] if m else 0.0
+    m = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", out)
+    result["non_2xx"] = float(m.group(1)) if m else 0.0
+    m = re.search(r"Socket errors:.*", out)
+    socket_errors = m.group(0) if m else ""
+    m = re.search(r"Latency\s+(\S+)\s+(\S+)\s+(\S+)", out)
+    if m:
+        result["mean_ms"] = _ms(m.group(1))
+        result["max_ms"] = _ms(m.group(3))
+    for q in (50, 90, 99):
+        m = re.search(rf"^\s+{q}%\s+(\S+)", out, re.M)
+        result[f"p{q}_ms"] = _ms(m.group(1)) if m else float("nan")
+    return out, result, socket_errors
+
+
+_SIZE_UNITS = {"B": 1, "KB": 1024, "MB": 1024**2, "GB": 1024**3}
 
 
 def make_iam_user(server: Server) -> tuple[str, str]:
@@ -196,35 +256,9 @@ def _ms(text: str) -> float:
 def run_wrk(endpoint: str, req: dict[str, object], args: argparse.Namespace, workdir: Path) -> dict[str, float]:
     script = workdir / "request.lua"
     script.write_text(wrk_script(req))
-    cmd = [
-        "wrk",
-        f"-t{args.threads}",
-        f"-c{args.connections}",
-        f"-d{args.duration}s",
-        "--timeout",
-        "10s",
-        "--latency",
-        "-s",
-        str(script),
-        endpoint + "/",
-    ]
-    out = subprocess.run(cmd, capture_output=True, text=True, check=True).stdout
-    result: dict[str, float] = {}
-    m = re.search(r"Requests/sec:\s+([\d.]+)", out)
-    result["rps"] = float(m.group(1)) if m else float("nan")
-    m = re.search(r"(\d+) requests in", out)
-    result["requests"] = float(m.group(1)) if m else 0.0
-    m = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", out)
-    result["errors"] = float(m.group(1)) if m else 0.0
-    m = re.search(r"Socket errors:.*", out)
-    result["socket_errors"] = 1.0 if m else 0.0
-    m = re.search(r"Latency\s+(\S+)\s+(\S+)\s+(\S+)", out)
-    if m:
-        result["mean_ms"] = _ms(m.group(1))
-        result["max_ms"] = _ms(m.group(3))
-    for q in (50, 90, 99):
-        m = re.search(rf"^\s+{q}%\s+(\S+)", out, re.M)
-        result[f"p{q}_ms"] = _ms(m.group(1)) if m else float("nan")
+    out, result, socket_errors = wrk(endpoint + "/", args.threads, args.connections, args.duration, script)
+    result["errors"] = result["non_2xx"]
+    result["socket_errors"] = 1.0 if socket_errors else 0.0
     if args.verbose:
         print(out)
     return result
@@ -250,28 +284,14 @@ def server_cpu_seconds(pid: int) -> float:
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--duration", type=int, default=10, help="seconds of wrk per server and request")
+    add_wrk_options(ap, duration_help="seconds of wrk per server and request", threads=1)
     ap.add_argument("--connections", type=int, default=16)
-    ap.add_argument("--threads", type=int, default=1, help="wrk threads")
-    ap.add_argument("--warmup", type=int, default=2, help="seconds of untimed wrk first")
     ap.add_argument("--no-moto", action="store_true")
     ap.add_argument("--only", choices=["sts", "iam"], help="one request only")
     ap.add_argument("--profile", metavar="SVG", help="py-spy record localiam during its first timed run")
-    ap.add_argument("--json", metavar="FILE", help="also write the figures as JSON")
-    ap.add_argument("--verbose", action="store_true", help="print wrk's own output")
     args = ap.parse_args(argv)
-    if shutil.which("wrk") is None:
-        raise SystemExit("wrk not found: apt-get install -y wrk")
-
+    wrk_version, moto_version = tool_versions()
     m = _stats.machine()
-    wrk_version = subprocess.run(["wrk", "--version"], capture_output=True, text=True).stdout.split(" [")[0]
-    moto_version = "-"
-    try:
-        from importlib.metadata import version
-
-        moto_version = version("moto")
-    except Exception:
-        pass
     print(
         f"machine: {m['nproc']} CPUs ({m['cpu']}), Python {m['python']}, {wrk_version}, moto {moto_version}, "
         f"{m['date']}; wrk -t{args.threads} -c{args.connections} -d{args.duration}s after {args.warmup} s warm-up"
