@@ -16,6 +16,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import pytest
 from helpers import (
     ACCOUNT,
     FULL_AWS_ACCESS,
@@ -345,3 +346,22 @@ def test_explanations_kept_are_those_worked_out_anew(
     anew = decide(who, action, target, explain=True, **extra, **inputs)
     assert kept.evaluations == anew.evaluations
     assert kept.missing_context_keys == anew.missing_context_keys
+
+
+def test_a_decision_reuses_the_plan_it_made(monkeypatch: pytest.MonkeyPatch) -> None:
+    """``authorize`` looks plans up with the key ``PlanCache.get`` stores them under: the
+    second decision of the same action on the same policies does not ask for the plan again."""
+    from localiam.engine.plan import PLANS
+
+    made: list[str] = []
+    get = PLANS.get
+
+    def counting_get(action: str, *args: Any) -> Any:
+        made.append(action)
+        return get(action, *args)
+
+    monkeypatch.setattr(PLANS, "get", counting_get)
+    identity = policy({"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*"}, name="plan-reuse")
+    decide(user(), "s3:GetObject", OBJECT, identity=(identity,))
+    assert decide(user(), "s3:GetObject", OBJECT, identity=(identity,)).allowed
+    assert made == ["s3:GetObject"]

@@ -136,6 +136,7 @@ class PlanCache:
     ) -> Plan:
         """The plan for ``action`` (``key`` is its lower-cased form); ``rcps`` and ``scps`` are
         the organization policies that apply to this request, ``None`` when none do."""
+        # The same key as :attr:`cached` takes (authorize builds it inline).
         cache_key: PlanKey = (key, rcps, scps, resource, identity, boundary, session)
         plan = self._plans.get(cache_key)
         if plan is not None:
