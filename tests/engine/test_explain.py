@@ -365,3 +365,21 @@ def test_a_decision_reuses_the_plan_it_made(monkeypatch: pytest.MonkeyPatch) -> 
     decide(user(), "s3:GetObject", OBJECT, identity=(identity,))
     assert decide(user(), "s3:GetObject", OBJECT, identity=(identity,)).allowed
     assert made == ["s3:GetObject"]
+
+
+def test_the_same_statement_text_under_another_version_is_not_skipped() -> None:
+    """``reference_policies_variables``: variables are only substituted under Version
+    2012-10-17; under 2008-10-17 ``${aws:username}`` is plain text. The fast scan skips a
+    statement whose shape it has checked already; the same text in policies of the two
+    versions is not the same shape."""
+    from localiam.engine import compile_policy
+    from localiam.policy import parse_policy
+
+    statement = {"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::b/${aws:username}/*"}
+    old = parse_policy({"Version": "2008-10-17", "Statement": [statement]}).value
+    assert old is not None
+    literal = compile_policy("old", old, PolicyType.IDENTITY)
+    substituted = policy(statement, name="new")
+    decision = decide(user("alice"), "s3:GetObject", "arn:aws:s3:::b/alice/notes", identity=(literal, substituted))
+    assert decision.allowed
+    assert [(r.policy, r.index) for r in decision.determining] == [("new", 0)]

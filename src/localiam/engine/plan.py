@@ -55,7 +55,7 @@ def _group(entries: tuple[Entry, ...]) -> Group:
     for entry in entries:
         check, policy, i = entry
         statement = policy.policy.statements[i]
-        shape = statement_shape(statement)
+        shape = statement_shape(statement, policy.policy.variables_enabled)
         if shape in seen:
             continue
         seen.add(shape)

@@ -417,10 +417,13 @@ def _merge_regexes(matchers: tuple[Callable[[str], object], ...]) -> tuple[Calla
     return (merged, *others)
 
 
-def statement_shape(statement: Statement) -> object:
+def statement_shape(statement: Statement, variables: bool) -> object:
     """What decides whether ``statement`` applies once its Action matched: two statements of
-    the same shape apply to exactly the same requests."""
+    the same shape apply to exactly the same requests. ``variables``: whether its policy
+    substitutes policy variables (Version 2012-10-17): the same text means something else
+    without them (``${aws:username}`` and ``${*}`` are then plain characters)."""
     return (
+        variables,
         statement.resources,
         statement.principal,
         statement.not_principal,
