@@ -141,7 +141,7 @@ class CompiledPolicy:
         self._explained.clear()
 
     def remember(self, memo_key: tuple[object, ...], evaluation: object) -> None:
-        if len(self._explained) >= 4096:
+        if len(self._explained) >= 1024:  # a bound on memory: each holds a whole policy's evaluation
             self._explained.clear()
         self._explained[memo_key] = evaluation
 
