@@ -17,7 +17,7 @@ from localiam.engine import CompiledPolicy, Decision, Request, ResourceFacts, au
 from localiam.engine.compiled import AclGrant
 from localiam.errors import AccessDenied, AwsError
 from localiam.state.authz import Authz, Caller
-from localiam.state.bodies import BodyStore
+from localiam.state.bodies import BodyRef, BodyStore
 from localiam.state.store import Store, Tx
 
 Params = dict[str, Any]
@@ -175,6 +175,13 @@ class OperationContext:
     @property
     def now(self) -> float:
         return self.tx.now
+
+    def keep_only_if_committed(self, ref: BodyRef | str) -> None:
+        """A body or package this operation stored before its transaction commits: removed
+        again if the transaction does not (:attr:`on_rollback`)."""
+        bodies = self.bodies
+        assert bodies is not None
+        self.on_rollback.append(lambda: bodies.delete(ref))
 
     @property
     def account_id(self) -> str:

@@ -203,8 +203,7 @@ def create_function(ctx: OperationContext, params: Params) -> Result:
     config = _base_config(params, ref, role, sha256, size, ctx.now)
     assert ctx.bodies is not None
     stored = code.store_zip(ctx.bodies, data)
-    bodies = ctx.bodies
-    ctx.on_rollback.append(lambda: bodies.delete(stored.id))
+    ctx.keep_only_if_committed(stored)
     revision = new_revision()
     lambda_store.create_function(
         ctx.tx,
@@ -349,8 +348,8 @@ def update_function_code(ctx: OperationContext, params: Params) -> Result:
     sha256, size = code.check_zip(data)
     assert ctx.bodies is not None
     stored = code.store_zip(ctx.bodies, data)
+    ctx.keep_only_if_committed(stored)
     bodies = ctx.bodies
-    ctx.on_rollback.append(lambda: bodies.delete(stored.id))
     config = json.loads(row["config"])
     config.update(CodeSha256=sha256, CodeSize=size, LastModified=timestamp(ctx.now))
     revision = new_revision()

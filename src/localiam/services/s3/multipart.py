@@ -242,7 +242,7 @@ def complete_multipart_upload(ctx: OperationContext, params: Params) -> Result:
         ref, etag = _join(ctx.bodies, upload["upload_id"], params[_PLAN])
         joined.discard()
     bodies = joined.bodies
-    ctx.on_rollback.append(lambda: bodies.delete(ref))
+    ctx.keep_only_if_committed(ref)
     store_object(
         ctx,
         bucket,

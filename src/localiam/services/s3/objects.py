@@ -612,8 +612,7 @@ def copy_object(ctx: OperationContext, params: Params) -> Result:
         for chunk in ctx.bodies.iter(source["body_ref"]):
             writer.write(chunk)
         ref = writer.commit()
-    bodies = ctx.bodies
-    ctx.on_rollback.append(lambda: bodies.delete(ref))
+    ctx.keep_only_if_committed(ref)
     headers = loads(source["headers"], {}) if directive == "COPY" else _stored_headers(params)
     tags = loads(source["tags"], {}) if (params.get("TaggingDirective") or "COPY") == "COPY" else None
     etag = f'"{ref.md5}"'  # a copy is written in one piece (API_CopyObject)
