@@ -37,7 +37,7 @@ from localiam.engine.compiled import (
     PolicyInputs,
     StatementRef,
 )
-from localiam.engine.context import ResourceFacts, time_keys
+from localiam.engine.context import ResourceFacts, build_context
 from localiam.engine.decision import Decision, Outcome, PolicyEvaluation, Verdict
 from localiam.engine.plan import PLANS, Group
 from localiam.engine.principal import Principal, PrincipalKind
@@ -133,8 +133,6 @@ def _decision(
     )
 
 
-_TRUE = ("true",)
-_FALSE = ("false",)
 _cached_plan = PLANS.cached
 
 
@@ -155,17 +153,13 @@ def authorize(
         resource_facts = ResourceFacts(
             principal.account, resource_facts.organization_id, resource_facts.organization_paths, resource_facts.tags
         )
-    # build_context, inlined: this runs for every decision.
-    current, epoch = time_keys(None)
-    context = {
-        **principal.context,
-        "aws:currenttime": current,
-        "aws:epochtime": epoch,
-        "aws:securetransport": _TRUE if request.secure_transport else _FALSE,
-        "aws:requestedregion": (request.region,),
-        **resource_facts.context,
-        **request.context,
-    }
+    context = build_context(
+        principal.context,
+        resource_facts,
+        request.context,
+        region=request.region,
+        secure_transport=request.secure_transport,
+    )
     has_identity = principal.kind in _IDENTITY_KINDS
     identity = inputs.identity if has_identity else ()
     boundary = inputs.boundary if has_identity else None
