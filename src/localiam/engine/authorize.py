@@ -304,7 +304,7 @@ def authorize(
     else:
         shortfall = PolicyType.SESSION
 
-    if principal.account == (inputs.owner_account or request.resource_account):
+    if principal.account == (inputs.owner_account or resource_facts.account):
         if principal.kind is PrincipalKind.ROOT and not inputs.resource_must_allow:
             return _decision(request, verdicts, explained, Outcome.ALLOW, None, tuple(determining + resource_refs))
         if kinds and (bool(kinds & _UNLIMITED_GRANTS) or (ROLE in kinds and boundary_ok and session_ok)):

@@ -55,26 +55,11 @@ class ResourceFacts:
         object.__setattr__(self, "context", ctx)
 
 
-_clock_cache: tuple[int, tuple[str, ...], tuple[str, ...]] = (-1, (), ())
-
-
-def time_keys(now: _dt.datetime | None) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    """``aws:CurrentTime`` and ``aws:EpochTime`` for ``now`` (``None``: this second, worked
-    out once per second)."""
-    global _clock_cache
-    if now is None:
-        epoch = int(time.time())
-        if _clock_cache[0] == epoch:
-            return _clock_cache[1], _clock_cache[2]
-        moment = _dt.datetime.fromtimestamp(epoch, _dt.UTC)
-    else:
-        moment = now if now.tzinfo else now.replace(tzinfo=_dt.UTC)
-        epoch = int(moment.timestamp())
+def time_keys(now: _dt.datetime) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """``aws:CurrentTime`` and ``aws:EpochTime`` for ``now`` (naive: UTC)."""
+    moment = now if now.tzinfo else now.replace(tzinfo=_dt.UTC)
     current = (moment.astimezone(_dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),)
-    epoch_value = (str(epoch),)
-    if now is None:
-        _clock_cache = (epoch, current, epoch_value)
-    return current, epoch_value
+    return current, (str(int(moment.timestamp())),)
 
 
 def normalise_context(extra: Mapping[str, ContextValue]) -> dict[str, tuple[str, ...]]:
@@ -112,16 +97,33 @@ def build_context(
 ) -> dict[str, tuple[str, ...]]:
     """Everything a condition can look at for one request; ``extra`` (already normalised)
     adds keys and overrides the derived ones."""
+    if now is None:
+        second = int(time.time())
+        made = _this_second.get((region, secure_transport))
+        if made is None or made[0] != second:
+            made = (second, _request_keys(_dt.datetime.fromtimestamp(second, _dt.UTC), region, secure_transport))
+            if len(_this_second) > 64:
+                _this_second.clear()
+            _this_second[(region, secure_transport)] = made
+        request_keys = made[1]
+    else:
+        request_keys = _request_keys(now, region, secure_transport)
+    return {**principal_ctx, **request_keys, **resource.context, **extra}
+
+
+def _request_keys(now: _dt.datetime, region: str, secure_transport: bool) -> dict[str, tuple[str, ...]]:
     current, epoch = time_keys(now)
     return {
-        **principal_ctx,
         "aws:currenttime": current,
         "aws:epochtime": epoch,
         "aws:securetransport": _TRUE if secure_transport else _FALSE,
         "aws:requestedregion": (region,),
-        **resource.context,
-        **extra,
     }
+
+
+_this_second: dict[tuple[str, bool], tuple[int, dict[str, tuple[str, ...]]]] = {}
+"""The keys that depend on the clock, the region and the transport alone, made once a second
+for each region and transport (and never changed once made: every context copies them)."""
 
 
 _TRUE = ("true",)
