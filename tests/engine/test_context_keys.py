@@ -300,6 +300,28 @@ def test_current_time_and_epoch_time_are_the_time_of_the_request() -> None:
     assert not allowed_if({"DateLessThan": {"aws:EpochTime": "1577836800"}}, who)
 
 
+def test_request_keys_follow_the_clock_region_and_transport(monkeypatch: pytest.MonkeyPatch) -> None:
+    """KEYS (aws:CurrentTime, aws:EpochTime, aws:RequestedRegion, aws:SecureTransport): each is
+    the request's own. build_context makes the clock keys once a second; a request in the next
+    second, another region or over the other transport must not get the keys made for another."""
+    import localiam.engine.context as context_module
+
+    clock = [1_714_564_800.2]  # 2024-05-01T12:00:00Z
+    monkeypatch.setattr(context_module.time, "time", lambda: clock[0])
+    first = build_context({}, ResourceFacts(), {}, region="eu-west-1")
+    other = build_context({}, ResourceFacts(), {}, region="us-east-2", secure_transport=False)
+    assert first["aws:currenttime"] == ("2024-05-01T12:00:00Z",)
+    assert first["aws:epochtime"] == ("1714564800",)
+    assert (first["aws:requestedregion"], first["aws:securetransport"]) == (("eu-west-1",), ("true",))
+    assert (other["aws:requestedregion"], other["aws:securetransport"]) == (("us-east-2",), ("false",))
+    clock[0] += 1.0
+    later = build_context({}, ResourceFacts(), {}, region="eu-west-1")
+    assert later["aws:currenttime"] == ("2024-05-01T12:00:01Z",)
+    assert later["aws:epochtime"] == ("1714564801",)
+    # A caller's own value still wins over the derived one.
+    assert build_context({}, ResourceFacts(), {"aws:epochtime": ("5",)})["aws:epochtime"] == ("5",)
+
+
 def test_secure_transport() -> None:
     """KEYS (aws:SecureTransport): "Use this key to check whether the request was sent using TLS."
     A Deny on "Bool": {"aws:SecureTransport": "false"} refuses plain HTTP."""
