@@ -192,6 +192,10 @@ CONDITIONS: list[dict[str, Any] | None] = [
     {"StringEquals": {"aws:PrincipalTag/team": "blue"}},
     {"Bool": {"aws:SecureTransport": "true"}},
     {"StringNotEquals": {"aws:PrincipalAccount": ACCOUNT}},
+    # Policy variables: the answer also depends on the variable's key (the same
+    # aws:ResourceAccount, another caller's account or user name: another answer).
+    {"StringEquals": {"aws:ResourceAccount": "${aws:PrincipalAccount}"}},
+    {"StringLike": {"aws:PrincipalArn": "*/${aws:username}"}},
 ]
 PRINCIPALS: list[Any] = [
     "*",
