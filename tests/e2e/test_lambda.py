@@ -20,6 +20,7 @@ from typing import Any
 import pytest
 from e2e_helpers import Keys, allow, error_of, make_user, policy, root_keys, trust
 
+from lambda_processes import roots, wait_roots, witness
 from localiam.testing import LocaliamServer
 
 B_ACCOUNT = "111111111111"
@@ -374,40 +375,30 @@ def test_invalid_payload_and_reserved_variables(server: LocaliamServer, a: Keys,
     assert (err["Code"], err["status"]) == ("ResourceConflictException", 409)
 
 
-PID = """
+WORKER = """
 import os
 
+WORKER = os.urandom(8).hex()
+
 def handler(event, context):
-    return os.getpid()
+    return WORKER
 """
 
 
 def test_updating_or_deleting_a_function_stops_its_warm_workers(server: LocaliamServer, a: Keys) -> None:
     """Warm workers are reused while the function is unchanged, and stopped when its code or
     configuration changes or it is deleted: a function never runs stale code."""
-    import os
-    import time
-
     role = lambda_role(a.client("iam"), "r")
     client = a.client("lambda")
-    create(client, "pid", role, PID)
+    token = witness()
+    create(client, "pid", role, WORKER, Environment={"Variables": {"WITNESS": token}})
     first = invoke(client, "pid")[0]
     assert invoke(client, "pid")[0] == first  # warm
+    assert len(roots(token)) == 1
     client.update_function_configuration(FunctionName="pid", Timeout=5)
     second = invoke(client, "pid")[0]
     assert second != first
-
-    def gone(pid: int) -> bool:
-        deadline = time.monotonic() + 5
-        while time.monotonic() < deadline:
-            try:
-                os.kill(pid, 0)
-            except ProcessLookupError:
-                return True
-            time.sleep(0.05)
-        return False
-
-    assert gone(first)
+    assert wait_roots(token, 1)  # the first worker stopped, the second runs
     client.delete_function(FunctionName="pid")
-    assert gone(second)
+    assert wait_roots(token, 0)
     assert error_of(client.invoke, FunctionName="pid", Payload=b"{}")["Code"] == "ResourceNotFoundException"

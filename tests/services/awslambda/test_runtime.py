@@ -17,18 +17,25 @@ from pathlib import Path
 
 import boto3
 import pytest
+from lambda_helpers import make_runtime, tree, wait_tree_gone, witness
 
 from localiam.errors import AwsError
 from localiam.services.awslambda.runtime import FunctionSpec, InvokeContext, InvokeResult, Runtime
+from localiam.services.awslambda.sandbox import TASK_ROOT
 
 ARN = "arn:aws:lambda:us-east-1:123456789012:function:fn"
 
 
 @pytest.fixture
 def runtime() -> Iterator[Runtime]:
-    rt = Runtime(max_workers_per_function=2)
+    rt = make_runtime(max_workers_per_function=2)
     yield rt
     rt.close()
+
+
+def task_root(rt: Runtime, fn: FunctionSpec) -> str:
+    """Where the function sees its code: ``/var/task`` in a sandbox."""
+    return TASK_ROOT if rt.sandbox is not None else str(fn.code)
 
 
 def spec(
@@ -46,7 +53,7 @@ def spec(
     (code / "app.py").write_text(textwrap.dedent(source))
     return FunctionSpec(
         key=key or str(code),
-        code_dir=code,
+        code=code,
         handler=handler,
         environment=environment or {},
         timeout=timeout,
@@ -67,25 +74,6 @@ def context(request_id: str | None = None) -> InvokeContext:
 
 def invoke(rt: Runtime, fn: FunctionSpec, event: object = None, request_id: str | None = None) -> InvokeResult:
     return rt.invoke(fn, json.dumps(event if event is not None else {}).encode(), context(request_id))
-
-
-def gone(pid: int) -> bool:
-    """No such process (a zombie left to a non-reaping init counts as gone)."""
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return True
-    try:
-        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] == "Z"
-    except OSError:
-        return True
-
-
-def wait_gone(pid: int, seconds: float = 2.0) -> bool:
-    deadline = time.monotonic() + seconds
-    while not gone(pid) and time.monotonic() < deadline:
-        time.sleep(0.02)
-    return gone(pid)
 
 
 ECHO = """
@@ -119,7 +107,7 @@ def test_result_round_trip_with_context_and_log(runtime: Runtime, tmp_path: Path
     assert body["memory"] == "256"  # a str, as on AWS
     assert (body["log_group"], body["log_stream"]) == ("/aws/lambda/fn", "2026/01/01/[$LATEST]abc")
     assert 4000 < body["remaining"] <= 5000
-    assert body["cwd"] == str(fn.code_dir)
+    assert body["cwd"] == task_root(runtime, fn)
     assert result.log_tail.startswith("START RequestId: req-1 Version: $LATEST\n")
     assert "\nEND RequestId: req-1\n" in result.log_tail
     report = result.log_tail.splitlines()[-1]
@@ -148,9 +136,9 @@ def test_none_bytes_and_decimal_results(runtime: Runtime, tmp_path: Path) -> Non
         """,
     )
     assert json.loads(invoke(runtime, fn).payload) == {"none": None, "decimal": 2.5, "int": 10}
-    nothing = FunctionSpec(fn.key + "n", fn.code_dir, "app.nothing", {}, 5.0)
+    nothing = FunctionSpec(fn.key + "n", fn.code, "app.nothing", {}, 5.0)
     assert invoke(runtime, nothing).payload == b"null"
-    raw = FunctionSpec(fn.key + "r", fn.code_dir, "app.raw", {}, 5.0)
+    raw = FunctionSpec(fn.key + "r", fn.code, "app.raw", {}, 5.0)
     assert invoke(runtime, raw).payload == b"not json"
 
 
@@ -160,11 +148,12 @@ def test_warm_worker_is_reused(runtime: Runtime, tmp_path: Path) -> None:
         """
         import os
         COUNT = 0
+        WORKER = os.urandom(8).hex()
 
         def handler(event, context):
             global COUNT
             COUNT += 1
-            return [os.getpid(), COUNT]
+            return [WORKER, COUNT]
         """,
     )
     first, second, third = (json.loads(invoke(runtime, fn).payload) for _ in range(3))
@@ -191,7 +180,7 @@ def test_environment_is_exactly_the_functions(
     seen = json.loads(invoke(runtime, fn).payload)
     assert seen["GREETING"] == "hello" and seen["AWS_REGION"] == "eu-west-1"
     assert "LOCALIAM_SERVER_SECRET" not in seen
-    assert seen["PYTHONPATH"].split(os.pathsep)[0] == str(fn.code_dir)
+    assert seen["PYTHONPATH"].split(os.pathsep)[0] == task_root(runtime, fn)
 
 
 def test_boto3_is_importable_in_the_worker(runtime: Runtime, tmp_path: Path) -> None:
@@ -259,10 +248,10 @@ def test_client_context_and_identity(runtime: Runtime, tmp_path: Path) -> None:
 
 def test_handler_in_a_package_path(runtime: Runtime, tmp_path: Path) -> None:
     fn = spec(tmp_path, "")
-    (fn.code_dir / "pkg").mkdir()
-    (fn.code_dir / "pkg" / "__init__.py").write_text("")
-    (fn.code_dir / "pkg" / "mod.py").write_text("def run(event, context):\n    return 'nested'\n")
-    nested = FunctionSpec(fn.key + "p", fn.code_dir, "pkg/mod.run", {}, 5.0)
+    (fn.code / "pkg").mkdir()
+    (fn.code / "pkg" / "__init__.py").write_text("")
+    (fn.code / "pkg" / "mod.py").write_text("def run(event, context):\n    return 'nested'\n")
+    nested = FunctionSpec(fn.key + "p", fn.code, "pkg/mod.run", {}, 5.0)
     assert invoke(runtime, nested).payload == b'"nested"'
 
 
@@ -271,11 +260,12 @@ def test_exception_is_aws_error_object_and_worker_stays_warm(runtime: Runtime, t
         tmp_path,
         """
         import os
+        WORKER = os.urandom(8).hex()
 
         def handler(event, context):
             if event.get("fail"):
                 raise ValueError("boom")
-            return os.getpid()
+            return WORKER
         """,
     )
     pid = json.loads(invoke(runtime, fn).payload)
@@ -285,7 +275,8 @@ def test_exception_is_aws_error_object_and_worker_stays_warm(runtime: Runtime, t
     error = json.loads(result.payload)
     assert list(error) == ["errorMessage", "errorType", "requestId", "stackTrace"]
     assert (error["errorMessage"], error["errorType"], error["requestId"]) == ("boom", "ValueError", "req-err")
-    assert error["stackTrace"] == [f'  File "{fn.code_dir}/app.py", line 6, in handler\n    raise ValueError("boom")\n']
+    root = task_root(runtime, fn)
+    assert error["stackTrace"] == [f'  File "{root}/app.py", line 7, in handler\n    raise ValueError("boom")\n']
     assert "[ERROR] ValueError: boom\nTraceback (most recent call last):\n" in result.log_tail
     assert json.loads(invoke(runtime, fn).payload) == pid
 
@@ -309,12 +300,12 @@ def test_import_error_then_initializes_again(runtime: Runtime, tmp_path: Path) -
 
 def test_handler_not_found_and_malformed_handler(runtime: Runtime, tmp_path: Path) -> None:
     fn = spec(tmp_path, "def handler(event, context):\n    return 1\n")
-    missing = json.loads(invoke(runtime, FunctionSpec("m", fn.code_dir, "app.nope", {}, 5.0)).payload)
+    missing = json.loads(invoke(runtime, FunctionSpec("m", fn.code, "app.nope", {}, 5.0)).payload)
     assert (missing["errorType"], missing["errorMessage"]) == (
         "Runtime.HandlerNotFound",
         "Handler 'nope' missing on module 'app'",
     )
-    malformed = json.loads(invoke(runtime, FunctionSpec("b", fn.code_dir, "app", {}, 5.0)).payload)
+    malformed = json.loads(invoke(runtime, FunctionSpec("b", fn.code, "app", {}, 5.0)).payload)
     assert (malformed["errorType"], malformed["errorMessage"]) == (
         "Runtime.MalformedHandlerName",
         "Bad handler 'app': not enough values to unpack (expected 2, got 1)",
@@ -342,18 +333,21 @@ def test_unserializable_result_is_marshal_error(runtime: Runtime, tmp_path: Path
 
 
 def test_timeout_kills_the_worker_and_the_next_invocation_is_cold(runtime: Runtime, tmp_path: Path) -> None:
+    token = witness()
     fn = spec(
         tmp_path,
         """
         import os, time
+        WORKER = os.urandom(8).hex()
 
         def handler(event, context):
             if event.get("sleep"):
                 print("going to sleep")
                 time.sleep(5)
-            return os.getpid()
+            return WORKER
         """,
         timeout=1.0,
+        environment={"WITNESS": token},
     )
     pid = json.loads(invoke(runtime, fn).payload)
     started = time.monotonic()
@@ -367,7 +361,7 @@ def test_timeout_kills_the_worker_and_the_next_invocation_is_cold(runtime: Runti
     assert "going to sleep\n" in result.log_tail
     assert re.search(r"\n\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z req-t Task timed out after 1\.00 seconds\n", result.log)
     assert result.log_tail.endswith("\tStatus: timeout\n")
-    assert wait_gone(pid)
+    assert wait_tree_gone(token)
     assert json.loads(invoke(runtime, fn).payload) != pid
     assert runtime.stats()["cold_starts"] == 2
 
@@ -449,10 +443,11 @@ def test_concurrent_invocations_share_a_bounded_pool(runtime: Runtime, tmp_path:
         tmp_path,
         """
         import os, time
+        WORKER = os.urandom(8).hex()
 
         def handler(event, context):
             time.sleep(0.2)
-            return [os.getpid(), event["n"]]
+            return [WORKER, event["n"]]
         """,
     )
     results: dict[int, InvokeResult] = {}
@@ -474,7 +469,7 @@ def test_concurrent_invocations_share_a_bounded_pool(runtime: Runtime, tmp_path:
 
 
 def test_a_full_pool_throttles_after_queue_seconds(tmp_path: Path) -> None:
-    rt = Runtime(max_workers_per_function=1, queue_seconds=0.2)
+    rt = make_runtime(max_workers_per_function=1, queue_seconds=0.2)
     try:
         fn = spec(tmp_path, "import time\ndef handler(event, context):\n    time.sleep(1)\n")
         thread = threading.Thread(target=invoke, args=(rt, fn))
@@ -489,47 +484,54 @@ def test_a_full_pool_throttles_after_queue_seconds(tmp_path: Path) -> None:
 
 
 def test_invalidate_stops_the_workers_and_their_children(runtime: Runtime, tmp_path: Path) -> None:
+    token = witness()
     fn = spec(
         tmp_path,
         """
         import os, subprocess
 
         CHILD = subprocess.Popen(["sleep", "30"])
+        LOST = subprocess.Popen(["sleep", "30"], start_new_session=True)
+        WORKER = os.urandom(8).hex()
 
         def handler(event, context):
-            return [os.getpid(), CHILD.pid]
+            return WORKER
         """,
+        environment={"WITNESS": token},
     )
-    worker_pid, child_pid = json.loads(invoke(runtime, fn).payload)
-    assert not gone(worker_pid) and not gone(child_pid)
+    worker = json.loads(invoke(runtime, fn).payload)
+    assert len(tree(token)) >= 3  # the worker, its child, and a child in a session of its own
     runtime.invalidate(fn.key)
-    assert gone(worker_pid)
-    assert wait_gone(child_pid)
+    assert wait_tree_gone(token)
     assert runtime.stats()["workers"] == 0
-    assert json.loads(invoke(runtime, fn).payload)[0] != worker_pid
+    assert json.loads(invoke(runtime, fn).payload) != worker
 
 
 def test_idle_workers_are_stopped(tmp_path: Path) -> None:
-    rt = Runtime(idle_seconds=0.2)
+    rt = make_runtime(idle_seconds=0.2)
     try:
-        fn = spec(tmp_path, "import os\ndef handler(event, context):\n    return os.getpid()\n")
-        pid = json.loads(invoke(rt, fn).payload)
+        token = witness()
+        fn = spec(tmp_path, "def handler(event, context):\n    return 1\n", environment={"WITNESS": token})
+        invoke(rt, fn)
+        assert tree(token)
         deadline = time.monotonic() + 3
         while rt.stats()["workers"] and time.monotonic() < deadline:
             time.sleep(0.05)
         assert rt.stats()["workers"] == 0
-        assert gone(pid)
+        assert wait_tree_gone(token)
     finally:
         rt.close()
 
 
 def test_close_stops_everything(tmp_path: Path) -> None:
-    rt = Runtime()
-    source = "import os\ndef handler(event, context):\n    return os.getpid()\n"
-    pids = [json.loads(invoke(rt, spec(tmp_path, source, key=f"fn{n}")).payload) for n in range(3)]
-    assert rt.stats()["workers"] == 3
+    rt = make_runtime()
+    source = "def handler(event, context):\n    return 1\n"
+    token = witness()
+    for n in range(3):
+        invoke(rt, spec(tmp_path, source, key=f"fn{n}", environment={"WITNESS": token}))
+    assert rt.stats()["workers"] == 3 and tree(token)
     rt.close()
     assert rt.stats()["workers"] == 0
-    assert all(gone(pid) for pid in pids)
+    assert wait_tree_gone(token)
     with pytest.raises(RuntimeError):
         invoke(rt, spec(tmp_path, source, key="fn0"))

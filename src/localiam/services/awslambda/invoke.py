@@ -21,10 +21,13 @@ import hashlib
 import json
 import logging
 import os
+import queue
 import secrets
 import threading
 import time
 import uuid
+from collections.abc import Iterable
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from localiam.services.awslambda import code
@@ -48,17 +51,23 @@ log = logging.getLogger("localiam.lambda")
 
 SESSION_SECONDS = 6 * 3600
 REFRESH_BEFORE = 3600  # issue a new session when the cached one has less than this left
+EVENT_WORKERS = 16
+"""Threads that run asynchronous (``Event``) invocations; more wait in the queue, as events
+wait in Lambda's internal queue."""
 
 _runtime: Runtime | None = None
 _runtime_lock = threading.Lock()
 _sessions: dict[tuple[int, str, str], IssuedCredentials] = {}
+_session_locks: dict[tuple[int, str, str], threading.Lock] = {}
 _keys: dict[str, set[str]] = {}
 """Runtime keys (warm workers) by unqualified function ARN, for :func:`retire`."""
+_events: queue.SimpleQueue[tuple[FunctionSpec, bytes, InvokeContext]] = queue.SimpleQueue()
+_event_threads: list[threading.Thread] = []
 
 
 def retire(function_arn: str) -> None:
     """Stop the warm workers of a function whose code or configuration changed or which was
-    deleted (they would only idle until reaped otherwise)."""
+    deleted (they would only idle until reaped otherwise); its unpacked code goes with the last."""
     with _runtime_lock:
         keys = _keys.pop(function_arn, set())
         active = _runtime
@@ -67,16 +76,55 @@ def retire(function_arn: str) -> None:
             active.invalidate(key)
 
 
-def runtime() -> Runtime:
-    """The process's function runtime (warm workers are shared by every endpoint in it)."""
+def configure(
+    *,
+    unsafe: bool = False,
+    hide: Iterable[Path | str] = (),
+    account_concurrency: int | None = None,
+    max_workers_per_function: int | None = None,
+    bwrap: str | None = None,
+) -> Runtime:
+    """Make the process's function runtime (stopping one made before): in a bubblewrap sandbox
+    when one works here; otherwise functions are refused, unless ``unsafe``. ``hide`` names host
+    paths no function may see even inside a directory its sandbox binds (the data dir)."""
     global _runtime
-    from localiam.services.awslambda.runtime import Runtime
+    from localiam.services.awslambda.runtime import ACCOUNT_CONCURRENCY, Runtime
+    from localiam.services.awslambda.sandbox import SandboxUnavailable, probe
 
+    try:
+        sandbox, refusal = probe(bwrap), ""
+    except SandboxUnavailable as exc:
+        sandbox, refusal = None, str(exc)
+    made = Runtime(
+        sandbox=sandbox,
+        unsafe=unsafe,
+        refusal=refusal,
+        hide=hide,
+        account_concurrency=account_concurrency or ACCOUNT_CONCURRENCY,
+        max_workers_per_function=max_workers_per_function or 4,
+    )
     with _runtime_lock:
-        if _runtime is None:
-            _runtime = Runtime()
-            atexit.register(_runtime.close)
-        return _runtime
+        old, _runtime = _runtime, made
+        if old is None:
+            atexit.register(_close)
+    if old is not None:
+        old.close()
+    return made
+
+
+def _close() -> None:
+    with _runtime_lock:
+        active = _runtime
+    if active is not None:
+        active.close()
+
+
+def runtime() -> Runtime:
+    """The process's function runtime (warm workers are shared by every endpoint in it); made
+    with :func:`configure`'s defaults on first use."""
+    with _runtime_lock:
+        active = _runtime
+    return active if active is not None else configure()
 
 
 def _payload(params: Params) -> bytes:
@@ -97,28 +145,33 @@ def _payload(params: Params) -> bytes:
 def _credentials(ctx: OperationContext, deployed: Deployed) -> IssuedCredentials:
     """A session of the execution role named after the function, reused while it has more
     than an hour left; a new one is issued in a write transaction of its own (an invoke
-    otherwise writes nothing, and takes no write lock)."""
+    otherwise writes nothing, and takes no write lock). Concurrent cold starts wait for the one
+    session being issued rather than each issuing their own (their workers then share a key, so
+    the per-function worker limit holds)."""
     role_arn = str(deployed.config["Role"])
     key = (id(ctx.store), role_arn, deployed.arn)
-    cached = _sessions.get(key)
-    if cached is not None and cached.expires_at - time.time() > REFRESH_BEFORE:
-        return cached
-    with ctx.store.write() as tx:
-        role = find_role(tx, role_arn)
-        if role is None:
-            raise invalid("The role defined for the function cannot be assumed by Lambda.")
-        name = deployed.ref.name
-        issued = issue_session(
-            tx,
-            account_id=role.account_id,
-            kind="assumed-role",
-            arn=f"arn:aws:sts::{role.account_id}:assumed-role/{role.name}/{name}",
-            duration=SESSION_SECONDS,
-            role=role,
-            session_name=name,
-        )
-    _sessions[key] = issued
-    return issued
+    with _runtime_lock:
+        lock = _session_locks.setdefault(key, threading.Lock())
+    with lock:
+        cached = _sessions.get(key)
+        if cached is not None and cached.expires_at - time.time() > REFRESH_BEFORE:
+            return cached
+        with ctx.store.write() as tx:
+            role = find_role(tx, role_arn)
+            if role is None:
+                raise invalid("The role defined for the function cannot be assumed by Lambda.")
+            name = deployed.ref.name
+            issued = issue_session(
+                tx,
+                account_id=role.account_id,
+                kind="assumed-role",
+                arn=f"arn:aws:sts::{role.account_id}:assumed-role/{role.name}/{name}",
+                duration=SESSION_SECONDS,
+                role=role,
+                session_name=name,
+            )
+        _sessions[key] = issued
+        return issued
 
 
 def _environment(ctx: OperationContext, deployed: Deployed, creds: IssuedCredentials, task_root: str) -> dict[str, str]:
@@ -154,10 +207,13 @@ def _environment(ctx: OperationContext, deployed: Deployed, creds: IssuedCredent
 
 def _spec(ctx: OperationContext, deployed: Deployed, creds: IssuedCredentials) -> FunctionSpec:
     from localiam.services.awslambda.runtime import FunctionSpec
+    from localiam.services.awslambda.sandbox import TASK_ROOT
 
     assert ctx.bodies is not None
-    task_root = code.unpacked(ctx.bodies, deployed.code_ref, str(deployed.config["CodeSha256"]))
-    env = _environment(ctx, deployed, creds, str(task_root))
+    source = code.PackageCode(ctx.bodies, deployed.code_ref, str(deployed.config["CodeSha256"]), deployed.arn)
+    active = runtime()
+    task_root = TASK_ROOT if active.sandbox is not None else str(source.path())
+    env = _environment(ctx, deployed, creds, task_root)
     config = deployed.config
     stable = {k: v for k, v in env.items() if k != "AWS_LAMBDA_LOG_STREAM_NAME"}
     identity = json.dumps(
@@ -169,11 +225,14 @@ def _spec(ctx: OperationContext, deployed: Deployed, creds: IssuedCredentials) -
         _keys.setdefault(deployed.ref.arn, set()).add(key)
     return FunctionSpec(
         key=key,
-        code_dir=task_root,
+        code=source,
         handler=str(config["Handler"]),
         environment=env,
         timeout=float(config["Timeout"]),
         memory_mb=int(config["MemorySize"]),
+        function=deployed.ref.arn,
+        account=deployed.ref.account,
+        endpoint=ctx.endpoint,
     )
 
 
@@ -209,10 +268,7 @@ def invoke(ctx: OperationContext, params: Params) -> Result:
         spec = _spec(ctx, deployed, creds)
         context = _context(deployed, spec, params)
         if invocation == "Event":
-            thread = threading.Thread(
-                target=_run_event, args=(spec, payload, context), name=f"lambda-event-{context.request_id}", daemon=True
-            )
-            thread.start()
+            _queue_event(spec, payload, context)
             return {"StatusCode": 202}
         result = runtime().invoke(spec, payload, context)
         out: dict[str, Any] = {
@@ -230,10 +286,22 @@ def invoke(ctx: OperationContext, params: Params) -> Result:
     return {}
 
 
-def _run_event(spec: FunctionSpec, payload: bytes, context: InvokeContext) -> None:
-    try:
-        result = runtime().invoke(spec, payload, context)
-        if result.function_error:
-            log.info("asynchronous invocation %s failed: %s", context.request_id, result.payload[:500])
-    except Exception:
-        log.exception("asynchronous invocation %s could not run", context.request_id)
+def _queue_event(spec: FunctionSpec, payload: bytes, context: InvokeContext) -> None:
+    """Queue an asynchronous invocation for one of :data:`EVENT_WORKERS` threads."""
+    _events.put((spec, payload, context))
+    with _runtime_lock:
+        if len(_event_threads) < EVENT_WORKERS:
+            thread = threading.Thread(target=_run_events, name="lambda-events", daemon=True)
+            _event_threads.append(thread)
+            thread.start()
+
+
+def _run_events() -> None:
+    while True:
+        spec, payload, context = _events.get()
+        try:
+            result = runtime().invoke(spec, payload, context)
+            if result.function_error:
+                log.info("asynchronous invocation %s failed: %s", context.request_id, result.error_type)
+        except Exception:
+            log.exception("asynchronous invocation %s could not run", context.request_id)

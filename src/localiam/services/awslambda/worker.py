@@ -10,14 +10,20 @@ whatever the ``logging`` module emits, lands there and never in the protocol.
 The protocol runs on the two descriptors named on the command line. A message is
 ``>II`` (metadata length, body length), a JSON object, then the body bytes:
 
-* parent → worker ``{"type": "init", "handler", "code_dir", "site_dirs", "marker"}``; the
-  worker imports the handler (the cold start) and answers ``{"type": "init", "error_type"}``,
+* parent → worker ``{"type": "init", "handler", "code_dir", "site_dirs", "marker", "relay",
+  "address_space"}``; the worker first applies its limits (``address_space``: RLIMIT_AS in bytes,
+  when no cgroup limits its memory) and starts the endpoint forwarder (``relay``: ``{"socket",
+  "port"}`` in a sandbox, see :mod:`.relay`), then imports the handler (the cold start) and
+  answers ``{"type": "init", "error_type"}``,
   with AWS's error object as the body when the import failed; after an init error it exits with
   status 1, as ``awslambdaric`` does, so the next invocation initializes again;
 * parent → worker ``{"type": "invoke", "request_id", "deadline_ms", ... , "marker"}`` with the
   event as the body; the worker answers ``{"type": "result", "error_type"}`` with the response
   (or the error object) as the body;
-* end of file on the request descriptor: the worker exits with status 0.
+* end of file on the request descriptor: the worker exits with status 0;
+* worker → parent ``{"type": "oom"}`` (no body) when the function ran out of memory under
+  RLIMIT_AS (a ``MemoryError``): the worker then kills itself with SIGKILL, as the OOM killer
+  would have, and the parent answers ``Runtime.OutOfMemory``.
 
 Before each answer the worker flushes ``sys.stdout``/``sys.stderr`` and writes the request's
 ``marker`` to descriptor 1, so the parent knows where that turn's output ends.
@@ -44,9 +50,13 @@ import logging
 import math
 import os
 import resource
+import selectors
+import signal
 import site
+import socket
 import struct
 import sys
+import threading
 import time
 import traceback
 from collections.abc import Callable
@@ -407,7 +417,168 @@ def _end_of_output(marker: str) -> None:
         _write_all(1, marker.encode())
 
 
+# -- the way out: the endpoint's port forwarded to localiam ----------------------------------
+
+_BUFFER = 1 << 18
+"""Bytes a link holds for a peer that does not read before it stops reading from the other."""
+
+
+class _Link:
+    """One forwarded connection: two non-blocking sockets and what each is owed."""
+
+    def __init__(self, selector: selectors.BaseSelector, a: socket.socket, b: socket.socket) -> None:
+        self.selector = selector
+        self.sockets = (a, b)
+        self.owed: dict[socket.socket, bytearray] = {a: bytearray(), b: bytearray()}
+        self.ended: dict[socket.socket, bool] = {a: False, b: False}
+        """Whether the peer sent end of file on that socket."""
+        self.events: dict[socket.socket, int] = {a: 0, b: 0}
+        self.update()
+
+    def peer(self, sock: socket.socket) -> socket.socket:
+        return self.sockets[1] if sock is self.sockets[0] else self.sockets[0]
+
+    def handle(self, sock: socket.socket, mask: int) -> None:
+        peer = self.peer(sock)
+        if mask & selectors.EVENT_READ:
+            try:
+                data = sock.recv(1 << 16)
+            except BlockingIOError:
+                data = None
+            except OSError:
+                self.close()
+                return
+            if data:
+                self.owed[peer] += data
+            elif data is not None:
+                self.ended[sock] = True
+                if not self.owed[peer]:
+                    with contextlib.suppress(OSError):
+                        peer.shutdown(socket.SHUT_WR)
+        if mask & selectors.EVENT_WRITE and self.owed[sock]:
+            try:
+                sent = sock.send(self.owed[sock])
+            except BlockingIOError:
+                sent = 0
+            except OSError:
+                self.close()
+                return
+            del self.owed[sock][:sent]
+            if not self.owed[sock] and self.ended[peer]:
+                with contextlib.suppress(OSError):
+                    sock.shutdown(socket.SHUT_WR)
+        self.update()
+
+    def update(self) -> None:
+        if all(self.ended.values()) and not any(self.owed.values()):
+            self.close()
+            return
+        for sock in self.sockets:
+            events = 0
+            if not self.ended[sock] and len(self.owed[self.peer(sock)]) < _BUFFER:
+                events |= selectors.EVENT_READ
+            if self.owed[sock]:
+                events |= selectors.EVENT_WRITE
+            if events == self.events[sock]:
+                continue
+            if not self.events[sock]:
+                self.selector.register(sock, events, self)
+            elif not events:
+                self.selector.unregister(sock)
+            else:
+                self.selector.modify(sock, events, self)
+            self.events[sock] = events
+
+    def close(self) -> None:
+        for sock in self.sockets:
+            if self.events[sock]:
+                with contextlib.suppress(Exception):
+                    self.selector.unregister(sock)
+                self.events[sock] = 0
+            sock.close()
+
+
+def _forward(listeners: list[socket.socket], path: str) -> None:
+    """Join every connection to a listener to a new connection to the Unix socket ``path``."""
+    selector = selectors.DefaultSelector()
+    for listener in listeners:
+        listener.setblocking(False)
+        selector.register(listener, selectors.EVENT_READ, None)
+    while True:
+        for key, mask in selector.select():
+            if key.data is not None:
+                key.data.handle(key.fileobj, mask)
+                continue
+            try:
+                client, _ = key.fileobj.accept()  # type: ignore[union-attr]
+            except OSError:
+                continue
+            upstream = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            try:
+                upstream.connect(path)
+            except OSError:
+                client.close()
+                upstream.close()
+                continue
+            client.setblocking(False)
+            upstream.setblocking(False)
+            _Link(selector, client, upstream)
+
+
+def start_forwarder(port: int, path: str) -> None:
+    """Listen on the endpoint's port (IPv4 and, where possible, IPv6 loopback) in the sandbox's
+    own network namespace, and forward to localiam's relay socket, in a daemon thread."""
+    listeners = []
+    for family, address in ((socket.AF_INET, ("0.0.0.0", port)), (socket.AF_INET6, ("::", port))):
+        try:
+            listener = socket.socket(family, socket.SOCK_STREAM)
+            if family == socket.AF_INET6:
+                listener.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
+            listener.bind(address)
+            listener.listen(64)
+        except OSError:
+            continue
+        listeners.append(listener)
+    if listeners:
+        threading.Thread(target=_forward, args=(listeners, path), name="localiam-endpoint", daemon=True).start()
+
+
+def limit_address_space(limit: int) -> None:
+    """RLIMIT_AS for this process and its children (soft and hard: the function cannot raise it),
+    with one malloc arena, so that the limit measures memory rather than per-thread reservations."""
+    with contextlib.suppress(Exception):
+        import ctypes
+
+        ctypes.CDLL(None).mallopt(-8, 1)  # M_ARENA_MAX
+    resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+
+
+_OOM = b""
+"""The ``oom`` message, made before the function runs (there is no memory to make it later)."""
+_limited = False
+"""Whether this worker limits its own address space (a ``MemoryError`` is then an OOM kill)."""
+
+
+def _out_of_memory(response_fd: int) -> None:
+    """Tell the parent, then die as the OOM killer would have killed us."""
+    with contextlib.suppress(BaseException):
+        _write_all(response_fd, _OOM)
+    os.kill(os.getpid(), signal.SIGKILL)
+
+
 # -- the loop ---------------------------------------------------------------------------------
+
+
+def _prepare(init: dict[str, Any]) -> None:
+    """Before any of the function's code runs: the memory limit and the way to the endpoint."""
+    global _OOM, _limited
+    _OOM = encode_message({"type": "oom"})
+    relay = init.get("relay")
+    if relay:
+        start_forwarder(int(relay["port"]), str(relay["socket"]))
+    if init.get("address_space"):
+        limit_address_space(int(init["address_space"]))
+        _limited = True
 
 
 def _initialize(init: dict[str, Any]) -> tuple[Callable[[Any, Any], Any] | None, dict[str, Any] | None]:
@@ -421,6 +592,8 @@ def _initialize(init: dict[str, Any]) -> tuple[Callable[[Any, Any], Any] | None,
     except FaultException as fault:
         error = make_error(fault.msg, fault.exception_type, fault.trace, None)
     except Exception as exc:
+        if isinstance(exc, MemoryError) and _limited:
+            raise
         error = _exception_error(exc, None)
     logging.warning(LAMBDA_WARNING)
     _log_error(error)
@@ -435,6 +608,8 @@ def _invoke(handler: Callable[[Any, Any], Any], request: dict[str, Any], event: 
     except FaultException as fault:
         error = make_error(fault.msg, fault.exception_type, fault.trace, request_id)
     except Exception as exc:
+        if isinstance(exc, MemoryError) and _limited:
+            raise
         error = _exception_error(exc, request_id)
     else:
         if len(response) > MAX_BODY:
@@ -447,7 +622,6 @@ def _invoke(handler: Callable[[Any, Any], Any], request: dict[str, Any], event: 
 
 
 def main(argv: list[str] | None = None) -> None:
-    global _request_id
     args = sys.argv[1:] if argv is None else argv
     request_fd, response_fd = int(args[0]), int(args[1])
     os.set_inheritable(request_fd, False)
@@ -463,6 +637,17 @@ def main(argv: list[str] | None = None) -> None:
     if message is None:
         return
     init, _ = message
+    _prepare(init)
+    try:
+        _serve(init, request_fd, response_fd)
+    except MemoryError:
+        if not _limited:
+            raise
+        _out_of_memory(response_fd)
+
+
+def _serve(init: dict[str, Any], request_fd: int, response_fd: int) -> None:
+    global _request_id
     handler, init_error = _initialize(init)
     _end_of_output(init["marker"])
     metadata = {
