@@ -25,7 +25,7 @@ THIRD_PARTY = {
     "state": {"sqlalchemy", "alembic", "psycopg", "platformdirs", "yaml"},
     "services": set(),
     "wire": {"botocore", "defusedxml"},
-    "server": {"starlette", "uvicorn"},
+    "server": {"starlette", "uvicorn", "anyio"},
     "cli": {"click", "rich", "yaml", "uvicorn", "platformdirs"},
 }
 ALLOWED_LAYERS = {

@@ -85,12 +85,25 @@ def free_port() -> int:
 
 @contextmanager
 def run_server(
-    store: Store | None = None, port: int | None = None, *, bodies_dir: Path | None = None
+    store: Store | None = None,
+    port: int | None = None,
+    *,
+    bodies_dir: Path | None = None,
+    unsafe_lambda: bool = False,
 ) -> Iterator[LocaliamServer]:
     """Serve on 127.0.0.1 in a background thread until the block ends; S3 object bodies live
-    under ``bodies_dir`` (in memory without it)."""
+    under ``bodies_dir`` (in memory without it). Lambda functions run in bubblewrap's sandbox;
+    where none works they are refused, unless ``unsafe_lambda`` (then they run without one, for
+    the whole process)."""
     import uvicorn
 
+    from localiam.services.awslambda.invoke import configure, runtime
+
+    functions = runtime()
+    if unsafe_lambda and functions.sandbox is None and not functions.unsafe:
+        functions = configure(unsafe=True)
+    if bodies_dir is not None:
+        functions.hide(bodies_dir)
     store = store or Store.ephemeral()
     root = first_start(store)
     if root is None:

@@ -27,7 +27,26 @@ if TYPE_CHECKING:
 )
 @click.option("--ephemeral", is_flag=True, help="Keep state in memory only; nothing is written to disk.")
 @click.option("--database", default=None, help="postgresql://... to share state between processes.")
-def serve(host: str, port: int, data_dir_option: Path | None, ephemeral: bool, database: str | None) -> None:
+@click.option(
+    "--unsafe-lambda",
+    is_flag=True,
+    help="Where no sandbox (bubblewrap) works, run Lambda functions without one: they can then read the data dir.",
+)
+@click.option(
+    "--lambda-concurrency",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Concurrent Lambda invocations per account before TooManyRequestsException (default 1000, as AWS).",
+)
+def serve(
+    host: str,
+    port: int,
+    data_dir_option: Path | None,
+    ephemeral: bool,
+    database: str | None,
+    unsafe_lambda: bool,
+    lambda_concurrency: int | None,
+) -> None:
     """Serve IAM, STS, Organizations, S3 and Lambda, authenticated with SigV4 and authorized by the engine."""
     import uvicorn
 
@@ -57,6 +76,7 @@ def serve(host: str, port: int, data_dir_option: Path | None, ephemeral: bool, d
     elif directory is not None:
         click.echo(f"Using {directory} (root credentials of the management account: {directory / ROOT_CREDENTIALS})")
     endpoint = f"http://{host}:{port}"
+    start_lambda(directory, store, unsafe=unsafe_lambda, account_concurrency=lambda_concurrency)
     bodies = open_bodies(store, directory)
     app = create_app(Pipeline(store, default_services(), endpoint=endpoint, bodies=bodies))
     click.echo(f"localiam serving on {endpoint}")
@@ -78,3 +98,31 @@ def open_bodies(store: Store, directory: Path | None) -> BodyStore:
         uploads = s3_store.upload_ids(tx)
     bodies.sweep(refs, uploads, grace=60.0 if store.dialect == "postgresql" else 0.0)
     return bodies
+
+
+def start_lambda(directory: Path | None, store: Store, *, unsafe: bool, account_concurrency: int | None) -> None:
+    """Make the Lambda runtime and say at start how functions will run (or why they will not)."""
+    from localiam.services.awslambda.invoke import configure
+
+    hide = [directory] if directory is not None else []
+    database = store.engine.url.database if store.dialect == "sqlite" else None
+    if database and database != ":memory:":
+        hide.append(Path(database).resolve().parent)
+    runtime = configure(unsafe=unsafe, hide=hide, account_concurrency=account_concurrency)
+    memory = {"cgroup2": "cgroup v2", "cgroup1": "cgroup v1", "rlimit": "RLIMIT_AS"}[runtime.memory.mode]
+    if runtime.sandbox is not None:
+        click.echo(f"Lambda: functions run in a bubblewrap sandbox ({runtime.sandbox.version}; MemorySize by {memory})")
+    elif unsafe:
+        click.secho(
+            f"WARNING: Lambda functions run WITHOUT a sandbox (--unsafe-lambda): {runtime.refusal}. A function runs as "
+            "this user and can read the data dir (every secret in it) and signal localiam.",
+            fg="yellow",
+            err=True,
+        )
+    else:
+        click.secho(
+            f"Lambda: functions will not run: {runtime.refusal}. Install bubblewrap, or start with --unsafe-lambda "
+            "to run them without isolation.",
+            fg="yellow",
+            err=True,
+        )

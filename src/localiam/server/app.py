@@ -5,7 +5,9 @@ AWS requests take a short path: the connection's scope and body become an
 does the rest. Routing and parsing run on the event loop; so does the rest of a read on
 SQLite, which the caches usually answer without touching the database. Writes (a commit waits
 for fsync and for other writers) and every request on PostgreSQL run in a worker thread, so
-they never stall the event loop. Everything under ``/_localiam/`` is a small Starlette app.
+they never stall the event loop. An operation that waits long without the store (Invoke) runs
+in threads of its own, so that it never holds the threads that writes need. Everything under
+``/_localiam/`` is a small Starlette app.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from collections.abc import Awaitable, Callable, Iterator, MutableMapping
 from dataclasses import replace
 from typing import Any
 
+from anyio import CapacityLimiter, to_thread
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
@@ -36,6 +39,10 @@ Message = MutableMapping[str, Any]
 Receive = Callable[[], Awaitable[Message]]
 Send = Callable[[Message], Awaitable[None]]
 
+LONG_RUNNING_THREADS = 1000
+"""At most this many long-running operations wait at once (AWS's default concurrency quota for
+Lambda); more wait for a thread, on the event loop."""
+
 _METHODS = frozenset({"GET", "POST", "PUT", "DELETE", "HEAD", "PATCH"})
 
 
@@ -45,6 +52,15 @@ class LocaliamApp:
     def __init__(self, pipeline: Pipeline) -> None:
         self.pipeline = pipeline
         self.admin = _admin_app(pipeline)
+        self._long: CapacityLimiter | None = None
+
+    def _long_running(self) -> CapacityLimiter:
+        """The threads of operations that wait a long time without using the store (Invoke
+        waits for its function): a pool of their own, so that a thousand sleeping functions
+        never take the threads that writes need."""
+        if self._long is None:
+            self._long = CapacityLimiter(LONG_RUNNING_THREADS)
+        return self._long
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["path"].startswith(ADMIN_PREFIX):
@@ -89,7 +105,9 @@ class LocaliamApp:
             exchange = Exchange(http, client_ip, secure)
             response = pipeline.prepare(exchange)
             if response is None:
-                if pipeline.blocks(exchange):
+                if exchange.operation is not None and exchange.operation.blocking:
+                    response = await to_thread.run_sync(pipeline.complete, exchange, limiter=self._long_running())
+                elif pipeline.blocks(exchange):
                     response = await run_in_threadpool(pipeline.complete, exchange)
                 else:
                     response = pipeline.complete(exchange)

@@ -88,7 +88,8 @@ class Operation:
     body_member: str = "Body"
     blocking: bool = False
     """The operation waits on something slow even when it writes nothing (running a Lambda
-    function): the server runs it in a worker thread."""
+    function): the server runs it in a thread of a pool of its own, apart from the threads
+    that writes use."""
 
 
 class Service:

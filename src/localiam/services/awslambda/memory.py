@@ -112,7 +112,6 @@ class MemoryLimits:
     """The server's own directory of worker cgroups (``None`` under ``rlimit``)."""
     numbers: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
 
-
     @property
     def version(self) -> int:
         return 2 if self.mode == "cgroup2" else 1

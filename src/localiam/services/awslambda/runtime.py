@@ -174,7 +174,7 @@ class Runtime:
             raise ValueError("account_concurrency must be at least 1")
         self.sandbox = sandbox
         self.unsafe = unsafe
-        self._refusal = refusal or "no sandbox is available to run functions in"
+        self.refusal = refusal or "no sandbox is available to run functions in"
         self._hide: set[str] = set()
         self.hide(*hide)
         self.memory = memory if memory is not None else detect()
@@ -220,7 +220,7 @@ class Runtime:
         if len(event) > protocol.MAX_BODY:
             raise ValueError(f"event larger than {protocol.MAX_BODY} bytes")
         if self.sandbox is None and not self.unsafe:
-            raise AwsError(f"localiam cannot run functions: {self._refusal}", code="ServiceException", status=500)
+            raise AwsError(f"localiam cannot run functions: {self.refusal}", code="ServiceException", status=500)
         pool, worker = self._checkout(spec)
         keep = None
         try:
