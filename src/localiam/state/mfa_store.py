@@ -48,17 +48,28 @@ def add_device(tx: Tx, *, account_id: str, serial_number: str, seed: str, create
         raise DeviceWriteFailed(f"could not store MFA device {serial_number}") from None
 
 
-def accept_step(tx: Tx, account_id: str, key: str, step: int, **changes: object) -> bool:
-    """Record that the code of ``step`` was accepted (and apply ``changes``), unless a code of
-    that step or a later one already was; ``False`` then, and nothing changes."""
+def accept_step(
+    tx: Tx,
+    account_id: str,
+    key: str,
+    step: int,
+    *,
+    newer_than: int | None = None,
+    unassigned_only: bool = False,
+    **changes: object,
+) -> bool:
+    """Record that a code of ``step`` was accepted (and apply ``changes``), unless a code of a
+    step from ``newer_than`` (default: ``step``) on was already accepted, or, with
+    ``unassigned_only``, the device is enabled for a user meanwhile; ``False`` then, and
+    nothing changes."""
     t = schema.mfa_devices
-    stmt = (
-        update(t)
-        .where(
-            t.c.account_id == account_id,
-            t.c.serial_key == key,
-            or_(t.c.last_used_step.is_(None), t.c.last_used_step < step),
-        )
-        .values(last_used_step=step, **changes)
-    )
+    after = step if newer_than is None else newer_than
+    conditions = [
+        t.c.account_id == account_id,
+        t.c.serial_key == key,
+        or_(t.c.last_used_step.is_(None), t.c.last_used_step < after),
+    ]
+    if unassigned_only:
+        conditions.append(t.c.user_key.is_(None))
+    stmt = update(t).where(*conditions).values(last_used_step=step, **changes)
     return int(tx.execute(stmt).rowcount) == 1
