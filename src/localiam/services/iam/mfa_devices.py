@@ -16,9 +16,10 @@ appears in any answer.
 A user has at most eight MFA devices (``reference_iam-quotas``: "MFA devices in use per user:
 8"; ``id_credentials_mfa``: "You can register up to eight MFA devices"), ``LimitExceeded``
 "Cannot exceed quota for MFADevicesPerUser: 8" in the words IAM gives its other per-user quotas
-("Cannot exceed quota for AccessKeysPerUser: 2"). Other answers: a device already enabled for a
-user, ``EntityAlreadyExists`` "MFA Device is already in use."; a device that is not the named
-user's, ``NoSuchEntity`` "MFA Device invalid for user.".
+("Cannot exceed quota for AccessKeysPerUser: 2"). Other answers, in the wording IAM-compatible
+services reproduce (no AWS page prints them): a device already enabled for a user,
+``EntityAlreadyExists`` "MFA Device is already in use."; a device that is not the named user's,
+``NoSuchEntity`` "MFA Device invalid for user.".
 """
 
 from __future__ import annotations

@@ -11,15 +11,17 @@ A device is ``arn:aws:iam::ACCOUNT:mfa{Path}{VirtualMFADeviceName}``, its serial
 ``QRCodePNG``; no other answer, error or log line carries it (``API_CreateVirtualMFADevice``:
 "protect the seed information as you would your AWS access keys or your passwords").
 
-AWS's answers (observed; the API Reference lists only the codes):
+Answers (the API Reference lists only the error codes):
 - a second device of the same path and name, in any letter case: ``EntityAlreadyExists``
-  "MFADevice entity at the same path and name already exists." (CloudTrail records of
-  ``CreateVirtualMFADevice``);
+  "MFADevice entity at the same path and name already exists." (AWS's wording, as CloudTrail
+  records a failed ``CreateVirtualMFADevice`` and the console reports it);
 - a serial number the account has no device for: ``NoSuchEntity`` "VirtualMFADevice with serial
   number SERIAL does not exist.";
 - deleting a device still enabled for a user: ``DeleteConflict`` "MFA VirtualDevice in use. Must
   deactivate first." (``API_DeleteVirtualMFADevice``: "You must deactivate a user's virtual MFA
   device before you can delete it").
+The last two wordings are those IAM-compatible services reproduce (an AWS-compatible IAM's
+conformance tests); no AWS page prints them.
 ``ListVirtualMFADevices`` without ``AssignmentStatus`` lists every device
 (``API_ListVirtualMFADevices``: "the operation defaults to Any"), with ``User`` and
 ``EnableDate`` on assigned ones, never tags ("IAM resource-listing operations return a subset
@@ -222,5 +224,6 @@ def list_mfa_device_tags(ctx: OperationContext, params: Params) -> Result:
 def invalid_code() -> Exception:
     """``InvalidAuthenticationCode`` (403), AWS's "Authentication code for device is not valid."
     (as the IAM console reports a failed ``EnableMFADevice``: "Invalid MFA Code ... Authentication
-    code for device is not valid."). Neither code is repeated."""
+    code for device is not valid.", quoted in Rookiestyle/KeePassOTP#35). Neither code is
+    repeated."""
     return client_error("InvalidAuthenticationCode", "Authentication code for device is not valid.", 403)
