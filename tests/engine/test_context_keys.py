@@ -278,6 +278,47 @@ def test_mfa_conditions_on_long_term_credentials() -> None:
     assert decide(user(), "s3:GetObject", OBJECT, identity=(lenient,)).allowed
 
 
+def test_mfa_present_is_false_for_temporary_credentials_without_mfa() -> None:
+    """KEYS (aws:MultiFactorAuthPresent): the Deny with "Bool ... false" "denies requests that
+    can be authenticated using MFA, but were not. This applies only to temporary credentials":
+    such a session carries the key, with ``false``."""
+    session = dataclasses.replace(role_session(), token_issue_time=ISSUED, multi_factor_auth=False)
+    assert session.context["aws:multifactorauthpresent"] == ("false",)
+    lenient = identity(allow("s3:*"), deny("s3:*", condition={"Bool": {"aws:MultiFactorAuthPresent": "false"}}))
+    assert decide(session, "s3:GetObject", OBJECT, identity=(lenient,)).outcome is Outcome.EXPLICIT_DENY
+
+
+def test_mfa_age_counts_seconds_from_the_verified_code_to_the_request() -> None:
+    """KEYS (aws:MultiFactorAuthAge): "the number of seconds since the requesting principal was
+    authorized using MFA"; the key is built per request, from the request's own time."""
+    moment = dt.datetime(2024, 5, 1, 12, 0, 0, tzinfo=dt.UTC)
+    verified = int(moment.timestamp()) - 125
+    ctx = build_context({}, ResourceFacts(), {}, now=moment, multi_factor_auth_time=verified)
+    assert ctx["aws:multifactorauthage"] == ("125",)
+    later = build_context({}, ResourceFacts(), {}, now=moment + dt.timedelta(hours=1), multi_factor_auth_time=verified)
+    assert later["aws:multifactorauthage"] == ("3725",)
+
+
+def test_mfa_age_is_absent_without_mfa() -> None:
+    """KEYS (aws:MultiFactorAuthAge): "If MFA was not used, this key is not present", so
+    ``NumericLessThan`` on it fails (id_credentials_mfa_configure-api-require, example 1: "the
+    MultiFactorAuthAge key is never present in the request context for long-term credentials")."""
+    recent = {"NumericLessThan": {"aws:MultiFactorAuthAge": "3600"}}
+    no_mfa = dataclasses.replace(role_session(), token_issue_time=ISSUED, multi_factor_auth=False)
+    for who in (user(), root(), no_mfa):
+        assert "aws:multifactorauthage" not in build_context(who.context, ResourceFacts(), {})
+    for who in (user(), no_mfa):  # (the root user is allowed whatever its policies say)
+        assert not allowed_if(recent, who)
+    with_mfa = dataclasses.replace(
+        role_session(),
+        token_issue_time=ISSUED,
+        multi_factor_auth=True,
+        multi_factor_auth_time=int(dt.datetime.now(dt.UTC).timestamp()) - 10,
+    )
+    assert allowed_if(recent, with_mfa)
+    assert not allowed_if({"NumericLessThan": {"aws:MultiFactorAuthAge": "5"}}, with_mfa)
+
+
 # --- Request keys: time, transport, region ----------------------------------------------------
 
 

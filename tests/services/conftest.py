@@ -62,6 +62,8 @@ def check_shape(shape: Shape, value: Any, where: str = "") -> None:
         assert isinstance(value, int) and not isinstance(value, bool), f"{where}: expected an integer, got {value!r}"
     elif kind == "boolean":
         assert isinstance(value, bool), f"{where}: expected a boolean, got {value!r}"
+    elif kind == "blob":
+        assert isinstance(value, bytes), f"{where}: expected bytes, got {type(value).__name__}"
     elif kind == "timestamp":
         assert isinstance(value, dt.datetime) and value.tzinfo is not None, f"{where}: expected an aware datetime"
     else:  # pragma: no cover - shapes IAM does not use

@@ -159,6 +159,7 @@ def authorize(
         request.context,
         region=request.region,
         secure_transport=request.secure_transport,
+        multi_factor_auth_time=principal.multi_factor_auth_time,
     )
     has_identity = principal.kind in _IDENTITY_KINDS
     identity = inputs.identity if has_identity else ()

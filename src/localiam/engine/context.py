@@ -6,7 +6,13 @@
   (only for members of an organization), ``aws:PrincipalTag/*`` (session tags override the
   role's tags), ``aws:PrincipalIsAWSService``, ``aws:PrincipalServiceName``;
 - ``aws:username``: IAM users only;
-- ``aws:TokenIssueTime``, ``aws:MultiFactorAuthPresent``: temporary credentials only;
+- ``aws:TokenIssueTime``, ``aws:MultiFactorAuthPresent``: temporary credentials only (the
+  latter ``false`` for temporary credentials obtained without MFA: the page's Deny with
+  ``"Bool": {"aws:MultiFactorAuthPresent": "false"}`` "denies requests that can be
+  authenticated using MFA, but were not. This applies only to temporary credentials");
+- ``aws:MultiFactorAuthAge``: "included in the request context only if the principal making
+  the call was authenticated using MFA. If MFA was not used, this key is not present"; the
+  seconds from the verified code to the request, so it is made per request here;
 - ``aws:CurrentTime``, ``aws:EpochTime``, ``aws:SecureTransport``, ``aws:RequestedRegion``;
 - ``aws:ResourceAccount``, ``aws:ResourceOrgID``, ``aws:ResourceOrgPaths``,
   ``aws:ResourceTag/*``.
@@ -55,9 +61,13 @@ class ResourceFacts:
         object.__setattr__(self, "context", ctx)
 
 
+def _utc(now: _dt.datetime) -> _dt.datetime:
+    return now if now.tzinfo else now.replace(tzinfo=_dt.UTC)
+
+
 def time_keys(now: _dt.datetime) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """``aws:CurrentTime`` and ``aws:EpochTime`` for ``now`` (naive: UTC)."""
-    moment = now if now.tzinfo else now.replace(tzinfo=_dt.UTC)
+    moment = _utc(now)
     current = (moment.astimezone(_dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),)
     return current, (str(int(moment.timestamp())),)
 
@@ -94,9 +104,16 @@ def build_context(
     now: _dt.datetime | None = None,
     region: str = "us-east-1",
     secure_transport: bool = True,
+    multi_factor_auth_time: int | None = None,
 ) -> dict[str, tuple[str, ...]]:
     """Everything a condition can look at for one request; ``extra`` (already normalised)
-    adds keys and overrides the derived ones."""
+    adds keys and overrides the derived ones. ``multi_factor_auth_time`` (the principal's
+    :attr:`~localiam.engine.principal.Principal.multi_factor_auth_time`) adds
+    ``aws:MultiFactorAuthAge``."""
+    if multi_factor_auth_time is not None:
+        moment = int(time.time()) if now is None else int(_utc(now).timestamp())
+        age = (str(max(0, moment - multi_factor_auth_time)),)
+        principal_ctx = {**principal_ctx, "aws:multifactorauthage": age}
     if now is None:
         second = int(time.time())
         made = _this_second.get((region, secure_transport))

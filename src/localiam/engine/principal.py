@@ -64,6 +64,9 @@ class Principal:
     organization_paths: tuple[str, ...] = ()
     token_issue_time: str | None = None
     multi_factor_auth: bool | None = None
+    multi_factor_auth_time: int | None = None
+    """When the session's MFA code was verified (epoch seconds); the request's
+    ``aws:MultiFactorAuthAge`` counts from it (:func:`localiam.engine.context.build_context`)."""
     source_identity: str | None = None
     facts: PrincipalFacts = field(init=False, compare=False, repr=False)
     bounded_facts: PrincipalFacts = field(init=False, compare=False, repr=False)

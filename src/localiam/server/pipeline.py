@@ -310,6 +310,7 @@ class Pipeline:
             else ("AWS" if isinstance(auth, V2AuthResult) else "AWS4-HMAC-SHA256"),
             content_sha256=ex.request.header("x-amz-content-sha256"),
             request_headers=_headers(ex.request),
+            clock=self.clock,
         )
         if made is not None:
             made.append(ctx)

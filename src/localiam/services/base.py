@@ -9,6 +9,7 @@ checks an operation makes beyond its declared one (``iam:PassRole``, a trust pol
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -169,6 +170,9 @@ class OperationContext:
     """Run when the transaction does not commit (the operation failed, or its commit did):
     undo what the operation did outside it, such as a body or package file it wrote, so that
     a failed request leaves nothing behind."""
+    clock: Callable[[], float] = time.time
+    """The server's clock (the pipeline's, which authenticates the request): what checks of
+    the request against the time read, such as an MFA code's 30-second step. Tests move it."""
     then: Callable[[], Result] | None = None
     """Work that must not hold the transaction (running a Lambda function, which calls back
     into the endpoint): run once it has committed; what it returns is the operation's result."""

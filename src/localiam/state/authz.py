@@ -354,6 +354,9 @@ class Authz:
         s = key.session
         account = key.account_id
         issued = _iso(s["issued_at"])
+        # aws:MultiFactorAuthAge: only for a session whose MFA code was verified.
+        mfa_at = s.get("mfa_authenticated_at")
+        mfa_time = int(mfa_at) if s.get("mfa") and mfa_at is not None else None
         session_policies: list[CompiledPolicy] = []
         if s.get("policy"):
             compiled = self.policies.get(f"{s['arn']} session policy", s["policy"], PolicyType.SESSION)
@@ -390,6 +393,7 @@ class Authz:
                 provider=s.get("provider"),
                 token_issue_time=issued,
                 multi_factor_auth=bool(s.get("mfa")),
+                multi_factor_auth_time=mfa_time,
                 source_identity=s.get("source_identity"),
                 **common,
             )
@@ -403,6 +407,7 @@ class Authz:
                 user_id=account,
                 token_issue_time=issued,
                 multi_factor_auth=bool(s.get("mfa")),
+                multi_factor_auth_time=mfa_time,
                 **common,
             )
             return Caller(p, key)
@@ -419,6 +424,7 @@ class Authz:
                 user_id=f"{account}:{s['session_name']}",
                 tags=s.get("tags") or {},
                 token_issue_time=issued,
+                multi_factor_auth=bool(s.get("mfa")),
                 **common,
             )
             return Caller(p, key, tuple(identity), boundary, tuple(session_policies), user_key=s["user_key"])
@@ -431,6 +437,7 @@ class Authz:
             tags=tags,
             token_issue_time=issued,
             multi_factor_auth=bool(s.get("mfa")),
+            multi_factor_auth_time=mfa_time,
             **common,
         )
         return Caller(p, key, tuple(identity), boundary, user_key=s["user_key"])

@@ -139,7 +139,7 @@ def rename_user(tx: Tx, account_id: str, old_key: str, *, name: str, path: str) 
         {"account_id": account_id, "resource_type": "user", "resource_key": old_key},
         resource_key=new_key,
     )
-    for table in (schema.group_members, schema.access_keys, schema.login_profiles, schema.sessions):
+    for table in (schema.group_members, schema.access_keys, schema.login_profiles, schema.sessions, schema.mfa_devices):
         change(tx, table, {"account_id": account_id, "user_key": old_key}, user_key=new_key)
 
 

@@ -188,6 +188,7 @@ sessions = Table(
     Column("transitive_tag_keys", Text),  # JSON list
     Column("source_identity", String(64)),
     Column("mfa", Boolean, nullable=False, default=False),
+    Column("mfa_authenticated_at", Float),  # when the session's MFA code was verified
     Column("provider", String(2048)),  # web identity / SAML provider
     Column("chained", Boolean, nullable=False, default=False),
 )
@@ -201,6 +202,27 @@ login_profiles = Table(
     Column("password_reset_required", Boolean, nullable=False),
     Column("created_at", Float, nullable=False),
 )
+
+# Virtual MFA devices (``API_VirtualMFADevice``): the serial number is the device's ARN,
+# unique case-insensitively (``serial_key``); ``seed`` is the TOTP secret in base32, returned
+# once by CreateVirtualMFADevice and never again. ``user_key`` is the user the device is
+# enabled for (NULL: unassigned); ``last_used_step`` the newest 30-second step whose code was
+# accepted (RFC 6238 section 5.2: a code is accepted once); ``drift`` the steps the device's
+# clock is off, as ResyncMFADevice measured it.
+mfa_devices = Table(
+    "mfa_devices",
+    metadata,
+    Column("account_id", String(12), primary_key=True),
+    Column("serial_key", String(1024), primary_key=True),
+    Column("serial_number", String(1024), nullable=False),
+    Column("seed", String(64), nullable=False),
+    Column("user_key", String(64)),
+    Column("enabled_at", Float),
+    Column("last_used_step", BigInteger),
+    Column("drift", Integer, nullable=False),
+    Column("created_at", Float, nullable=False),
+)
+Index("ix_mfa_devices_user", mfa_devices.c.account_id, mfa_devices.c.user_key)
 
 oidc_providers = Table(
     "oidc_providers",

@@ -154,10 +154,12 @@ def issue_session(
     transitive_tag_keys: Sequence[str] = (),
     source_identity: str | None = None,
     mfa: bool = False,
+    mfa_authenticated_at: float | None = None,
     chained: bool = False,
 ) -> IssuedCredentials:
     """Write one session row and return its credentials; the session expires ``duration``
-    seconds from the transaction's clock."""
+    seconds from the transaction's clock. ``mfa`` marks a session whose caller proved an MFA
+    code, verified at ``mfa_authenticated_at`` (``aws:MultiFactorAuthAge`` counts from it)."""
     key_id = new_access_key(account_id, temporary=True)
     secret = new_secret_key()
     token = new_session_token()
@@ -181,6 +183,7 @@ def issue_session(
         "transitive_tag_keys": json.dumps(list(transitive_tag_keys)) if transitive_tag_keys else None,
         "source_identity": source_identity,
         "mfa": mfa,
+        "mfa_authenticated_at": mfa_authenticated_at if mfa else None,
         "chained": chained,
     }
     tx.execute(schema.sessions.insert().values(**values))

@@ -27,9 +27,26 @@ CreateOpenIDConnectProvider GetOpenIDConnectProvider ListOpenIDConnectProviders 
 CreateSAMLProvider GetSAMLProvider ListSAMLProviders DeleteSAMLProvider
 ListEntitiesForPolicy GetAccountAuthorizationDetails SimulatePrincipalPolicy SimulateCustomPolicy
 GetContextKeysForPrincipalPolicy GetContextKeysForCustomPolicy
+CreateVirtualMFADevice EnableMFADevice ResyncMFADevice DeactivateMFADevice DeleteVirtualMFADevice ListMFADevices
+ListVirtualMFADevices GetMFADevice TagMFADevice UntagMFADevice ListMFADeviceTags
 """.split()  # noqa: SIM905
 MODEL = botocore.session.get_session().get_service_model("iam")
-WRITES = ("Create", "Delete", "Update", "Put", "Attach", "Detach", "Tag", "Untag", "Add", "Remove", "Set")
+WRITES = (
+    "Create",
+    "Delete",
+    "Update",
+    "Put",
+    "Attach",
+    "Detach",
+    "Tag",
+    "Untag",
+    "Add",
+    "Remove",
+    "Set",
+    "Enable",
+    "Resync",
+    "Deactivate",
+)
 
 
 def test_every_required_operation_is_registered():

@@ -103,16 +103,20 @@ def test_session_token_durations(world: World, root: str) -> None:
     assert over.value.message.endswith("Member must have value less than or equal to 129600")
 
 
-def test_session_token_with_mfa(world: World, root: str) -> None:
+def test_session_token_with_a_made_up_mfa_device(world: World, root: str) -> None:
+    """A serial number and code that no enabled device stands behind prove nothing: AWS's
+    AccessDenied, and no session (the MFA flow itself is ``test_sts_mfa.py``)."""
     mfa_only = {"Bool": {"aws:MultiFactorAuthPresent": "true"}}
     user = world.user(A, "u", inline=[allow("ec2:StopInstances", Condition=mfa_only)])
     plain = key_of(world.call(STS, "GetSessionToken", {}, user))
     assert not world.decide(plain, "ec2:StopInstances", "*").allowed
     params = {"SerialNumber": f"arn:aws:iam::{A}:mfa/u", "TokenCode": "123456"}
-    with_mfa = key_of(world.call(STS, "GetSessionToken", params, user))
-    assert world.decide(with_mfa, "ec2:StopInstances", "*").allowed
-    with pytest.raises(AccessDenied):
+    with pytest.raises(AccessDenied) as made_up:
+        world.call(STS, "GetSessionToken", params, user)
+    assert made_up.value.message.startswith("MultiFactorAuthentication failed, unable to validate MFA code.")
+    with pytest.raises(AwsError) as short:
         world.call(STS, "GetSessionToken", {**params, "TokenCode": "12"}, user)
+    assert short.value.code == "ValidationError"
 
 
 # ----------------------------------------------------------------------------- GetFederationToken

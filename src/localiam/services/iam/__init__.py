@@ -4,7 +4,8 @@ Authorization Reference (``list_awsidentityandaccessmanagementiam``) gives it.
 
 Importing this package registers all operations; the modules hold one area each (users,
 groups, roles, managed policies, inline policies, attachments and boundaries, credentials,
-identity providers, account reports, the policy simulator).
+virtual MFA devices and a user's MFA devices, identity providers, account reports, the policy
+simulator).
 """
 
 from localiam.services.iam import (  # noqa: F401  (imported to register their operations)
@@ -12,12 +13,14 @@ from localiam.services.iam import (  # noqa: F401  (imported to register their o
     groups,
     inline,
     keys,
+    mfa_devices,
     policies,
     providers,
     reports,
     roles,
     simulate,
     users,
+    virtual_mfa,
 )
 from localiam.services.iam.common import SERVICE
 

@@ -121,6 +121,10 @@ class Rule:
     min_value: int | None = None
     max_value: int | None = None
     enum: tuple[str, ...] = ()
+    sensitive: bool = False
+    """A secret (an MFA code): its value is never repeated in the error, which then reads
+    "Value at 'authenticationCode1' failed to satisfy constraint", the form AWS gives sensitive
+    members (as Cognito answers for a password)."""
 
 
 def name_rule(param: str, max_len: int = 64, *, required: bool = True) -> Rule:
@@ -142,7 +146,8 @@ def _member(param: str) -> str:
 
 
 def _problems(at: str, value: Any, rule: Rule) -> list[str]:
-    head = f"Value {_show(value)} at '{at}' failed to satisfy constraint: Member must"
+    shown = "Value" if rule.sensitive else f"Value {_show(value)}"
+    head = f"{shown} at '{at}' failed to satisfy constraint: Member must"
     if value is None:
         return [f"Value null at '{at}' failed to satisfy constraint: Member must not be null"] if rule.required else []
     out: list[str] = []

@@ -164,6 +164,8 @@ def delete_user(ctx: OperationContext, params: Params) -> Result:
         raise delete_conflict("Cannot delete entity, must delete login profile first.")
     if iam_store.count(ctx.tx, schema.access_keys, **where):
         raise delete_conflict("Cannot delete entity, must delete access keys first.")
+    if iam_store.count(ctx.tx, schema.mfa_devices, **where):
+        raise delete_conflict("Cannot delete entity, must delete MFA device first.")
     if iam_store.count(ctx.tx, schema.inline_policies, **owned):
         raise delete_conflict("Cannot delete entity, must delete policies first.")
     if iam_store.count(ctx.tx, schema.attachments, **owned):

@@ -11,6 +11,13 @@ role's tags (``iam:ResourceTag/*``). Passing session tags also needs ``sts:TagSe
 (``id_session-tags``, "Permissions required to add session tags"), and a source identity
 ``sts:SetSourceIdentity`` (``id_credentials_temp_control-access_monitor``), both on the role.
 
+``SerialNumber`` and ``TokenCode`` prove an MFA device of the IAM user behind the caller
+(:mod:`.mfa`); the trust policy then sees ``aws:MultiFactorAuthPresent`` ``true``, so a trust
+policy with ``"Bool": {"aws:MultiFactorAuthPresent": "true"}`` allows the call only with a valid
+code, or from a session that was itself made with one (``id_credentials_mfa_configure-api-require``,
+"Scenario: MFA protection for cross-account delegation"). The role session is MFA-authenticated
+then, and its ``aws:MultiFactorAuthAge`` counts from the verified code.
+
 The root user cannot assume roles: AWS answers ``AccessDenied`` "Roles may not be assumed by
 root accounts." Federated users cannot call STS besides ``GetCallerIdentity``
 (``id_credentials_temp_control-access_getfederationtoken``).
@@ -40,6 +47,7 @@ from localiam.services.sts._service import (
     duration,
     signed_caller,
 )
+from localiam.services.sts.mfa import VerifiedCode, mfa_context_keys, use_code, verified_code
 from localiam.services.sts.session_inputs import SessionInputs, session_inputs
 from localiam.state.sts_store import RoleRecord, find_role, issue_session, mark_role_used, parse_role_arn
 
@@ -75,9 +83,6 @@ def _request_keys(params: Params) -> dict[str, str | list[str]]:
         value = params.get(name)
         if isinstance(value, str):
             keys[key] = value
-    if params.get("SerialNumber") and params.get("TokenCode"):
-        keys["aws:MultiFactorAuthPresent"] = "true"
-        keys["aws:MultiFactorAuthAge"] = "0"
     tags = [t for t in params.get("Tags") or [] if isinstance(t, Mapping)]
     if tags:
         for tag in tags:
@@ -89,7 +94,10 @@ def _request_keys(params: Params) -> dict[str, str | list[str]]:
 
 
 def _condition_keys(ctx: OperationContext, params: Params) -> dict[str, str | list[str]]:
+    """The request's keys; a passed MFA code is checked here, before the trust policy sees
+    ``aws:MultiFactorAuthPresent`` (:mod:`.mfa`)."""
     keys = _request_keys(params)
+    keys.update(mfa_context_keys(verified_code(ctx, params)))
     role = find_role(ctx.tx, _role_arn(ctx, params))
     if role is not None:
         for key, value in role.tags.items():
@@ -141,15 +149,33 @@ def _session_duration(params: Params, role: RoleRecord, chained: bool) -> int:
 
 
 def _authorize_extras(
-    ctx: OperationContext, params: Params, role_arn: str, inputs: SessionInputs, source_identity: str | None
+    ctx: OperationContext,
+    params: Params,
+    role_arn: str,
+    inputs: SessionInputs,
+    source_identity: str | None,
+    mfa: VerifiedCode | None,
 ) -> None:
     trust = _trust_policy(ctx, params)
+    proven = mfa_context_keys(mfa)
     if inputs.tags:
-        ctx.authorize("sts:TagSession", role_arn, context=inputs.tag_context(), resource_policy=trust)
+        ctx.authorize("sts:TagSession", role_arn, context={**proven, **inputs.tag_context()}, resource_policy=trust)
     if source_identity is not None:
-        ctx.authorize(
-            "sts:SetSourceIdentity", role_arn, context={"sts:SourceIdentity": source_identity}, resource_policy=trust
-        )
+        context = {**proven, "sts:SourceIdentity": source_identity}
+        ctx.authorize("sts:SetSourceIdentity", role_arn, context=context, resource_policy=trust)
+
+
+def _session_mfa(ctx: OperationContext, code: VerifiedCode | None) -> tuple[bool, float | None]:
+    """Whether the role session is MFA-authenticated, and since when: by the code passed now
+    (its step is used up here), or, passing none, as the calling session was (a session made
+    with MFA that assumes a role passes it on, with the time its code was verified)."""
+    if code is not None:
+        use_code(ctx, code)
+        return True, ctx.now
+    principal = signed_caller(ctx).principal
+    if principal.multi_factor_auth:
+        return True, principal.multi_factor_auth_time
+    return False, None
 
 
 @SERVICE.operation(
@@ -171,10 +197,9 @@ def assume_role(ctx: OperationContext, params: Params) -> Result:
     inputs = session_inputs(ctx, params, account=role.account_id, inherit=chained)
     source_identity = _source_identity(ctx, params)
     seconds = _session_duration(params, role, chained)
-    _authorize_extras(ctx, params, role_arn, inputs, source_identity)
-
-    caller = signed_caller(ctx)
-    mfa = bool(params.get("SerialNumber") and params.get("TokenCode")) or bool(caller.principal.multi_factor_auth)
+    code = verified_code(ctx, params)
+    _authorize_extras(ctx, params, role_arn, inputs, source_identity, code)
+    mfa, mfa_at = _session_mfa(ctx, code)
     session_arn = f"arn:aws:sts::{role.account_id}:assumed-role/{role.name}/{session_name}"
     issued = issue_session(
         ctx.tx,
@@ -190,6 +215,7 @@ def assume_role(ctx: OperationContext, params: Params) -> Result:
         transitive_tag_keys=inputs.transitive_tag_keys,
         source_identity=source_identity,
         mfa=mfa,
+        mfa_authenticated_at=mfa_at,
         chained=chained,
     )
     mark_role_used(ctx.tx, role)

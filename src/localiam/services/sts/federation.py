@@ -5,8 +5,9 @@ root user) acting as themselves, or as a federated user.
 "No permissions are required for users to perform this operation"; it must be called with
 long-term credentials ("Cannot call GetSessionToken with session credentials"); 900 to 129,600
 seconds, 43,200 by default, and up to 3,600 (the default too) for the root user. With
-``SerialNumber`` and ``TokenCode`` the session counts as MFA-authenticated
-(``aws:MultiFactorAuthPresent``); localiam keeps no MFA devices, so any code is accepted. The
+``SerialNumber`` and ``TokenCode`` proving an MFA device enabled for the calling user
+(:mod:`.mfa`) the session is MFA-authenticated: ``aws:MultiFactorAuthPresent`` is ``true`` and
+``aws:MultiFactorAuthAge`` counts from the verified code; without, the key is ``false``. The
 session acts with the user's own permissions.
 
 ``GetFederationToken`` (``API_GetFederationToken``,
@@ -34,6 +35,7 @@ from localiam.services.sts._service import (
     duration,
     signed_caller,
 )
+from localiam.services.sts.mfa import use_code, verified_code
 from localiam.services.sts.session_inputs import session_inputs
 from localiam.state.sts_store import NO_PERMISSIONS_SESSION_POLICY, issue_session
 
@@ -51,12 +53,9 @@ def get_session_token(ctx: OperationContext, params: Params) -> Result:
     seconds = duration(params, default=DEFAULT_DURATION, minimum=900, maximum=MAX_DURATION)
     if kind == "root":
         seconds = min(seconds, ROOT_MAX_DURATION) if "DurationSeconds" in params else ROOT_MAX_DURATION
-    mfa = False
-    if params.get("SerialNumber") is not None or params.get("TokenCode") is not None:
-        code = params.get("TokenCode")
-        if not (isinstance(code, str) and len(code) == 6 and code.isdigit()):
-            raise AccessDenied("MultiFactorAuthentication failed with invalid MFA one time pass code.")
-        mfa = True
+    code = verified_code(ctx, params)
+    if code is not None:
+        use_code(ctx, code)
     issued = issue_session(
         ctx.tx,
         account_id=ctx.account_id,
@@ -64,7 +63,8 @@ def get_session_token(ctx: OperationContext, params: Params) -> Result:
         arn=caller.principal.arn,
         duration=seconds,
         user_key=caller.user_key if kind == "user" else None,
-        mfa=mfa,
+        mfa=code is not None,
+        mfa_authenticated_at=ctx.now if code is not None else None,
     )
     return {"Credentials": credentials(issued)}
 
