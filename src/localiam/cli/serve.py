@@ -33,6 +33,7 @@ def serve(host: str, port: int, data_dir_option: Path | None, ephemeral: bool, d
 
     from localiam.server.app import create_app
     from localiam.server.pipeline import Pipeline
+    from localiam.server.transport import uvicorn_options
     from localiam.services.registry import default_services
     from localiam.state.bootstrap import first_start
     from localiam.state.store import Store, StoreError
@@ -60,7 +61,7 @@ def serve(host: str, port: int, data_dir_option: Path | None, ephemeral: bool, d
     bodies = open_bodies(store, directory)
     app = create_app(Pipeline(store, default_services(), endpoint=endpoint, bodies=bodies))
     click.echo(f"localiam serving on {endpoint}")
-    uvicorn.run(app, host=host, port=port, log_level="warning", loop="uvloop", http="httptools", access_log=False)
+    uvicorn.run(app, host=host, port=port, log_level="warning", loop="uvloop", access_log=False, **uvicorn_options())
 
 
 def open_bodies(store: Store, directory: Path | None) -> BodyStore:
