@@ -3,12 +3,19 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import click
 
-from localiam.cli.config import ROOT_CREDENTIALS, data_dir, database_url, write_root_credentials
+from localiam.cli.config import (
+    ROOT_CREDENTIALS,
+    data_dir,
+    database_url,
+    echo_permission_warnings,
+    write_root_credentials,
+)
 
 if TYPE_CHECKING:
     from localiam.state.bodies import BodyStore
@@ -42,7 +49,13 @@ def serve(host: str, port: int, data_dir_option: Path | None, ephemeral: bool, d
         raise click.UsageError(
             "--ephemeral keeps everything in memory; it cannot be combined with --data-dir or --database"
         )
+    # Whatever the server writes (the database and its WAL, bodies, unpacked Lambda packages,
+    # what a function writes) is its owner's alone; files and directories made with an explicit
+    # mode keep it, the rest get 0600/0700 instead of the usual 0644/0755.
+    os.umask(0o077)
     directory = None if ephemeral else data_dir(data_dir_option)
+    if directory is not None:
+        echo_permission_warnings(directory)
     try:
         store = Store.ephemeral() if directory is None else Store(database_url(directory, database))
     except StoreError as exc:
