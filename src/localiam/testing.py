@@ -26,6 +26,7 @@ import pytest
 
 from localiam.server.app import create_app
 from localiam.server.pipeline import Pipeline
+from localiam.server.transport import uvicorn_options
 from localiam.services.registry import default_services
 from localiam.state.accounts import RootCredentials, create_account
 from localiam.state.bodies import BodyStore
@@ -111,7 +112,9 @@ def run_server(
     port = port or free_port()
     endpoint = f"http://127.0.0.1:{port}"
     pipeline = Pipeline(store, default_services(), endpoint=endpoint, bodies=BodyStore(bodies_dir))
-    config = uvicorn.Config(create_app(pipeline), host="127.0.0.1", port=port, log_level="warning", access_log=False)
+    config = uvicorn.Config(
+        create_app(pipeline), host="127.0.0.1", port=port, log_level="warning", access_log=False, **uvicorn_options()
+    )
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, name=f"localiam-{port}", daemon=True)
     thread.start()

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import click
 
-from localiam.cli.config import data_dir, database_url
+from localiam.cli.config import data_dir, database_url, echo_permission_warnings
 from localiam.errors import AwsError
 from localiam.state.accounts import create_account
 from localiam.state.store import Store, StoreError
@@ -33,6 +33,7 @@ def create(
 ) -> None:
     """Create a standalone account and print its root credentials as JSON."""
     directory = data_dir(data_dir_option)
+    echo_permission_warnings(directory)
     try:
         store = Store(database_url(directory, database))
     except StoreError as exc:

@@ -1,11 +1,21 @@
 """Where localiam keeps its state: ``--data-dir``, else ``LOCALIAM_DATA_DIR``, else the user's
 data directory (platformdirs). The database is SQLite in that directory unless ``--database``
-names a PostgreSQL URL."""
+names a PostgreSQL URL.
+
+The data dir holds every secret localiam knows: the database (secret access keys, session
+tokens), ``root-credentials.json``, S3 object bodies and Lambda packages. localiam creates it
+0700 and everything in it 0600 (``mkdir``/``open`` with that mode; SQLite's ``-wal`` and ``-shm``
+files take the database file's mode). A data dir or file that already exists keeps the mode its
+owner gave it (it may be shared on purpose, as a PostgreSQL-backed team setup may share it);
+:func:`permission_warnings` says which are readable by others and the ``chmod`` that fixes them.
+"""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import stat
 from pathlib import Path
 
 import click
@@ -15,6 +25,8 @@ from localiam.state.accounts import RootCredentials
 from localiam.state.store import sqlite_url
 
 ROOT_CREDENTIALS = "root-credentials.json"
+DATABASE_FILES = ("localiam.db", "localiam.db-wal", "localiam.db-shm")
+PRIVATE_DIRS = ("objects", "lambda-code")
 
 
 def data_dir(option: Path | None) -> Path:
@@ -26,10 +38,38 @@ def data_dir(option: Path | None) -> Path:
         path = Path(platformdirs.user_data_dir("localiam", appauthor=False))
     path = path.expanduser()
     try:
-        path.mkdir(parents=True, exist_ok=True)
+        # 0700 for the data dir itself; missing parents (~/.local/share) get the usual mode.
+        path.mkdir(mode=0o700, parents=True, exist_ok=True)
     except OSError as exc:
         raise click.ClickException(f"cannot create the data directory {path}: {exc.strerror or exc}") from None
     return path
+
+
+def permission_warnings(directory: Path) -> list[str]:
+    """A warning for the data dir and for each file or directory of localiam's in it whose mode
+    lets other users of the machine in (group or other bits set), with the ``chmod`` to run."""
+    warnings: list[str] = []
+    candidates = [(directory, True)]
+    candidates += [(directory / name, False) for name in (*DATABASE_FILES, ROOT_CREDENTIALS)]
+    candidates += [(directory / name, True) for name in PRIVATE_DIRS]
+    for path, is_dir in candidates:
+        try:
+            mode = stat.S_IMODE(path.stat().st_mode)
+        except OSError:
+            continue
+        if mode & 0o077:
+            wanted = "700" if is_dir else "600"
+            what = "data directory" if path == directory else ("directory" if is_dir else "file")
+            warnings.append(
+                f"warning: the {what} {path} has mode {mode:04o}: other users of this machine can read "
+                f"localiam's secrets there. Run: chmod {wanted} {path}"
+            )
+    return warnings
+
+
+def echo_permission_warnings(directory: Path) -> None:
+    for warning in permission_warnings(directory):
+        click.echo(warning, err=True)
 
 
 def database_url(directory: Path, database: str | None) -> str:
@@ -37,10 +77,12 @@ def database_url(directory: Path, database: str | None) -> str:
 
 
 def write_root_credentials(directory: Path, creds: RootCredentials) -> Path:
-    """``<data-dir>/root-credentials.json``, mode 0600, written atomically."""
+    """``<data-dir>/root-credentials.json``, mode 0600 from its creation, written atomically."""
     target = directory / ROOT_CREDENTIALS
     tmp = target.with_suffix(".json.tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with contextlib.suppress(FileNotFoundError):
+        tmp.unlink()  # a leftover keeps its own mode: never write secrets into it
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "w") as fh:
         json.dump(creds.as_dict(), fh, indent=2)
         fh.write("\n")

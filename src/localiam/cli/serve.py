@@ -3,12 +3,19 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import click
 
-from localiam.cli.config import ROOT_CREDENTIALS, data_dir, database_url, write_root_credentials
+from localiam.cli.config import (
+    ROOT_CREDENTIALS,
+    data_dir,
+    database_url,
+    echo_permission_warnings,
+    write_root_credentials,
+)
 
 if TYPE_CHECKING:
     from localiam.state.bodies import BodyStore
@@ -52,6 +59,7 @@ def serve(
 
     from localiam.server.app import create_app
     from localiam.server.pipeline import Pipeline
+    from localiam.server.transport import uvicorn_options
     from localiam.services.registry import default_services
     from localiam.state.bootstrap import first_start
     from localiam.state.store import Store, StoreError
@@ -60,7 +68,13 @@ def serve(
         raise click.UsageError(
             "--ephemeral keeps everything in memory; it cannot be combined with --data-dir or --database"
         )
+    # Whatever the server writes (the database and its WAL, bodies, unpacked Lambda packages,
+    # what a function writes) is its owner's alone; files and directories made with an explicit
+    # mode keep it, the rest get 0600/0700 instead of the usual 0644/0755.
+    os.umask(0o077)
     directory = None if ephemeral else data_dir(data_dir_option)
+    if directory is not None:
+        echo_permission_warnings(directory)
     try:
         store = Store.ephemeral() if directory is None else Store(database_url(directory, database))
     except StoreError as exc:
@@ -80,7 +94,7 @@ def serve(
     bodies = open_bodies(store, directory)
     app = create_app(Pipeline(store, default_services(), endpoint=endpoint, bodies=bodies))
     click.echo(f"localiam serving on {endpoint}")
-    uvicorn.run(app, host=host, port=port, log_level="warning", loop="uvloop", http="httptools", access_log=False)
+    uvicorn.run(app, host=host, port=port, log_level="warning", loop="uvloop", access_log=False, **uvicorn_options())
 
 
 def open_bodies(store: Store, directory: Path | None) -> BodyStore:

@@ -28,7 +28,9 @@ from starlette.routing import Route
 from localiam import __version__
 from localiam.errors import AwsError
 from localiam.server.pipeline import Exchange, Pipeline
+from localiam.server.transport import URL_LENGTH
 from localiam.wire.http import HttpRequest
+from localiam.wire.limits import BodyLimit
 from localiam.wire.protocol import Response
 
 HEALTH_PATH = "/_localiam/health"
@@ -63,7 +65,7 @@ class LocaliamApp:
         return self._long
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["path"].startswith(ADMIN_PREFIX):
+        if scope["type"] != "http" or (scope["path"].startswith(ADMIN_PREFIX) and not self._bucket_host(scope)):
             await self.admin(scope, receive, send)
             return
         if scope["method"] not in _METHODS:
@@ -76,44 +78,55 @@ class LocaliamApp:
             raw_path=raw_path.decode("latin-1"),
             raw_query=scope.get("query_string", b"").decode("latin-1"),
             headers=tuple((k.decode("latin-1"), v.decode("latin-1")) for k, v in scope["headers"]),
-            body=b"" if method in ("PUT", "GET", "HEAD") else await _body(receive),
+            body=b"",
         )
         client = scope.get("client")
         client_ip = client[0] if client else "127.0.0.1"
         secure = scope.get("scheme") == "https"
         pipeline = self.pipeline
+        # The request line and headers are held to their limits, and the body gets its ceiling,
+        # before a byte of the body is read (localiam.wire.limits).
+        exchange = Exchange(http, client_ip, secure)
+        admitted = pipeline.admit(exchange, url_length=scope.get("extensions", {}).get(URL_LENGTH))
+        unread = False  # a body the answer leaves unread: the connection closes after it
         response: Response | None = None
-        if method == "PUT":
+        if isinstance(admitted, Response):
+            response, unread = admitted, True
+        elif method == "PUT":
             # A PUT may carry a large body (S3 PutObject, UploadPart): route it on its headers
             # and, when the operation streams, read the body as the operation consumes it.
-            probe = Exchange(http, client_ip, secure)
+            probe = exchange
             if pipeline.prepare(probe) is None and probe.operation is not None and probe.operation.spool is not None:
                 stream = _ReceiveStream(receive, asyncio.get_running_loop())
                 probe.body_source = stream
                 response = await run_in_threadpool(pipeline.complete, probe)
-                # A request refused before its body was read: read the rest, or the next
-                # request on this keep-alive connection would start in the middle of it.
-                while not stream.finished:
-                    message = await receive()
-                    stream.finished = message["type"] == "http.disconnect" or not message.get("more_body", False)
+                # Refused before its body was all read (denied, or over its ceiling): the rest
+                # is not read, and the connection closes after the answer, so the next request
+                # on it cannot start in the middle of the body.
+                unread = not stream.finished
         if response is None:
-            if method in ("PUT", "GET", "HEAD"):
-                # A GET or HEAD has no body to speak of, but read what was sent all the same.
-                body = await _body(receive)
+            body = await _body(receive, admitted.limit if isinstance(admitted, BodyLimit) else None)
+            if body is None:
+                assert isinstance(admitted, BodyLimit)
+                response, unread = pipeline.refuse(exchange, admitted.refuse(None)), True
+            else:
                 if body:
                     http = replace(http, body=body)
-            exchange = Exchange(http, client_ip, secure)
-            response = pipeline.prepare(exchange)
-            if response is None:
-                if exchange.operation is not None and exchange.operation.blocking:
-                    response = await to_thread.run_sync(pipeline.complete, exchange, limiter=self._long_running())
-                elif pipeline.blocks(exchange):
-                    response = await run_in_threadpool(pipeline.complete, exchange)
-                else:
-                    response = pipeline.complete(exchange)
+                exchange = Exchange(http, client_ip, secure, protocol=exchange.protocol, body_limit=exchange.body_limit)
+                response = pipeline.prepare(exchange)
+                if response is None:
+                    if exchange.operation is not None and exchange.operation.blocking:
+                        long_running = self._long_running()
+                        response = await to_thread.run_sync(pipeline.complete, exchange, limiter=long_running)
+                    elif pipeline.blocks(exchange):
+                        response = await run_in_threadpool(pipeline.complete, exchange)
+                    else:
+                        response = pipeline.complete(exchange)
         headers = [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in response.headers]
         if not any(k == b"content-length" for k, _ in headers):
             headers.append((b"content-length", str(len(response.body)).encode()))
+        if unread:
+            headers.append((b"connection", b"close"))
         if response.stream is None:
             await _send(send, response.status, headers, response.body)
             return
@@ -130,6 +143,12 @@ class LocaliamApp:
             if close is not None:
                 close()
         await send({"type": "http.response.body", "body": b""})
+
+    def _bucket_host(self, scope: Scope) -> bool:
+        """Whether the request is for a virtual-hosted bucket (``mybucket.localhost:4599``):
+        then ``/_localiam/health`` is that bucket's object, not the health endpoint, which
+        answers only on the endpoint's own host names."""
+        return self.pipeline.virtual_hosted(_host(scope))
 
 
 class _ReceiveStream:
@@ -169,13 +188,20 @@ async def _next_chunk(receive: Receive, limit: int = 256 * 1024) -> tuple[bytes,
             return b"".join(parts), False, False
 
 
-async def _body(receive: Receive) -> bytes:
+async def _body(receive: Receive, limit: int | None) -> bytes | None:
+    """The whole body, or ``None`` as soon as it grows past ``limit`` bytes (the rest is left
+    unread). ``limit`` is ``None`` for a request that declares no body."""
     chunks: list[bytes] = []
+    size = 0
     while True:
         message = await receive()
         if message["type"] == "http.disconnect":
             break
-        chunks.append(message.get("body", b""))
+        chunk = message.get("body", b"")
+        size += len(chunk)
+        if size > (limit or 0):
+            return None
+        chunks.append(chunk)
         if not message.get("more_body", False):
             break
     return chunks[0] if len(chunks) == 1 else b"".join(chunks)
@@ -184,6 +210,17 @@ async def _body(receive: Receive) -> bytes:
 async def _send(send: Send, status: int, headers: list[tuple[bytes, bytes]], body: bytes) -> None:
     await send({"type": "http.response.start", "status": status, "headers": headers})
     await send({"type": "http.response.body", "body": body})
+
+
+def _host(scope: Scope) -> str:
+    """The Host header of ``scope`` without its port, lower-cased ("" when absent)."""
+    for name, value in scope["headers"]:
+        if name == b"host":
+            host: str = value.decode("latin-1").strip().lower()
+            if host.startswith("["):  # an IPv6 literal
+                return host.partition("]")[0] + "]"
+            return host.rpartition(":")[0] if ":" in host else host
+    return ""
 
 
 def _admin_app(pipeline: Pipeline) -> Starlette:

@@ -1,6 +1,9 @@
 """The request flow of ``../shared/DESIGN.md``, as one ordered, visible chain:
 
-route → parse → authenticate → resolve the caller → authorize → dispatch → serialize.
+admit → route → parse → authenticate → resolve the caller → authorize → dispatch → serialize.
+
+*Admit* holds the request line and headers to the limits of :mod:`localiam.wire.limits` and
+gives the body its ceiling before any of it is read.
 
 Each step reads and fills one :class:`Exchange` (the documented request context). The chain
 never sees HTTP framework objects: the ASGI app (:mod:`localiam.server.app`) turns the
@@ -23,8 +26,10 @@ from localiam.state.accounts import KeyRecord
 from localiam.state.authz import Authz, Caller
 from localiam.state.bodies import BodyStore
 from localiam.state.store import Store, Tx
+from localiam.wire import limits
 from localiam.wire.chunked import AwsChunkedDecoder, PlainBodyVerifier
 from localiam.wire.http import HttpRequest
+from localiam.wire.limits import BodyLimit
 from localiam.wire.protocol import Protocol, Response, new_request_id
 from localiam.wire.routing import Router, RoutingError
 from localiam.wire.sigv2 import V2AuthResult, carries_v2_query_signature, verify_presigned_v2
@@ -34,6 +39,7 @@ log = logging.getLogger("localiam.server")
 decision_log = logging.getLogger("localiam.decisions")
 
 INVALID_TOKEN = "The security token included in the request is invalid."
+UNKNOWN_ACCESS_KEY = "The AWS Access Key Id you provided does not exist in our records."
 EXPIRED_TOKEN = "The security token included in the request is expired"
 
 
@@ -56,6 +62,8 @@ class Exchange:
     body_source: Iterable[bytes] | None = None
     """The body still to be read from the connection (streaming operations); ``None`` when
     ``request.body`` is the whole body."""
+    body_limit: BodyLimit | None = None
+    """The body's ceiling (:meth:`Pipeline.admit`), enforced as a streamed body is read."""
 
 
 class StreamedBody:
@@ -64,7 +72,14 @@ class StreamedBody:
     ``x-amz-content-sha256`` and ``x-amz-checksum-*`` values; the error is raised when the
     last byte has been read."""
 
-    def __init__(self, request: HttpRequest, auth: AuthResult | V2AuthResult | None, source: Iterable[bytes]) -> None:
+    def __init__(
+        self,
+        request: HttpRequest,
+        auth: AuthResult | V2AuthResult | None,
+        source: Iterable[bytes],
+        limit: BodyLimit | None = None,
+    ) -> None:
+        self._limit = limit
         sigv4 = auth if isinstance(auth, AuthResult) else None
         encoding = (request.header("content-encoding") or "").lower()
         payload = (request.header("x-amz-content-sha256") or "").strip()
@@ -79,11 +94,21 @@ class StreamedBody:
 
     def __iter__(self) -> Iterator[bytes]:
         decoder, verifier = self._decoder, self._verifier
+        ceiling = self._limit.limit if self._limit is not None else None
+        size = 0
         for piece in self._source:
             if decoder is not None:
-                yield from decoder.feed(piece)
+                chunks = decoder.feed(piece)
             elif verifier is not None and piece:
-                yield verifier.feed(piece)
+                chunks = [verifier.feed(piece)]
+            else:
+                continue
+            for chunk in chunks:
+                size += len(chunk)
+                if ceiling is not None and size > ceiling:
+                    assert self._limit is not None
+                    raise self._limit.refuse(None)  # the payload grew past its ceiling
+                yield chunk
         if decoder is not None:
             decoder.finish()
             self.checksums = dict(decoder.checksums)
@@ -120,12 +145,50 @@ class Pipeline:
     # ----------------------------------------------------------------------------- the chain
     def handle(self, exchange: Exchange) -> Response:
         """The whole chain, in the calling thread."""
+        admitted = self.admit(exchange)
+        if isinstance(admitted, Response):
+            return admitted
+        if admitted is not None and len(exchange.request.body) > admitted.limit:
+            return self.refuse(exchange, admitted.refuse(len(exchange.request.body)))
         return self.prepare(exchange) or self.complete(exchange)
+
+    def admit(self, exchange: Exchange, *, url_length: int | None = None) -> BodyLimit | Response | None:
+        """The request line and headers held to :mod:`localiam.wire.limits`, before any of the
+        body is read: the refusal (in the protocol the request speaks), or the body's
+        :class:`BodyLimit` (``None`` when the request declares no body). ``url_length`` is the
+        length of the path and query as received, when the transport kept only their start."""
+        request = exchange.request
+        route = self.router.route_head(request)
+        exchange.protocol = route.protocol
+        error = limits.check_head(request, route.service, route.protocol.name, url_length=url_length)
+        limit = None
+        if error is None and _declares_body(request):
+            operation = route.protocol.operation_of(request)
+            limit = limits.body_limit(route.service, route.protocol.name, operation, request)
+            error = limits.check_declared_size(request, limit)
+        if error is not None:
+            return self.refuse(exchange, error)
+        exchange.body_limit = limit
+        return limit
+
+    def refuse(self, exchange: Exchange, error: AwsError) -> Response:
+        """``error`` in the protocol :meth:`admit` found for the request."""
+        return self._error(exchange, error)
+
+    def virtual_hosted(self, host: str) -> bool:
+        """Whether ``host`` (no port) names an S3 bucket (``mybucket.localhost``): everything
+        sent to it is S3's, ``/_localiam/...`` included (an object key)."""
+        addressing = getattr(self.router.protocols.get("s3"), "addressing", None)
+        return addressing is not None and addressing.bucket_from_host(host) is not None
 
     def prepare(self, exchange: Exchange) -> Response | None:
         """Route and parse (no store access); the error response, or ``None`` to go on with
         :meth:`complete`."""
         try:
+            protocol = exchange.protocol.name if exchange.protocol is not None else "query"
+            form_error = limits.check_form(exchange.request, protocol)
+            if form_error is not None:
+                raise form_error
             self.route(exchange)
             self.parse(exchange)
         except Exception as exc:
@@ -221,7 +284,7 @@ class Pipeline:
         key = auth.key
         record = key.record if isinstance(key, _StoreKey) else None
         if record is None or not record.active:
-            raise AwsError(INVALID_TOKEN, code="InvalidClientTokenId", status=403)
+            raise _unknown_key(auth.access_key_id, s3)
         if record.expires_at is not None and record.expires_at <= self.clock():
             raise AwsError(EXPIRED_TOKEN, code="ExpiredToken", status=403)
         ex.auth = auth
@@ -257,7 +320,8 @@ class Pipeline:
             with self.store.read() as tx:
                 self._run(ex, tx, handler=False)
             source = ex.body_source if ex.body_source is not None else (ex.request.body,)
-            spooled = op.spool(self.bodies, ex.params, StreamedBody(ex.request, ex.auth, source))
+            body = StreamedBody(ex.request, ex.auth, source, ex.body_limit)
+            spooled = op.spool(self.bodies, ex.params, body)
             ex.params[op.body_member] = spooled
             made: list[OperationContext] = []
             try:
@@ -289,7 +353,7 @@ class Pipeline:
         if ex.key is not None:
             ex.caller = self.authz.caller(tx, ex.key)
             if ex.caller is None:
-                raise AwsError(INVALID_TOKEN, code="InvalidClientTokenId", status=403)
+                raise _unknown_key(ex.key.access_key_id, ex.service.name in _S3_SIGNED)
         auth = ex.auth
         ctx = OperationContext(
             store=self.store,
@@ -340,6 +404,17 @@ _SIGNING_NAMES = {"organizations": "organizations", "iam": "iam", "sts": "sts", 
 _S3_SIGNED = frozenset({"s3", "s3control"})
 
 
+def _unknown_key(access_key_id: str, s3: bool) -> AwsError:
+    """An access key that is unknown, inactive, or whose user is gone. S3 says so in its own
+    words (``InvalidAccessKeyId``, S3 API Reference ``ErrorResponses``; with the key id, as S3
+    sends it); the other services answer ``InvalidClientTokenId`` (``CommonErrors``)."""
+    if s3:
+        return AwsError(
+            UNKNOWN_ACCESS_KEY, code="InvalidAccessKeyId", status=403, fields={"AWSAccessKeyId": access_key_id}
+        )
+    return AwsError(INVALID_TOKEN, code="InvalidClientTokenId", status=403)
+
+
 def _rolled_back(made: list[OperationContext]) -> None:
     for ctx in made:
         for action in ctx.on_rollback:
@@ -357,6 +432,13 @@ def _after_commit(ctx: OperationContext, ex: Exchange | None = None) -> None:
             log.exception("clean-up after commit failed (%s)", ctx.request_id)
     if ctx.then is not None and ex is not None:
         ex.result = ctx.then()
+
+
+def _declares_body(request: HttpRequest) -> bool:
+    """Whether a body follows the headers (RFC 9112 6.3: a Content-Length other than 0, or a
+    Transfer-Encoding)."""
+    length = request.header("content-length")
+    return (length is not None and length.strip() not in ("0", "")) or request.header("transfer-encoding") is not None
 
 
 def _presigned(auth: AuthResult | V2AuthResult) -> bool:

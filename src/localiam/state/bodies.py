@@ -7,10 +7,15 @@ API, no durability).
 
 Layout (``root`` is the data dir)::
 
+    lambda-code/                            unpacked Lambda packages (services/awslambda/code.py)
     objects/<id[:2]>/<id>                   a committed body; <id> is 32 random hex digits
     objects/<id[:2]>/<id>.tmp               a body being written
     objects/uploads/<upload-id>/<nnnnn>.<tag>       an upload of part nnnnn; <tag> is random
     objects/uploads/<upload-id>/<nnnnn>.<tag>.tmp   a part being written
+
+Bodies are secrets as much as the database is: every directory here is created 0700 and every
+file 0600 (by ``mkdir``'s and ``open``'s own mode, never changed afterwards), so no other user
+of the machine can list or read them.
 
 Every upload of a part gets a file of its own: a second upload of part 3 never touches the
 file of the first, so until the metadata commit names the new one, the old one is intact
@@ -71,7 +76,10 @@ CACHED_BODY = 256 * 1024  # bodies up to this size are kept in memory once read 
 CACHE_BYTES = 32 * 1024 * 1024
 MAX_PART_NUMBER = 10000
 UPLOADS = "uploads"
+LAMBDA_CODE = "lambda-code"
 TMP_SUFFIX = ".tmp"
+DIR_MODE = 0o700
+FILE_MODE = 0o600
 
 _BODY_ID = re.compile(r"[0-9a-f]{32}")
 _UPLOAD_ID = re.compile(r"[A-Za-z0-9_][A-Za-z0-9._-]{0,255}")
@@ -184,7 +192,8 @@ class BodyWriter:
         if tmp is None:
             self._buffer = io.BytesIO()
         else:
-            self._file = open(tmp, "xb")  # noqa: SIM115 - closed by commit/abort
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, FILE_MODE)
+            self._file = os.fdopen(fd, "wb")  # closed by commit/abort
 
     # ------------------------------------------------------------------ while writing
     def write(self, chunk: Chunk) -> None:
@@ -280,9 +289,12 @@ class BodyStore:
         if root is None:
             return
         root = Path(root)
-        root.mkdir(parents=True, exist_ok=True)
+        root.mkdir(mode=DIR_MODE, parents=True, exist_ok=True)
         self.dir = root / "objects"
         created = self._mkdir(self.dir)
+        # The Lambda runtime unpacks packages here (services/awslambda/code.py); made private
+        # now, so that nothing it unpacks is ever readable by other users.
+        self._mkdir(root / LAMBDA_CODE)
         # Every fan-out directory exists before any body is committed into it, so a commit
         # only has to fsync the directory it renamed in.
         for i in range(256):
@@ -298,7 +310,7 @@ class BodyStore:
     @staticmethod
     def _mkdir(path: Path) -> bool:
         try:
-            path.mkdir()
+            path.mkdir(mode=DIR_MODE)
         except FileExistsError:
             return False
         return True

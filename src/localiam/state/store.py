@@ -23,7 +23,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, Engine, create_engine, event, select, text
+from sqlalchemy import Connection, Engine, create_engine, event, make_url, select, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.pool import StaticPool
 
@@ -382,6 +382,7 @@ def _make_engine(url: str) -> Engine:
         _sqlite_pragmas(engine, wal=False)
         return engine
     if url.startswith("sqlite"):
+        _create_private(make_url(url).database)
         # Up to 48 connections (the server's worker threads plus the event loop) without
         # opening and closing overflow connections under concurrent writes.
         engine = create_engine(
@@ -398,6 +399,20 @@ def _make_engine(url: str) -> Engine:
     if url.startswith("postgresql"):
         return create_engine(url, pool_pre_ping=True, future=True)
     raise StoreError(f"unsupported database URL {url!r}: use sqlite:///PATH or postgresql://...")
+
+
+def _create_private(path: str | None) -> None:
+    """Create the SQLite file ``path``, when it does not exist yet, readable by its owner only
+    (0600): it holds every secret key. SQLite gives the ``-wal`` and ``-shm`` files it makes
+    next to it the database file's mode, so they are private too. An existing file keeps its
+    mode (``localiam serve`` warns when it is looser)."""
+    if not path or path == ":memory:" or path.startswith("file:"):
+        return
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except OSError:  # it exists, or its directory does not: SQLite reports the latter
+        return
+    os.close(fd)
 
 
 def _sqlite_pragmas(engine: Engine, *, wal: bool) -> None:

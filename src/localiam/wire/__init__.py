@@ -8,7 +8,8 @@ result or an :class:`~localiam.errors.AwsError` back into the bytes AWS would se
 - :mod:`.query` is the query protocol (IAM, STS), :mod:`.json_protocol` awsJson (Organizations),
   :mod:`.rest_xml` rest-xml (S3) and :mod:`.rest_json` rest-json (Lambda), the two rest protocols
   sharing :mod:`.rest` (request-URI routes, HTTP member locations);
-- :mod:`.routing` picks the service and protocol of a request.
+- :mod:`.routing` picks the service and protocol of a request;
+- :mod:`.limits` holds every request limit (body ceilings, request line and headers, nesting).
 
 This layer imports no other localiam layer, only :mod:`localiam.errors` and botocore; it knows no
 service logic.

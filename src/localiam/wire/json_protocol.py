@@ -25,6 +25,7 @@ from typing import Any
 
 from localiam.errors import AwsError, client_error
 from localiam.wire.http import HttpRequest
+from localiam.wire.limits import TooDeep, load_json
 from localiam.wire.models import (
     Constraint,
     Shape,
@@ -109,7 +110,9 @@ class JsonProtocol(Protocol):
             # Observed from AWS: HTTP 400, body {"__type":"UnknownOperationException"} and nothing else.
             raise client_error("UnknownOperationException", "")
         try:
-            body = json.loads(request.body or b"{}")
+            body = load_json(request.body or b"{}")
+        except TooDeep as exc:
+            raise _serialization_error(f"The request body is not valid JSON: {exc}") from None
         except (ValueError, UnicodeDecodeError):
             raise _serialization_error("The request body is not valid JSON.") from None
         if not isinstance(body, dict):

@@ -56,6 +56,11 @@ class Protocol(ABC):
     def parse(self, request: HttpRequest) -> ParsedRequest:
         """Decode ``request``; raise :class:`AwsError` exactly as AWS would reject it."""
 
+    def operation_of(self, request: HttpRequest) -> str | None:
+        """The operation named by the request line and headers alone (the rest protocols), before
+        the body is read; ``None`` when they do not name one (the query and JSON protocols)."""
+        return None
+
     @abstractmethod
     def serialize(self, operation: str, result: Mapping[str, Any], request_id: str) -> Response:
         """The success response of ``operation`` carrying ``result``."""

@@ -32,6 +32,7 @@ from urllib.parse import parse_qsl, unquote
 
 from localiam.errors import AwsError
 from localiam.wire.http import HttpRequest
+from localiam.wire.limits import load_json
 from localiam.wire.models import Shape, service_model
 from localiam.wire.protocol import decode_blob, encode_blob, format_float, format_timestamp, parse_timestamp
 
@@ -247,7 +248,7 @@ def header_value(member: Shape, wire: str, request: HttpRequest, bad: BadValue) 
         return [scalar_arg(member.member, item, wire, bad) for item in split_header_list(raw)]
     if kind == "string" and member.serialization.get("jsonvalue"):
         try:
-            return json.loads(base64.b64decode(raw))
+            return load_json(base64.b64decode(raw))
         except ValueError:
             raise bad(member, wire, raw) from None
     return scalar_arg(member, raw, wire, bad)

@@ -61,6 +61,7 @@ from localiam.errors import AwsError, client_error
 from localiam.wire import routing
 from localiam.wire.http import HttpRequest
 from localiam.wire.json_protocol import decode, encode
+from localiam.wire.limits import load_json
 from localiam.wire.models import Shape, error_shapes, member_path, service_model, validate, validation_message
 from localiam.wire.models import operation as find_operation
 from localiam.wire.protocol import ParsedRequest, Protocol, Response, error_fields
@@ -98,7 +99,7 @@ def _bad_value(shape: Shape, wire: str, raw: str) -> AwsError:
 
 def _load_json(body: bytes) -> Any:
     try:
-        return json.loads(body)
+        return load_json(body)
     except UnicodeDecodeError:
         raise invalid_request_content("Invalid UTF-8 in the request body") from None
     except ValueError as exc:
@@ -141,6 +142,10 @@ class RestJsonProtocol(Protocol):
         if violations:
             raise client_error("ValidationException", validation_message(violations))
         return ParsedRequest(self.service, route.name, params)
+
+    def operation_of(self, request: HttpRequest) -> str | None:
+        found = match_route(self.service, request, request.raw_path or "/", request.query_pairs())
+        return found[0].name if found is not None else None
 
     # --- serializing -----------------------------------------------------------------------------
 

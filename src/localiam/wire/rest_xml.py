@@ -49,11 +49,11 @@ import xml.etree.ElementTree as ET
 from collections.abc import Mapping
 from typing import Any
 
-import defusedxml.ElementTree as SafeET  # type: ignore[import-untyped]
-from defusedxml import DefusedXmlException
+from defusedxml import DefusedXmlException  # type: ignore[import-untyped]
 
 from localiam.errors import AwsError
 from localiam.wire.http import HttpRequest
+from localiam.wire.limits import parse_xml
 from localiam.wire.models import Shape, service_model
 from localiam.wire.models import operation as find_operation
 from localiam.wire.protocol import ParsedRequest, Protocol, Response, error_fields
@@ -148,6 +148,13 @@ class RestXmlProtocol(Protocol):
         if shape is not None:
             params = self._read_input(shape, request, uri_labels(match), query)
         return ParsedRequest(self.service, route.name, params)
+
+    def operation_of(self, request: HttpRequest) -> str | None:
+        path = request.raw_path or "/"
+        if self.addressing is not None:
+            path = self.addressing.resolve(request).path
+        found = match_route(self.service, request, path, request.query_pairs())
+        return found[0].name if found is not None else None
 
     def _not_allowed(self, method: str, path: str) -> AwsError:
         segments = [s for s in path.split("/", 2)[1:] if s]
@@ -250,7 +257,7 @@ class RestXmlProtocol(Protocol):
 
 def _parse_xml(body: bytes) -> ET.Element:
     try:
-        root: ET.Element = SafeET.fromstring(body, forbid_dtd=True)
+        root = parse_xml(body)  # defusedxml, forbid_dtd; a TooDeep document is a ValueError
     except (ET.ParseError, DefusedXmlException, ValueError):
         raise malformed_xml() from None
     return root

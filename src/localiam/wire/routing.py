@@ -90,6 +90,12 @@ def credential_scope_service(request: HttpRequest) -> str | None:
 Resolver = Callable[[HttpRequest], Route | None]
 
 
+def _takes_unsigned(service: str) -> bool:
+    """Whether some operation of ``service`` is called without a signature (``authtype: none``)."""
+    model = service_model(service)
+    return any(model.operation_model(name).auth_type == "none" for name in model.operation_names)
+
+
 class Router:
     """Routes requests to the registered services (IAM, STS and Organizations by default)."""
 
@@ -104,6 +110,9 @@ class Router:
             p.target_prefix: service for service, p in self.protocols.items() if isinstance(p, JsonProtocol)
         }
         self._query = [service for service, p in self.protocols.items() if isinstance(p, QueryProtocol)]
+        self._unsigned_query = next(
+            (s for s in self._query if _takes_unsigned(s)), self._query[0] if self._query else ""
+        )
         # The ordered resolvers; rest protocols insert theirs before the query one.
         self.resolvers: list[Resolver] = [self._by_target, self._by_action]
         if "s3control" in self.protocols:
@@ -131,6 +140,30 @@ class Router:
             if found is not None:
                 return found
         raise self._unroutable(request)
+
+    def route_head(self, request: HttpRequest) -> Route:
+        """The route of a request whose body is not read yet, so that a refusal (a body over its
+        ceiling) speaks the request's protocol: as :meth:`route`, except that a POSTed form is the
+        query protocol's (its ``Action`` is in the body): the credential scope's query service,
+        or, unsigned, the one with operations that take unsigned requests (STS's
+        ``AssumeRoleWithWebIdentity``, ``authtype: none``), the only ones an unsigned form can
+        call; and that a request no service takes is the protocol's that would answer it."""
+        content_type = (request.header("content-type") or "").lower()
+        if (
+            self._query
+            and request.method.upper() == "POST"
+            and content_type.startswith("application/x-www-form-urlencoded")
+            and request.header("x-amz-target") is None
+        ):
+            scope = credential_scope_service(request)
+            if scope in self._query:
+                return self._route(scope)
+            if scope is None:
+                return self._route(self._unsigned_query)
+        try:
+            return self.route(request)
+        except RoutingError as exc:
+            return Route(exc.protocol.service, exc.protocol)
 
     def _route(self, service: str) -> Route:
         return Route(service, self.protocols[service])

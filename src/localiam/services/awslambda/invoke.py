@@ -139,6 +139,11 @@ def _payload(params: Params) -> bytes:
             "InvalidRequestContentException",
             f"Could not parse request body into json: Could not parse payload into json: {exc}",
         ) from None
+    except RecursionError:  # the decoder's answer to JSON nested deeper than the stack allows
+        raise error(
+            "InvalidRequestContentException",
+            "Could not parse request body into json: Could not parse payload into json: the JSON nests too deeply",
+        ) from None
     return body
 
 

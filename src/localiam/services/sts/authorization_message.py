@@ -85,7 +85,7 @@ def decode_authorization_message(ctx: OperationContext, params: Params) -> Resul
         raise _invalid()
     try:
         payload = json.loads(base64.b64decode(encoded, validate=True))
-    except (binascii.Error, ValueError):
+    except (binascii.Error, ValueError, RecursionError):  # RecursionError: JSON nested too deeply
         raise _invalid() from None
     if not isinstance(payload, dict) or payload.get("localiam") != ENCODING_VERSION:
         raise _invalid()
