@@ -182,10 +182,15 @@ def test_everything_serve_writes_is_private(tmp_path: Path, stop: list[subproces
     for name in ("localiam.db", "localiam.db-wal", "localiam.db-shm", "root-credentials.json"):
         assert mode(directory / name) == 0o600, name
     assert list((directory / "lambda-code").iterdir()), "the package was unpacked"
+    # Unpacked code is the owner's and read-only (0400 files, 0500 directories); everything
+    # else is 0600/0700.
+    unpacked = directory / "lambda-code"
     loose = [
         f"{path} {mode(path):04o}"
         for path in directory.rglob("*")
-        if mode(path) != (0o700 if path.is_dir() else 0o600) and not path.is_symlink()
+        if not path.is_symlink()
+        and mode(path) != (0o700 if path.is_dir() else 0o600)
+        and not (path.is_relative_to(unpacked) and mode(path) == (0o500 if path.is_dir() else 0o400))
     ]
     assert loose == []
     assert "warning:" not in (tmp_path / "serve.log").read_text()

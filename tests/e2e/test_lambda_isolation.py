@@ -173,7 +173,7 @@ def test_a_function_cannot_reach_localiam_or_other_functions(on_disk: tuple[Loca
     assert "victim-secret" not in seen["tmp"]
     assert seen["tmp_write"] == {"ok": 7}
     # Item 2: code is read-only, its own and everyone else's.
-    assert "Permission denied" in seen["own_code_write"]["error"]  # 0444, and even its owner cannot chmod it:
+    assert "Permission denied" in seen["own_code_write"]["error"]  # read-only, and even its owner cannot chmod it:
     assert "Read-only file system" in seen["own_code_chmod"]["error"]
     assert "error" in seen["own_code_add"]
     assert victim_code.joinpath("app.py").read_text() == VICTIM

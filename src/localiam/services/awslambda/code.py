@@ -11,8 +11,9 @@ in-memory store) is a cache that only this process uses and trusts:
 * one directory per function version and content (a version never shares its files with another
   function, another account, or another version), made from the stored package after its
   SHA-256 has been checked against the version's ``CodeSha256``;
-* read-only (files ``0444``, or ``0555`` when the zip marks them executable; directories
-  ``0555``), and bound read-only into each sandbox at ``/var/task``;
+* read-only and the server's alone (files ``0400``, or ``0500`` when the zip marks them
+  executable; directories ``0500``; a function's user is the server's user, mapped), and bound
+  read-only into each sandbox at ``/var/task``;
 * held by the workers that run it (:class:`PackageCode` is the runtime's
   :class:`~.runtime.CodeSource`) and removed when the last of them is gone: code that no version
   runs any more does not stay on disk, and code that was changed on disk does not outlive its
@@ -165,9 +166,9 @@ def _unpack(bodies: BodyStore, code_ref: str, sha256: str, target: Path) -> None
                 path = archive.extract(info, staging)
                 if not info.is_dir():
                     executable = (info.external_attr >> 16) & 0o111
-                    os.chmod(path, 0o555 if executable else 0o444)
+                    os.chmod(path, 0o500 if executable else 0o400)
         for directory, _, _ in os.walk(staging, topdown=False):
-            os.chmod(directory, 0o555)
+            os.chmod(directory, 0o500)
         os.rename(staging, target)
     finally:
         if staging.exists():
