@@ -402,3 +402,53 @@ def test_updating_or_deleting_a_function_stops_its_warm_workers(server: Localiam
     client.delete_function(FunctionName="pid")
     assert wait_roots(token, 0)
     assert error_of(client.invoke, FunctionName="pid", Payload=b"{}")["Code"] == "ResourceNotFoundException"
+
+
+def test_a_package_that_would_unpack_outside_its_directory_is_refused(server: LocaliamServer, a: Keys) -> None:
+    """Zip slip: refused by CreateFunction and UpdateFunctionCode, before anything is stored."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("app.py", "def handler(event, context):\n    return 1\n")
+        archive.writestr("../../escape.py", "pwned = True\n")
+    role = lambda_role(a.client("iam"), "r")
+    client = a.client("lambda")
+    message = "Could not unzip uploaded file. Please check your file, then try to upload again."
+    refused = error_of(
+        client.create_function,
+        FunctionName="slip",
+        Runtime="python3.12",
+        Role=role,
+        Handler="app.handler",
+        Code={"ZipFile": buffer.getvalue()},
+    )
+    assert (refused["Code"], refused["Message"]) == ("InvalidParameterValueException", message)
+    assert error_of(client.get_function, FunctionName="slip")["Code"] == "ResourceNotFoundException"
+    create(client, "fine", role, HELLO)
+    refused = error_of(client.update_function_code, FunctionName="fine", ZipFile=buffer.getvalue())
+    assert (refused["Code"], refused["Message"]) == ("InvalidParameterValueException", message)
+
+
+def test_racing_cold_starts_stay_within_the_function_worker_bound(server: LocaliamServer, a: Keys) -> None:
+    """24 invocations of a new function at once: they share one role session and at most
+    the per-function bound of workers (4) starts; the others wait for a warm one."""
+    import threading
+
+    role = lambda_role(a.client("iam"), "r")
+    token = witness()
+    source = "import os, time\nWORKER = os.urandom(8).hex()\ndef handler(event, context):\n    time.sleep(0.3)\n    return WORKER\n"
+    create(a.client("lambda"), "burst", role, source, Environment={"Variables": {"WITNESS": token}})
+    workers: list[str] = []
+    most = 0
+
+    def call() -> None:
+        nonlocal most
+        workers.append(invoke(a.client("lambda"), "burst")[0])
+        most = max(most, len(roots(token)))
+
+    threads = [threading.Thread(target=call) for _ in range(24)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert len(workers) == 24
+    assert len(set(workers)) <= 4 and most <= 4 and len(roots(token)) <= 4
