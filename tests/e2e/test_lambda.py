@@ -435,7 +435,7 @@ def test_racing_cold_starts_stay_within_the_function_worker_bound(server: Locali
 
     role = lambda_role(a.client("iam"), "r")
     token = witness()
-    source = "import os, time\nWORKER = os.urandom(8).hex()\ndef handler(event, context):\n    time.sleep(0.3)\n    return WORKER\n"
+    source = WORKER.replace("    return WORKER", "    import time\n    time.sleep(0.3)\n    return WORKER")
     create(a.client("lambda"), "burst", role, source, Environment={"Variables": {"WITNESS": token}})
     workers: list[str] = []
     most = 0
