@@ -175,16 +175,31 @@ def children(pid: int) -> list[int]:
     return sorted(found)
 
 
+def descendants(pid: int) -> list[int]:
+    """The process's children, their children, and so on."""
+    found: list[int] = []
+    todo = children(pid)
+    while todo:
+        child = todo.pop()
+        found.append(child)
+        todo += children(child)
+    return found
+
+
 def workers(pid: int) -> list[int]:
-    """The server's Lambda worker processes: its children running ``worker.py``."""
+    """The server's Lambda worker processes: its descendants running the worker program (in
+    bubblewrap's sandbox, ``python ... /var/runtime/bootstrap.py``; the bubblewrap processes
+    around each worker are not counted)."""
     out = []
-    for child in children(pid):
+    for child in descendants(pid):
         try:
-            cmdline = Path(f"/proc/{child}/cmdline").read_bytes()
+            argv = Path(f"/proc/{child}/cmdline").read_bytes().split(b"\0")
             state = Path(f"/proc/{child}/stat").read_text().rsplit(")", 1)[1].split()[0]
         except OSError:
             continue
-        if b"awslambda/worker.py" in cmdline and state != "Z":
+        program = os.path.basename(argv[0]).decode(errors="replace")
+        runs_worker = any(a.endswith((b"awslambda/worker.py", b"/var/runtime/bootstrap.py")) for a in argv)
+        if program.startswith("python") and runs_worker and state != "Z":
             out.append(child)
     return out
 
@@ -367,11 +382,12 @@ def throughput(
 def in_process(n: int, workdir: Path) -> list[dict[str, Any]]:
     """``Runtime.invoke`` on a temporary code directory: sequential, then from 4 threads."""
     from localiam.services.awslambda.runtime import FunctionSpec, InvokeContext, Runtime
+    from localiam.services.awslambda.sandbox import probe
 
     code = workdir / "runtime-code"
     code.mkdir()
     (code / "app.py").write_text(HANDLER_SOURCE)
-    spec = FunctionSpec(key="bench", code_dir=code, handler="app.handler", environment={}, timeout=3.0)
+    spec = FunctionSpec(key="bench", code=code, handler="app.handler", environment={}, timeout=3.0)
     arn = f"arn:aws:lambda:{REGION}:000000000000:function:{FUNCTION}"
 
     def context() -> InvokeContext:
@@ -393,7 +409,7 @@ def in_process(n: int, workdir: Path) -> list[dict[str, Any]]:
         return elapsed
 
     rows: list[dict[str, Any]] = []
-    rt = Runtime()
+    rt = Runtime(sandbox=probe())  # as the server runs them: in bubblewrap's sandbox
     try:
         # Warm every worker the threaded run will use (each one's first invoke is a cold start).
         with ThreadPoolExecutor(RUNTIME_THREADS) as pool:
