@@ -24,6 +24,7 @@ in-memory store) is a cache that only this process uses and trusts:
 
 from __future__ import annotations
 
+import atexit
 import base64
 import contextlib
 import fcntl
@@ -108,6 +109,7 @@ def _run_dir(bodies: BodyStore) -> Path:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
             _locks[run] = fd
         _runs[key] = run
+        atexit.register(_remove, run)  # what workers still hold at exit goes too
         return run
 
 

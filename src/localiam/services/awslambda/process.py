@@ -54,7 +54,10 @@ class Spawner:
         future: Future[subprocess.Popen[bytes]] = Future()
         with self._lock:
             if self._thread is None:
-                self._thread = threading.Thread(target=self._run, name="lambda-spawner", daemon=True)
+                self._queue = queue.SimpleQueue()  # a queue of its own: a stopped thread's may hold its stop
+                self._thread = threading.Thread(
+                    target=self._run, args=(self._queue,), name="lambda-spawner", daemon=True
+                )
                 self._thread.start()
             self._queue.put((make, future))
         return future.result()
@@ -67,8 +70,9 @@ class Spawner:
         if thread is not None and thread is not threading.current_thread():
             thread.join(timeout=5)
 
-    def _run(self) -> None:
-        while (item := self._queue.get()) is not None:
+    @staticmethod
+    def _run(requests: queue.SimpleQueue[_Request | None]) -> None:
+        while (item := requests.get()) is not None:
             make, future = item
             try:
                 future.set_result(make())
