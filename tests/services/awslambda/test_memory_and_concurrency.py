@@ -165,3 +165,20 @@ def test_the_per_function_worker_bound_holds_under_racing_cold_starts(tmp_path: 
         assert rt.stats()["cold_starts"] <= 4
     finally:
         rt.close()
+
+
+def test_runtimes_of_one_process_keep_their_own_cgroups(tmp_path: Path) -> None:
+    """A runtime that closes (``configure`` replacing one, a test's) leaves the others' limits be."""
+    first, second = make_runtime(), make_runtime()
+    try:
+        if second.memory.parent is None:
+            pytest.skip("no memory cgroup that this process may create here")
+        first.close()
+        fn = spec(tmp_path, HOG, memory_mb=128)
+        assert run(second, fn, {"mb": 2048}).error_type == "Runtime.OutOfMemory"
+        group = second.memory.group(64)
+        assert group is not None
+        group.remove()
+    finally:
+        first.close()
+        second.close()

@@ -148,4 +148,6 @@ def test_a_group_of_a_real_hierarchy_is_removed_with_its_processes() -> None:
         group.remove()
         assert not group.path.exists()
     finally:
-        child.kill()  # the directory of this process's groups stays: the runtime uses it too
+        child.kill()
+        limits.close()
+    assert limits.parent is not None and not limits.parent.exists()

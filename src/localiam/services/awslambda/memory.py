@@ -17,14 +17,15 @@ gets a limit of its own, by the best means the host offers, in this order:
   ``MemoryError`` as the out-of-memory kill AWS would have made. Address space is not resident
   memory, so this limit is approximate; it still stops a 2 GB allocation in a 128 MB function.
 
-Every cgroup is made by the server under a directory of its own (``localiam-<pid>``), and
-removed when its worker is gone.
+Every cgroup is made by the server under a directory of its runtime's own
+(``localiam-<pid>-<n>``), and removed when its worker is gone.
 """
 
 from __future__ import annotations
 
 import contextlib
 import itertools
+import logging
 import os
 import signal
 import time
@@ -32,6 +33,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 __all__ = ["ADDRESS_SPACE_ALLOWANCE", "MemoryLimits", "WorkerGroup", "detect"]
+
+log = logging.getLogger("localiam.lambda")
+_runtimes = itertools.count(1)
+"""Each :class:`MemoryLimits` of this process gets a directory of its own."""
 
 ADDRESS_SPACE_ALLOWANCE = 64 << 20
 """Bytes of address space a worker may map beyond ``MemorySize`` under RLIMIT_AS (the
@@ -125,7 +130,10 @@ class MemoryLimits:
         limit = str(limit_mb << 20)
         try:
             path.mkdir(mode=0o755)
-        except OSError:
+        except OSError as exc:
+            log.warning(
+                "cannot make a memory cgroup at %s (%s): the worker limits its address space instead", path, exc
+            )
             return None
         group = WorkerGroup(path, self.version)
         try:
@@ -188,7 +196,7 @@ def _sweep(base: Path, version: int) -> None:
     """Remove the empty cgroups of servers that are gone (killed before they could)."""
     with contextlib.suppress(OSError):
         for stale in base.glob("localiam-*"):
-            pid = stale.name.removeprefix("localiam-")
+            pid = stale.name.removeprefix("localiam-").split("-")[0]
             if pid.isdigit() and int(pid) != os.getpid() and not _alive(int(pid)):
                 for child in stale.glob("worker-*"):
                     WorkerGroup(child, version).remove()
@@ -198,9 +206,9 @@ def _sweep(base: Path, version: int) -> None:
 
 def _make_parent(base: Path, version: int) -> Path | None:
     _sweep(base, version)
-    parent = base / f"localiam-{os.getpid()}"
+    parent = base / f"localiam-{os.getpid()}-{next(_runtimes)}"
     try:
-        parent.mkdir(mode=0o755, exist_ok=True)
+        parent.mkdir(mode=0o755)
     except OSError:
         return None
     return parent
