@@ -110,7 +110,11 @@ def _serve(directory: Path, log: Path) -> tuple[subprocess.Popen[bytes], str]:
     cli = [str(exe)] if exe.exists() else [sys.executable, "-c", "from localiam.cli import main; main()"]
     with log.open("wb") as out:
         proc = subprocess.Popen(
-            [*cli, "serve", "--data-dir", str(directory), "--port", str(port)], stdout=out, stderr=out
+            # Functions run in bubblewrap's sandbox where it works; without it (a laptop without
+            # bubblewrap) unsafe, as in the rest of the suite (tests/conftest.py).
+            [*cli, "serve", "--data-dir", str(directory), "--port", str(port), "--unsafe-lambda"],
+            stdout=out,
+            stderr=out,
         )
     endpoint = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 20

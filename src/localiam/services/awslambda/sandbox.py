@@ -155,6 +155,9 @@ class Sandbox:
                 args += ["--ro-bind", path, path]
         for name in ("passwd", "group", "hosts"):
             args += ["--ro-bind", str(self.etc_dir / name), f"/etc/{name}"]
+        # The private /tmp first: the Python that runs localiam may live under /tmp (a virtual
+        # environment in a checkout there), and is bound over it.
+        args += ["--bind", str(tmp_dir), "/tmp"]
         for path in self.python_dirs:
             if not _under(path, "/usr"):
                 args += ["--ro-bind", path, path]
@@ -166,7 +169,7 @@ class Sandbox:
         args += ["--ro-bind", str(bootstrap), BOOTSTRAP]
         if endpoint_socket is not None:
             args += ["--bind", str(endpoint_socket), ENDPOINT_SOCKET]
-        args += ["--bind", str(tmp_dir), "/tmp", "--proc", "/proc", "--dev", "/dev", "--chdir", TASK_ROOT, "--"]
+        args += ["--proc", "/proc", "--dev", "/dev", "--chdir", TASK_ROOT, "--"]
         return args + list(argv)
 
 
