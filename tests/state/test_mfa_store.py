@@ -89,5 +89,5 @@ def test_migration_0004_down_and_up(store: Store) -> None:
     command.downgrade(_config(store.engine), "0003")
     assert current(store.engine) == "0003"
     upgrade(store.engine)
-    assert current(store.engine) == "0004"
+    assert (current(store.engine) or "") >= "0004"
     _device(store)

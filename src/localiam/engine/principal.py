@@ -68,6 +68,10 @@ class Principal:
     """When the session's MFA code was verified (epoch seconds); the request's
     ``aws:MultiFactorAuthAge`` counts from it (:func:`localiam.engine.context.build_context`)."""
     source_identity: str | None = None
+    federation: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    """A web identity or SAML role session's keys from its token or assertion that AWS keeps
+    for the session's requests (``accounts.google.com:sub``, ``saml:sub`` ...), lower-cased
+    names; ``provider`` is then the session's ``aws:FederatedProvider``."""
     facts: PrincipalFacts = field(init=False, compare=False, repr=False)
     bounded_facts: PrincipalFacts = field(init=False, compare=False, repr=False)
     """``facts`` for when the request's policies include a permissions boundary."""
@@ -163,6 +167,10 @@ def principal_context(p: Principal) -> dict[str, tuple[str, ...]]:
             ctx["aws:multifactorauthpresent"] = ("true" if p.multi_factor_auth else "false",)
         if p.source_identity:
             ctx["aws:sourceidentity"] = (p.source_identity,)
+        if p.provider:
+            ctx["aws:federatedprovider"] = (p.provider,)
+        for key, values in p.federation.items():
+            ctx[key.lower()] = tuple(values)
     elif p.multi_factor_auth is not None:
         ctx["aws:multifactorauthpresent"] = ("true" if p.multi_factor_auth else "false",)
     return ctx

@@ -395,6 +395,7 @@ class Authz:
                 multi_factor_auth=bool(s.get("mfa")),
                 multi_factor_auth_time=mfa_time,
                 source_identity=s.get("source_identity"),
+                federation={k: tuple(v) for k, v in (s.get("federation") or {}).items()},
                 **common,
             )
             return Caller(p, key, tuple(identity), boundary, tuple(session_policies))

@@ -190,6 +190,7 @@ sessions = Table(
     Column("mfa", Boolean, nullable=False, default=False),
     Column("mfa_authenticated_at", Float),  # when the session's MFA code was verified
     Column("provider", String(2048)),  # web identity / SAML provider
+    Column("federation", Text),  # JSON: the token's or assertion's keys the session keeps
     Column("chained", Boolean, nullable=False, default=False),
 )
 
@@ -232,6 +233,17 @@ oidc_providers = Table(
     Column("url", String(255), nullable=False),
     Column("client_ids", Text, nullable=False),
     Column("thumbprints", Text, nullable=False),
+    Column("created_at", Float, nullable=False),
+)
+
+test_idp_keys = Table(
+    "test_idp_keys",
+    metadata,
+    Column("kind", String(8), primary_key=True),  # oidc | saml
+    Column("name", String(1024), primary_key=True),  # the OIDC issuer URL, or the SAML IdP's name
+    Column("key_id", String(64), nullable=False),
+    Column("private_key", Text, nullable=False),  # PEM (PKCS#8)
+    Column("certificate", Text),  # PEM: the SAML IdP's self-signed signing certificate
     Column("created_at", Float, nullable=False),
 )
 

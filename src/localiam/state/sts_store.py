@@ -156,9 +156,13 @@ def issue_session(
     mfa: bool = False,
     mfa_authenticated_at: float | None = None,
     chained: bool = False,
+    provider: str | None = None,
+    federation: Mapping[str, Sequence[str]] | None = None,
 ) -> IssuedCredentials:
     """Write one session row and return its credentials; the session expires ``duration``
-    seconds from the transaction's clock. ``mfa`` marks a session whose caller proved an MFA
+    seconds from the transaction's clock. ``provider`` is the identity provider of a web
+    identity or SAML session (``aws:FederatedProvider``), ``federation`` the token's or
+    assertion's condition keys the session keeps for later requests. ``mfa`` marks a session whose caller proved an MFA
     code, verified at ``mfa_authenticated_at`` (``aws:MultiFactorAuthAge`` counts from it)."""
     key_id = new_access_key(account_id, temporary=True)
     secret = new_secret_key()
@@ -185,6 +189,8 @@ def issue_session(
         "mfa": mfa,
         "mfa_authenticated_at": mfa_authenticated_at if mfa else None,
         "chained": chained,
+        "provider": provider,
+        "federation": json.dumps({k: list(v) for k, v in federation.items()}) if federation else None,
     }
     tx.execute(schema.sessions.insert().values(**values))
     tx.touch(account_id)
