@@ -7,6 +7,7 @@ import click
 
 from localiam import __version__
 from localiam.cli.accounts import accounts
+from localiam.cli.idp import idp
 from localiam.cli.policy import policy
 from localiam.cli.roles import roles
 from localiam.cli.serve import serve
@@ -24,5 +25,6 @@ main.add_command(simulate)
 main.add_command(serve)
 main.add_command(accounts)
 main.add_command(roles)
+main.add_command(idp)
 
 __all__ = ["main"]
