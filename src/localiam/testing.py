@@ -136,3 +136,24 @@ def localiam_server() -> Iterator[LocaliamServer]:
     """A fresh in-process localiam with an ephemeral store."""
     with run_server() as server:
         yield server
+
+
+# ---- test OIDC identity provider
+def oidc_token(
+    target: LocaliamServer | Store,
+    *,
+    issuer: str,
+    subject: str,
+    audience: str | list[str],
+    claims: dict[str, Any] | None = None,
+    expires_in: int = 3600,
+) -> str:
+    """A signed ID token from localiam's test issuer for ``issuer`` (any URL, such as
+    ``https://accounts.google.com``), which ``AssumeRoleWithWebIdentity`` on this server or
+    store accepts as that issuer's: ``oidc_token(server, issuer="accounts.google.com",
+    subject="alice", audience="my-app")``. ``claims`` are added last and may replace the
+    standard ones (an ``exp`` in the past makes an expired token)."""
+    from localiam.services.idp.oidc import mint_token
+
+    store = target.store if isinstance(target, LocaliamServer) else target
+    return mint_token(store, issuer, subject=subject, audience=audience, claims=claims, expires_in=expires_in)

@@ -29,12 +29,15 @@ from localiam import __version__
 from localiam.errors import AwsError
 from localiam.server.pipeline import Exchange, Pipeline
 from localiam.server.transport import URL_LENGTH
+from localiam.services.idp import oidc
+from localiam.state.idp_store import IdpKey, idp_key
 from localiam.wire.http import HttpRequest
 from localiam.wire.limits import BodyLimit
 from localiam.wire.protocol import Response
 
 HEALTH_PATH = "/_localiam/health"
 ADMIN_PREFIX = "/_localiam/"
+IDP_PREFIX = "/_localiam/idp/oidc/"
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -228,7 +231,34 @@ def _admin_app(pipeline: Pipeline) -> Starlette:
         body = {"status": "ok", "version": __version__, "services": sorted(pipeline.services)}
         return StarletteResponse(json.dumps(body), media_type="application/json")
 
-    return Starlette(routes=[Route(HEALTH_PATH, health, methods=["GET"])])
+    async def test_issuer(request: Request) -> StarletteResponse:
+        """The test OIDC issuers' discovery documents and JWKS (:mod:`localiam.services.idp.oidc`):
+        only for issuers localiam has a key for; nothing is made by a GET."""
+        path = request.path_params["rest"]
+        document = next((d for d in (oidc.DISCOVERY, oidc.JWKS) if path.endswith("/" + d)), None)
+        if document is None:
+            return StarletteResponse(status_code=404)
+        key = await run_in_threadpool(_issuer_key, pipeline, path[: -len(document) - 1])
+        if key is None:
+            return StarletteResponse(status_code=404)
+        body = oidc.jwks(key) if document == oidc.JWKS else oidc.discovery(key.name, str(request.base_url))
+        return StarletteResponse(json.dumps(body), media_type="application/json")
+
+    return Starlette(
+        routes=[
+            Route(HEALTH_PATH, health, methods=["GET"]),
+            Route(IDP_PREFIX + "{rest:path}", test_issuer, methods=["GET"]),
+        ]
+    )
+
+
+def _issuer_key(pipeline: Pipeline, name: str) -> IdpKey | None:
+    with pipeline.store.read() as tx:
+        for scheme in ("https", "http"):
+            found = idp_key(tx, oidc.KIND, f"{scheme}://{name}")
+            if found is not None:
+                return found
+    return None
 
 
 def create_app(pipeline: Pipeline) -> LocaliamApp:

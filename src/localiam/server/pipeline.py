@@ -200,6 +200,8 @@ class Pipeline:
         it in one read transaction (one snapshot, one look at what other writers did)."""
         try:
             op = exchange.operation
+            if op is not None and op.before is not None:
+                op.before(self.store, exchange.params)
             if op is not None and not op.writes and op.spool is None:
                 with self.store.read() as tx:
                     self.authenticate(exchange, tx)

@@ -41,6 +41,9 @@ class ResourcePolicy:
 
 ResourcePolicyOf = Callable[["OperationContext", Params], ResourcePolicy]
 Authorizer = Callable[["OperationContext", "Operation", Params], None]
+Before = Callable[[Store, Params], None]
+"""Work an operation does before its transaction opens (fetching an identity provider's
+keys): what must never hold the store's write lock. It may raise the operation's errors."""
 """A service's own authorization step, run where the declared check would run (S3's
 bucket/object workflow); it raises the service's AccessDenied."""
 
@@ -91,6 +94,7 @@ class Operation:
     """The operation waits on something slow even when it writes nothing (running a Lambda
     function): the server runs it in a thread of a pool of its own, apart from the threads
     that writes use."""
+    before: Before | None = None
 
 
 class Service:
@@ -114,6 +118,7 @@ class Service:
         authorizer: Authorizer | None = None,
         spool: Spool | None = None,
         blocking: bool = False,
+        before: Before | None = None,
     ) -> Callable[[Handler], Handler]:
         def register(handler: Handler) -> Handler:
             if name in self.operations:
@@ -131,6 +136,7 @@ class Service:
                 authorizer,
                 spool,
                 blocking=blocking,
+                before=before,
             )
             return handler
 
