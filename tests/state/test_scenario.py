@@ -427,3 +427,93 @@ def test_mutating_a_valid_request_never_crashes(index: int, field: str, value: A
     document = copy.deepcopy(WORLD)
     document["requests"][index][field] = value
     _load_or_fail_with_located_problems(document)
+
+
+# --- federated principals -----------------------------------------------------------------------
+
+GOOGLE_TRUST = {
+    "Version": "2012-10-17",
+    "Statement": [
+        {
+            "Effect": "Allow",
+            "Principal": {"Federated": "accounts.google.com"},
+            "Action": "sts:AssumeRoleWithWebIdentity",
+            "Condition": {"StringEquals": {"accounts.google.com:aud": "app", "accounts.google.com:oaud": "x"}},
+        }
+    ],
+}
+
+
+def test_a_federated_principal_is_decided_by_the_trust_policy_with_its_claims_as_keys() -> None:
+    document = with_changes(accounts__111111111111__roles__Web={"trust": GOOGLE_TRUST})
+    document["requests"] = [
+        {
+            "principal": {"federated": "accounts.google.com", "claims": {"sub": "alice", "azp": "app", "aud": "x"}},
+            "action": "sts:AssumeRoleWithWebIdentity",
+            "resource": "arn:aws:iam::111111111111:role/Web",
+        },
+        {
+            "principal": {"federated": "accounts.google.com", "claims": {"sub": "alice", "aud": "app"}},
+            "action": "sts:AssumeRoleWithWebIdentity",
+            "resource": "arn:aws:iam::111111111111:role/Web",
+        },
+    ]
+    scenario = build_scenario(document, "world.yaml")
+    resolver = Resolver.for_scenario(scenario)
+    with_azp, without = (resolver.resolve(spec) for spec in scenario.requests)
+    # Google: azp is the aud key, aud the oaud key (reference_policies_iam-condition-keys).
+    assert with_azp.request.context["accounts.google.com:aud"] == ("app",)
+    assert with_azp.request.principal.context["aws:federatedprovider"] == ("accounts.google.com",)
+    assert authorize(with_azp.inputs, with_azp.request).outcome is Outcome.ALLOW
+    decision = authorize(without.inputs, without.request)
+    assert decision.outcome is Outcome.IMPLICIT_DENY
+    assert decision.message == "Not authorized to perform sts:AssumeRoleWithWebIdentity"
+
+
+def test_a_federated_role_session_keeps_the_session_keys_only() -> None:
+    document = with_changes(accounts__111111111111__roles__Web={"trust": GOOGLE_TRUST})
+    document["requests"] = [
+        {
+            "principal": "arn:aws:sts::111111111111:assumed-role/Web/alice",
+            "session": {
+                "role": "arn:aws:iam::111111111111:role/Web",
+                "name": "alice",
+                "federated": "accounts.google.com",
+                "claims": {"sub": "alice", "email": "alice@example.com", "amr": ["a", "b"]},
+            },
+            "action": "s3:GetObject",
+            "resource": "arn:aws:s3:::bucket/x",
+        }
+    ]
+    scenario = build_scenario(document, "world.yaml")
+    resolved = Resolver.for_scenario(scenario).resolve(scenario.requests[0])
+    principal = resolved.request.principal
+    assert principal.context["accounts.google.com:sub"] == ("alice",)
+    assert principal.context["accounts.google.com:amr"] == ("a", "b")
+    assert principal.context["aws:federatedprovider"] == ("accounts.google.com",)
+    assert "accounts.google.com:email" not in principal.context  # the trust policy's only
+
+
+@pytest.mark.parametrize(
+    ("principal", "session", "where"),
+    [
+        ({"federated": "accounts.google.com", "issuer": "x"}, None, "/requests/0/principal/issuer"),
+        ({"claims": {"sub": "a"}}, None, "/requests/0/principal/federated"),
+        (
+            {"federated": "accounts.google.com", "claims": {"sub": {"nested": 1}}},
+            None,
+            "/requests/0/principal/claims/sub",
+        ),
+        (
+            "arn:aws:sts::111111111111:assumed-role/Reader/s",
+            {"role": "arn:aws:iam::111111111111:role/Reader", "claims": {"sub": "a"}},
+            "/requests/0/session/claims",
+        ),
+    ],
+)
+def test_bad_federated_principals_are_located(principal: Any, session: Any, where: str) -> None:
+    document = copy.deepcopy(WORLD)
+    document["requests"] = [{"principal": principal, "action": "s3:GetObject", "resource": "*"}]
+    if session is not None:
+        document["requests"][0]["session"] = session
+    assert where in [w for w, _ in problems(document)]

@@ -55,7 +55,14 @@ _IMPLICIT = {
 }
 
 
+_FEDERATION_ACTIONS = frozenset({"sts:assumerolewithwebidentity", "sts:assumerolewithsaml"})
+"""Called by a web identity or SAML user, whom AWS's denial does not name: "Not authorized to
+perform sts:AssumeRoleWithWebIdentity" (``API_AssumeRoleWithWebIdentity``)."""
+
+
 def denial_message(caller: str, action: str, resource: str, outcome: Outcome, policy_type: PolicyType) -> str:
+    if action.lower() in _FEDERATION_ACTIONS:
+        return f"Not authorized to perform {action}"
     head = f"User: {caller} is not authorized to perform: {action} on resource: {resource}"
     if outcome is Outcome.EXPLICIT_DENY:
         return f"{head} with an explicit deny in {_EXPLICIT[policy_type]}"

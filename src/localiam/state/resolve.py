@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
+from typing import Any
 
 from localiam.engine import (
     AclGrant,
@@ -31,6 +32,7 @@ from localiam.engine import (
     principal_from_arn,
     session_principal,
 )
+from localiam.engine.federation import federation_keys, is_saml_provider
 from localiam.policy.model import Policy, PolicyType
 from localiam.policy.parse import parse_policy
 from localiam.state.aws_managed import AWS_MANAGED_PREFIX
@@ -169,6 +171,7 @@ class Resolver:
         return account, role
 
     def resolve(self, spec: RequestSpec) -> Resolved:
+        federated_context: dict[str, Any] = {}
         identity: list[CompiledPolicy] = []
         boundary: CompiledPolicy | None = None
         session: list[CompiledPolicy] = []
@@ -198,11 +201,22 @@ class Resolver:
                 service_linked=role.service_linked,
             )
             principal = _with_org(principal, org_id, org_paths)
+            if spec.session is not None and spec.session.federated is not None:
+                login = spec.session.federated
+                kept, _trust_only = federation_keys(login.provider, login.claims)
+                federation = {k.lower(): tuple(v) for k, v in kept.items()}
+                principal = replace(principal, provider=login.provider, federation=federation)
             arn = account.role_arn(role)
             identity += [self.managed(account, ref) for ref in role.policies]
             identity += self._inline(arn, role.inline)
             if role.boundary:
                 boundary = self.managed(account, role.boundary, PolicyType.BOUNDARY)
+        elif spec.federated is not None:
+            login = spec.federated
+            kind = PrincipalKind.SAML_USER if is_saml_provider(login.provider) else PrincipalKind.WEB_IDENTITY_USER
+            principal = Principal(kind, login.provider, provider=login.provider)
+            kept, trust_only = federation_keys(login.provider, login.claims)
+            federated_context = {**kept, **trust_only}
         else:
             try:
                 principal = principal_from_arn(spec.principal)
@@ -240,7 +254,7 @@ class Resolver:
             action=spec.action,
             resource=spec.resource,
             resource_facts=facts,
-            context=normalise_context(spec.context),
+            context=normalise_context({**federated_context, **spec.context}),
         )
         inputs = PolicyInputs(
             identity=tuple(identity),

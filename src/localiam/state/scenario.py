@@ -57,12 +57,25 @@ class ScenarioError(Exception):
 
 
 @dataclass
+class FederatedSpec:
+    """Someone an identity provider signed in: ``provider`` is what a trust policy's
+    ``Federated`` names (``accounts.google.com``, an IAM OIDC or SAML provider's ARN);
+    ``claims`` the token's claims (``sub``, ``aud``, ``amr`` ...) or, for SAML, the ``saml:``
+    keys without their prefix (``sub``, ``sub_type``, ``aud`` ...)."""
+
+    provider: str
+    claims: dict[str, str | list[str]] = field(default_factory=dict)
+
+
+@dataclass
 class SessionSpec:
     role: str
     name: str
     policy: Policy | None = None
     policy_arns: list[str] = field(default_factory=list)
     tags: dict[str, str] = field(default_factory=dict)
+    federated: FederatedSpec | None = None
+    """The role session came from ``AssumeRoleWithWebIdentity`` / ``AssumeRoleWithSAML``."""
 
 
 @dataclass
@@ -75,6 +88,9 @@ class RequestSpec:
     session: SessionSpec | None = None
     context: dict[str, Any] = field(default_factory=dict)
     expect: str | None = None
+    federated: FederatedSpec | None = None
+    """The principal is a web identity or SAML user (``principal: {federated: ..., claims: ...}``),
+    as the trust policy of ``AssumeRoleWithWebIdentity`` / ``AssumeRoleWithSAML`` sees it."""
 
 
 @dataclass
@@ -496,7 +512,12 @@ def _request(r: _Reader, item: Any, where: str) -> RequestSpec | None:
         r.fail(where, f"a request must be a mapping with principal, action and resource, not {_kind(item)}")
         return None
     b = r.mapping(item, where, ("name", "principal", "session", "action", "resource", "context", "expect"))
-    principal = r.string(b.get("principal"), where + "/principal")
+    federated = None
+    if isinstance(b.get("principal"), Mapping):
+        federated = _federated(r, b["principal"], where + "/principal")
+        principal = federated.provider if federated is not None else None
+    else:
+        principal = r.string(b.get("principal"), where + "/principal")
     action = r.string(b.get("action"), where + "/action")
     resource = r.string(b.get("resource"), where + "/resource")
     if resource is not None and resource != "*" and not (resource.startswith("arn:") and resource.count(":") >= 5):
@@ -527,7 +548,7 @@ def _request(r: _Reader, item: Any, where: str) -> RequestSpec | None:
     session = None
     if b.get("session") is not None:
         sw = where + "/session"
-        s = r.mapping(b["session"], sw, ("role", "name", "policy", "policy_arns", "tags"))
+        s = r.mapping(b["session"], sw, ("role", "name", "policy", "policy_arns", "tags", "federated", "claims"))
         role = r.string(s.get("role"), sw + "/role")
         policy = r.policy(s["policy"], sw + "/policy", PolicyType.SESSION) if s.get("policy") is not None else None
         if role is not None:
@@ -537,7 +558,10 @@ def _request(r: _Reader, item: Any, where: str) -> RequestSpec | None:
                 policy,
                 r.strings(s.get("policy_arns"), sw + "/policy_arns"),
                 r.tags(s.get("tags"), sw + "/tags"),
+                _federated(r, s, sw) if s.get("federated") is not None else None,
             )
+        if s.get("claims") is not None and s.get("federated") is None:
+            r.fail(sw + "/claims", "claims need federated: the provider that issued them")
     if principal is None or action is None or resource is None:
         return None
     return RequestSpec(
@@ -549,7 +573,23 @@ def _request(r: _Reader, item: Any, where: str) -> RequestSpec | None:
         session=session,
         context=context,
         expect=expect,
+        federated=federated,
     )
+
+
+def _federated(r: _Reader, body: Mapping[str, Any], where: str) -> FederatedSpec | None:
+    """``{federated: PROVIDER, claims: {...}}`` (the session form also has ``role`` ...)."""
+    b = body if "role" in body else r.mapping(body, where, ("federated", "claims"))
+    provider = r.string(b.get("federated"), where + "/federated")
+    claims: dict[str, str | list[str]] = {}
+    for key, value in r.mapping(b.get("claims"), where + "/claims").items():
+        values = value if isinstance(value, list) else [value]
+        if not all(isinstance(v, (str, int, float, bool)) for v in values):
+            r.fail(where + "/claims" + pointer(key), "claim values must be strings, numbers, booleans or lists of them")
+            continue
+        texts = [str(v).lower() if isinstance(v, bool) else str(v) for v in values]
+        claims[key] = texts if isinstance(value, list) else texts[0]
+    return FederatedSpec(provider, claims) if provider is not None else None
 
 
 _OPERATOR_FOR_TYPE = {"Bool": "Bool", "Date": "DateEquals", "Numeric": "NumericEquals", "IPAddress": "IpAddress"}

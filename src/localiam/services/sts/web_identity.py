@@ -52,6 +52,7 @@ from joserfc.jwk import KeySet
 from sqlalchemy import select
 
 from localiam.engine import PrincipalKind
+from localiam.engine.federation import TRUSTED_ISSUERS, web_identity_keys
 from localiam.errors import AwsError, client_error
 from localiam.services.base import OperationContext, Params, Result
 from localiam.services.idp.oidc import host_path, issuer_url, stored_key_set
@@ -63,16 +64,6 @@ from localiam.state.store import Store
 
 ACTION = "sts:AssumeRoleWithWebIdentity"
 ALGORITHMS = ("RS256", "ES256")
-GOOGLE = "accounts.google.com"
-COGNITO = "cognito-identity.amazonaws.com"
-FACEBOOK = "graph.facebook.com"
-AMAZON = "www.amazon.com"
-TRUSTED_ISSUERS = frozenset({GOOGLE, FACEBOOK, AMAZON, COGNITO})
-"""Issuers a trust policy may name without an IAM OIDC provider (``id_roles_providers_oidc``,
-``id_roles_create_for-idp_oidc``). Cognito's keys come with its identity pools; until then a
-Cognito token verifies only with the test issuer's key."""
-SESSION_KEYS = frozenset({"aud", "sub", "amr", "id", "user_id", "app_id"})
-"""The web identity keys AWS keeps in a role session's later requests ("cross-service" keys)."""
 TAGS_CLAIM = "https://aws.amazon.com/tags"
 SOURCE_IDENTITY_CLAIM = "https://aws.amazon.com/source_identity"
 MAX_TOKEN = 20000
@@ -227,33 +218,6 @@ def _check_claims(ctx: OperationContext, claims: Mapping[str, Any], provider: Pr
     return audiences
 
 
-def _claim_keys(
-    claims: Mapping[str, Any], provider: Provider, audiences: list[str]
-) -> tuple[dict[str, list[str]], dict[str, str]]:
-    """(keys the session keeps, keys only the trust policy sees)."""
-    prefix = provider.key_prefix
-    kept: dict[str, list[str]] = {f"{prefix}:sub": [str(claims["sub"])]}
-    trust_only: dict[str, str] = {}
-    azp = claims.get("azp")
-    if prefix == GOOGLE and isinstance(azp, str):
-        kept[f"{prefix}:aud"] = [azp]
-        if audiences:
-            trust_only[f"{prefix}:oaud"] = audiences[0]
-    elif audiences:
-        kept[f"{prefix}:aud"] = audiences
-    amr = claims.get("amr")
-    if isinstance(amr, list) and amr:
-        kept[f"{prefix}:amr"] = [str(a) for a in amr]
-    elif isinstance(amr, str):
-        kept[f"{prefix}:amr"] = [amr]
-    for name in ("id", "user_id", "app_id"):
-        if isinstance(claims.get(name), str | int) and prefix in (FACEBOOK, AMAZON):
-            kept[f"{prefix}:{name}"] = [str(claims[name])]
-    if prefix == GOOGLE and isinstance(claims.get("email"), str):
-        trust_only[f"{prefix}:email"] = claims["email"]
-    return kept, trust_only
-
-
 def _session_tags(claims: Mapping[str, Any]) -> tuple[dict[str, str], list[str]]:
     """``https://aws.amazon.com/tags``: ``principal_tags`` maps a key to a one-element list,
     ``transitive_tag_keys`` lists keys (``id_session-tags``)."""
@@ -282,7 +246,7 @@ def assume_role_with_web_identity(ctx: OperationContext, params: Params) -> Resu
     provider = _provider(ctx, token, role.account_id)
     claims = _verify(ctx, token)
     audiences = _check_claims(ctx, claims, provider)
-    kept, trust_only = _claim_keys(claims, provider, audiences)
+    kept, trust_only = web_identity_keys(provider.key_prefix, claims)
     tags, transitive = _session_tags(claims)
     source_identity = claims.get(SOURCE_IDENTITY_CLAIM)
     if source_identity is not None:
