@@ -54,6 +54,8 @@ NO_PERMISSIONS = {
     "Statement": [{"Effect": "Allow", "Action": "none:NoAction", "Resource": "*"}],
 }
 """Stands in for session policies that no longer resolve: such a session may do nothing."""
+ROOT_PERMISSIONS = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}
+"""The identity side of a federated user the root user made: the root user may do everything."""
 RCP_TYPE = "RESOURCE_CONTROL_POLICY"
 _NONE = object()
 """A cached "there is none"."""
@@ -159,6 +161,9 @@ class Authz:
         nothing = self.policies.get("no permissions", json.dumps(NO_PERMISSIONS), PolicyType.SESSION)
         assert nothing is not None
         self._no_permissions = nothing
+        everything = self.policies.get("the root user's permissions", json.dumps(ROOT_PERMISSIONS), PolicyType.IDENTITY)
+        assert everything is not None
+        self._root_permissions = everything
 
     # --------------------------------------------------------------------- caches
     def _watch(self, tx: Tx) -> VersionWatch | None:
@@ -399,6 +404,21 @@ class Authz:
                 **common,
             )
             return Caller(p, key, tuple(identity), boundary, tuple(session_policies))
+        if s["kind"] == "federated-user" and s.get("user_key") is None:
+            # GetFederationToken called with the root user's keys: the root user's permissions
+            # (everything) intersected with the session policies, so the session policies.
+            p = Principal(
+                PrincipalKind.FEDERATED_USER,
+                s["arn"],
+                account,
+                name=s["session_name"],
+                user_id=f"{account}:{s['session_name']}",
+                tags=s.get("tags") or {},
+                token_issue_time=issued,
+                multi_factor_auth=bool(s.get("mfa")),
+                **common,
+            )
+            return Caller(p, key, (self._root_permissions,), None, tuple(session_policies))
         # GetFederationToken and GetSessionToken sessions act with the calling user's policies.
         if s.get("user_key") is None:
             p = Principal(

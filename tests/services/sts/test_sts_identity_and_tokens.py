@@ -169,6 +169,19 @@ def test_federation_token_needs_permission_and_long_term_keys(world: World, root
     assert from_session.value.message == "Cannot call GetFederationToken with session credentials"
 
 
+def test_the_root_user_may_get_a_federation_token_limited_by_its_session_policy(world: World, root: str) -> None:
+    """``API_GetFederationToken``: "You can also call GetFederationToken using the security
+    credentials of an AWS account root user, but we do not recommend it"; the federated user may
+    then do what the session policy allows (the root user's permissions are everything)."""
+    result = world.call(STS, "GetFederationToken", {"Name": "ops", "Policy": json.dumps(allow("s3:GetObject"))}, root)
+    session = key_of(result)
+    assert identity(world, session)["Arn"] == f"arn:aws:sts::{A}:federated-user/ops"
+    assert world.decide(session, "s3:GetObject", "arn:aws:s3:::b/k").allowed
+    assert not world.decide(session, "iam:CreateUser", f"arn:aws:iam::{A}:user/x").allowed
+    bare = key_of(world.call(STS, "GetFederationToken", {"Name": "ops2"}, root))
+    assert not world.decide(bare, "s3:GetObject", "arn:aws:s3:::b/k").allowed
+
+
 def test_federated_user_cannot_assume_roles(world: World, root: str) -> None:
     role = world.role(A, "R", trust(f"arn:aws:iam::{A}:root"))
     broker = world.user(A, "broker", managed=[ADMIN])

@@ -19,8 +19,14 @@ session's permissions are the intersection of the user's and the session policie
 permissions" except what resource-based policies naming it grant. Its ARN is
 ``arn:aws:sts::ACCOUNT:federated-user/NAME`` and its id ``ACCOUNT:NAME``. Passing session tags
 also needs ``sts:TagSession`` in the user's policies (``id_session-tags``, "Passing session tags
-using GetFederationToken"). AWS also accepts root credentials here (not recommended); localiam
-does not model a root federated session yet.
+using GetFederationToken"). AWS also accepts the root user's credentials here ("we do not
+recommend it"): that federated user may do what its session policies allow.
+
+This is the seed's third way of federation, the custom identity broker
+(``id_roles_common-scenarios_federated-users``, "Custom identity broker"): a broker
+application signs people in itself, and calls ``GetFederationToken`` with its IAM user's keys
+and a session policy scoped to the person; what they may do is the intersection of the
+broker's permissions and that policy.
 """
 
 from __future__ import annotations
@@ -95,10 +101,6 @@ def get_federation_token(ctx: OperationContext, params: Params) -> Result:
     kind = credential_kind(caller)
     if kind not in ("root", "user"):
         raise AccessDenied("Cannot call GetFederationToken with session credentials")
-    if kind == "root":
-        raise AccessDenied(
-            "localiam issues federation tokens to IAM users only; call GetFederationToken with an IAM user's keys."
-        )
     name = check_name(params.get("Name"), "name", min_length=2, max_length=32)
     seconds = duration(params, default=DEFAULT_DURATION, minimum=900, maximum=MAX_DURATION)
     inputs = session_inputs(ctx, params, account=ctx.account_id, inherit=False, allow_transitive=False)
@@ -112,7 +114,7 @@ def get_federation_token(ctx: OperationContext, params: Params) -> Result:
         kind="federated-user",
         arn=arn,
         duration=seconds,
-        user_key=caller.user_key,
+        user_key=caller.user_key if kind == "user" else None,
         session_name=name,
         policy=inputs.policy if inputs.has_session_policy else NO_PERMISSIONS_SESSION_POLICY,
         policy_arns=inputs.policy_arns,
