@@ -42,7 +42,7 @@ from __future__ import annotations
 
 import base64
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -60,7 +60,7 @@ from localiam.services.sts import jwks
 from localiam.services.sts._service import SERVICE, check_name, constraint_error, credentials
 from localiam.services.sts.federated import FederatedLogin, assume_federated, role_to_assume
 from localiam.state import schema
-from localiam.state.store import Store
+from localiam.state.store import Store, Tx
 
 ACTION = "sts:AssumeRoleWithWebIdentity"
 ALGORITHMS = ("RS256", "ES256")
@@ -153,7 +153,24 @@ def _provider(ctx: OperationContext, token: UnverifiedToken, account: str) -> Pr
     return Provider(row.arn, name, tuple(json.loads(row.client_ids)))
 
 
+IssuerKeys = Callable[[Tx], KeySet | None]
+ISSUER_KEYS: dict[str, IssuerKeys] = {}
+"""Key sources of issuers localiam itself runs, by issuer URL: Cognito identity pools register
+``https://cognito-identity.amazonaws.com`` here (their tokens are signed with the store's keys
+for that issuer). Looked up before the test issuer's keys."""
+
+
+def register_issuer_keys(issuer: str, keys: IssuerKeys) -> None:
+    """Let ``keys`` verify tokens of ``issuer`` (a service of localiam that issues tokens)."""
+    ISSUER_KEYS[issuer_url(issuer)] = keys
+
+
 def _keys(ctx: OperationContext, issuer: str) -> KeySet:
+    source = ISSUER_KEYS.get(issuer)
+    if source is not None:
+        own = source(ctx.tx)
+        if own is not None:
+            return own
     stored = stored_key_set(ctx.tx, issuer)
     if stored is not None:
         return stored
