@@ -245,3 +245,40 @@ def test_request_tags_and_tag_keys_are_condition_keys(server, iam):
     assert error_of(alice.untag_saml_provider, SAMLProviderArn=arn, TagKeys=["cost"])["Code"] == "AccessDenied"
     alice.untag_saml_provider(SAMLProviderArn=arn, TagKeys=["team"])
     assert iam.list_saml_provider_tags(SAMLProviderArn=arn)["Tags"] == []
+
+
+# --------------------------------------------------------------------------- loopback http URLs
+@pytest.mark.parametrize(
+    ("url", "name"),
+    [
+        ("http://localhost:8080/realms/dev", "localhost:8080/realms/dev"),
+        ("http://127.0.0.1:5556/dex", "127.0.0.1:5556/dex"),
+        ("http://[::1]:9000", "[::1]:9000"),
+        ("http://localhost", "localhost"),
+    ],
+)
+def test_an_http_url_on_the_loopback_interface_is_accepted(server, iam, url, name):
+    """A Keycloak or Dex next to localiam; AWS itself accepts only ``https://`` URLs."""
+    arn = iam.create_open_id_connect_provider(Url=url)["OpenIDConnectProviderArn"]
+    assert arn == f"arn:aws:iam::{server.account_id}:oidc-provider/{name}"
+    assert iam.get_open_id_connect_provider(OpenIDConnectProviderArn=arn)["Url"] == name
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://idp.example.com",
+        "http://10.0.0.1:8080",
+        "http://localhost.example.com",
+        "http://127.0.0.1@idp.example.com",
+        "http://localhost:port",
+        "ftp://localhost/x",
+    ],
+)
+def test_any_other_url_must_begin_with_https(iam, url):
+    err = error_of(iam.create_open_id_connect_provider, Url=url)
+    assert (err["Code"], err["status"], err["Message"]) == (
+        "InvalidInput",
+        400,
+        "Invalid Url: the URL must begin with https://",
+    )
