@@ -4,8 +4,8 @@ Authorization Reference (``list_awsidentityandaccessmanagementiam``) gives it.
 
 Importing this package registers all operations; the modules hold one area each (users,
 groups, roles, managed policies, inline policies, attachments and boundaries, credentials,
-virtual MFA devices and a user's MFA devices, identity providers, account reports, the policy
-simulator).
+virtual MFA devices and a user's MFA devices, identity providers and the changes made to them
+later, account reports, the policy simulator).
 """
 
 from localiam.services.iam import (  # noqa: F401  (imported to register their operations)
@@ -15,6 +15,7 @@ from localiam.services.iam import (  # noqa: F401  (imported to register their o
     keys,
     mfa_devices,
     policies,
+    provider_updates,
     providers,
     reports,
     roles,

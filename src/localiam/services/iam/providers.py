@@ -18,6 +18,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
+import urllib.parse
 
 from localiam.services.base import OperationContext, Params, ResourceOf, Result
 from localiam.services.iam.common import (
@@ -41,6 +42,22 @@ MAX_CLIENT_IDS = 100
 MAX_THUMBPRINTS = 5
 _THUMBPRINT = re.compile(r"[0-9A-Fa-f]{40}")
 _VALID_UNTIL = re.compile(r"""validUntil\s*=\s*["']([^"']+)["']""")
+_LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
+
+
+def _loopback_http(url: str) -> bool:
+    """An ``http://`` URL whose host is this machine (``127.0.0.1``, ``localhost``, ``[::1]``,
+    any port): a Keycloak or Dex run next to localiam. AWS accepts only ``https://``
+    (``API_CreateOpenIDConnectProvider``: "The URL must begin with https://"); an identity
+    provider on the loopback interface is the one exception localiam makes."""
+    if not url.lower().startswith("http://"):
+        return False
+    try:
+        parts = urllib.parse.urlsplit(url)
+        parts.port  # noqa: B018  (raises ValueError on a port that is not a number)
+    except ValueError:
+        return False
+    return parts.hostname in _LOOPBACK_HOSTS
 
 
 def _oidc_arn(ctx: OperationContext, params: Params) -> str:
@@ -76,7 +93,7 @@ def create_oidc_provider(ctx: OperationContext, params: Params) -> Result:
     )
     tags = check_tags(params)
     url = str(params["Url"])
-    if not url.startswith("https://") or len(url) <= len("https://"):
+    if not (url.startswith("https://") and len(url) > len("https://")) and not _loopback_http(url):
         raise invalid_input("Invalid Url: the URL must begin with https://")
     if len(client_ids) > MAX_CLIENT_IDS:
         raise limit_exceeded(f"Cannot exceed quota for ClientIdsPerOpenIdConnectProvider: {MAX_CLIENT_IDS}")
