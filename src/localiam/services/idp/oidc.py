@@ -55,10 +55,23 @@ def signing_key(store: Store, issuer: str) -> IdpKey:
     return ensure_idp_key(store, KIND, url, lambda: _new_key(url))
 
 
+_KEY_SETS: dict[tuple[str, str, str], KeySet] = {}
+"""Key sets made from stored keys, by (issuer, key id, PEM): loading an RSA private key checks
+it, which costs tens of milliseconds, so each is loaded once per process."""
+
+
 def key_set(key: IdpKey) -> KeySet:
     """The issuer's public keys, as a JWKS would give them."""
-    public = RSAKey.import_key(key.private_key, {"kid": key.key_id, "use": "sig", "alg": ALGORITHM})
-    return KeySet([public])
+    cache_key = (key.name, key.key_id, key.private_key)
+    found = _KEY_SETS.get(cache_key)
+    if found is None:
+        private = RSAKey.import_key(key.private_key)
+        public = RSAKey.import_key(private.as_dict(private=False), {"kid": key.key_id, "use": "sig", "alg": ALGORITHM})
+        found = KeySet([public])
+        if len(_KEY_SETS) > 256:
+            _KEY_SETS.clear()
+        _KEY_SETS[cache_key] = found
+    return found
 
 
 def stored_key_set(tx: Tx, issuer: str) -> KeySet | None:
