@@ -55,9 +55,8 @@ def test_a_waiter_that_gives_up_leaves_its_turn_to_the_next() -> None:
 
     threading.Thread(target=holder).start()
     held.wait(5)
-    with pytest.raises(StoreError, match="locked"):
-        with lock.hold():
-            pass
+    with pytest.raises(StoreError, match="locked"), lock.hold():
+        pass
     got: list[str] = []
 
     def next_writer() -> None:
