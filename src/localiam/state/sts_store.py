@@ -195,3 +195,21 @@ def issue_session(
     tx.execute(schema.sessions.insert().values(**values))
     tx.touch(account_id)
     return IssuedCredentials(key_id, secret, token, expires_at)
+
+
+@dataclass(frozen=True, slots=True)
+class OidcProviderRecord:
+    """An IAM OIDC provider, as ``AssumeRoleWithWebIdentity`` needs it."""
+
+    arn: str
+    url: str
+    client_ids: tuple[str, ...]
+
+
+def find_oidc_provider(tx: Tx, account_id: str, url: str) -> OidcProviderRecord | None:
+    """The account's OIDC provider for ``url`` (the issuer without its scheme), if any."""
+    t = schema.oidc_providers
+    row = tx.one_or_none(select(t).where(t.c.account_id == account_id, t.c.url == url))
+    if row is None:
+        return None
+    return OidcProviderRecord(row.arn, row.url, tuple(json.loads(row.client_ids)))

@@ -49,7 +49,6 @@ from typing import Any
 from joserfc import jwt
 from joserfc.errors import JoseError
 from joserfc.jwk import KeySet
-from sqlalchemy import select
 
 from localiam.engine import PrincipalKind
 from localiam.engine.federation import TRUSTED_ISSUERS, web_identity_keys
@@ -59,8 +58,8 @@ from localiam.services.idp.oidc import host_path, issuer_url, stored_key_set
 from localiam.services.sts import jwks
 from localiam.services.sts._service import SERVICE, check_name, constraint_error, credentials
 from localiam.services.sts.federated import FederatedLogin, assume_federated, role_to_assume
-from localiam.state import schema
 from localiam.state.store import Store, Tx
+from localiam.state.sts_store import find_oidc_provider
 
 ACTION = "sts:AssumeRoleWithWebIdentity"
 ALGORITHMS = ("RS256", "ES256")
@@ -146,11 +145,10 @@ def _provider(ctx: OperationContext, token: UnverifiedToken, account: str) -> Pr
     name = host_path(token.issuer)
     if name in TRUSTED_ISSUERS:
         return Provider(name, name, None)
-    t = schema.oidc_providers
-    row = ctx.tx.one_or_none(select(t).where(t.c.account_id == account, t.c.url == name))
-    if row is None:
+    found = find_oidc_provider(ctx.tx, account, name)
+    if found is None:
         raise invalid_token(f"No OpenIDConnect provider found in your account for {token.issuer}")
-    return Provider(row.arn, name, tuple(json.loads(row.client_ids)))
+    return Provider(found.arn, name, found.client_ids)
 
 
 IssuerKeys = Callable[[Tx], KeySet | None]
