@@ -208,3 +208,43 @@ def test_an_unknown_inline_entity_is_a_usage_error(tmp_path: Path) -> None:
 
 def test_no_file_is_a_usage_error() -> None:
     assert run().exit_code == 2
+
+
+GITHUB = "arn:aws:iam::111122223333:oidc-provider/token.actions.githubusercontent.com"
+WEB_IDENTITY_TRUST = {
+    "Version": "2012-10-17",
+    "Statement": [
+        {"Effect": "Allow", "Principal": {"Service": "ec2.amazonaws.com"}, "Action": "sts:AssumeRole"},
+        {
+            "Effect": "Allow",
+            "Principal": {"Federated": GITHUB},
+            "Action": "sts:AssumeRoleWithWebIdentity",
+            "Condition": {"StringLike": {"token.actions.githubusercontent.com:sub": "repo:octo-org/octo-repo:*"}},
+        },
+    ],
+}
+
+
+def test_web_identity_trust_without_an_audience_condition_is_a_warning(tmp_path: Path) -> None:
+    path = write(tmp_path, "trust.json", WEB_IDENTITY_TRUST)
+    result = run(path, "--type", "trust")
+    assert result.exit_code == 0
+    lines = result.output.splitlines()
+    assert lines[0] == f"{path}: ok (1 warning)"
+    assert lines[1].split()[:3] == ["warning", "FEDERATED_TRUST_WITHOUT_AUDIENCE", "/Statement/1"]
+    assert '"token.actions.githubusercontent.com:aud"' in lines[1]
+    code, report = as_json(path, "--type", "trust")
+    assert code == 0 and report["valid"] is True
+    [finding] = report["files"][0]["findings"]
+    assert finding["code"] == "FEDERATED_TRUST_WITHOUT_AUDIENCE"
+    assert (finding["severity"], finding["location"]) == ("warning", "/Statement/1")
+
+
+def test_web_identity_trust_with_an_audience_condition_is_clean(tmp_path: Path) -> None:
+    document = json.loads(json.dumps(WEB_IDENTITY_TRUST))
+    document["Statement"][1]["Condition"]["StringEquals"] = {
+        "token.actions.githubusercontent.com:aud": "sts.amazonaws.com"
+    }
+    path = write(tmp_path, "trust.json", document)
+    result = run(path, "--type", "trust")
+    assert (result.exit_code, result.output.strip()) == (0, f"{path}: ok")

@@ -27,6 +27,9 @@ intended. Each finding is a WARNING with a stable code and a JSON-pointer locati
 ``VARIABLES_IN_2008_VERSION``
     ``${...}`` in a Resource or condition value of a policy whose Version is 2008-10-17 or
     absent is literal text (``reference_policies_variables``).
+``FEDERATED_TRUST_WITHOUT_AUDIENCE``
+    Role trust policies only: web identity federation without a condition on the provider's
+    audience (:mod:`localiam.policy.lint_trust`).
 """
 
 from __future__ import annotations
@@ -38,6 +41,7 @@ from collections.abc import Iterable
 from localiam.policy import catalog
 from localiam.policy.conditions import OPERATORS
 from localiam.policy.findings import Collector, Finding, pointer
+from localiam.policy.lint_trust import lint_trust
 from localiam.policy.model import VERSION_2012, Condition, Policy, PolicyType, Statement
 
 _VARIABLE = re.compile(r"\$\{[^}]*\}")
@@ -77,15 +81,15 @@ _SUGGEST: dict[str, str] = {
 
 
 def lint(policy: Policy, policy_type: PolicyType) -> list[Finding]:
-    """Every lint warning for ``policy``, in document order.
-
-    ``policy_type`` is part of the signature so that type-specific lint can join; the rules
-    here hold for every kind of policy (the type's own required and forbidden elements are
-    checked by :mod:`localiam.policy.types`).
+    """Every lint warning for ``policy``: the rules that hold for every kind of policy, in
+    document order, then those of its type (a role trust policy's, :func:`lint_trust`). The
+    type's own required and forbidden elements are checked by :mod:`localiam.policy.types`.
     """
     collector = Collector()
     for statement in policy.statements:
         _lint_statement(policy, statement, collector)
+    if policy_type is PolicyType.TRUST:
+        collector.extend(lint_trust(policy))
     return collector.findings
 
 
