@@ -27,9 +27,9 @@ from typing import Any
 
 import jwt as pyjwt
 import pytest
-from cryptography.hazmat.primitives.asymmetric import rsa
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from e2e_helpers import AwsCli, Keys, allow, error_of, policy
-from jwt.algorithms import RSAAlgorithm
+from jwt.algorithms import ECAlgorithm, RSAAlgorithm
 
 from localiam.testing import LocaliamServer, oidc_token
 
@@ -266,8 +266,13 @@ class _Issuer:
     pointing at ``/realms/corp/protocol/openid-connect/certs``, signing with its own RSA key
     through PyJWT."""
 
-    def __init__(self) -> None:
-        self.key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    def __init__(self, alg: str = "RS256") -> None:
+        self.alg = alg
+        self.key: Any = (
+            rsa.generate_private_key(public_exponent=65537, key_size=2048)
+            if alg == "RS256"
+            else ec.generate_private_key(ec.SECP256R1())
+        )
         self.kid = "corp-key-1"
         self.requests: list[str] = []
         issuer = self
@@ -278,8 +283,9 @@ class _Issuer:
                 if self.path == "/realms/corp/.well-known/openid-configuration":
                     body = {"issuer": issuer.url, "jwks_uri": f"{issuer.url}/protocol/openid-connect/certs"}
                 elif self.path == "/realms/corp/protocol/openid-connect/certs":
-                    jwk = json.loads(RSAAlgorithm.to_jwk(issuer.key.public_key()))
-                    body = {"keys": [{**jwk, "kid": issuer.kid, "use": "sig", "alg": "RS256"}]}
+                    algorithm = RSAAlgorithm if issuer.alg == "RS256" else ECAlgorithm
+                    jwk = json.loads(algorithm.to_jwk(issuer.key.public_key()))
+                    body = {"keys": [{**jwk, "kid": issuer.kid, "use": "sig", "alg": issuer.alg}]}
                 else:
                     self.send_error(404)
                     return
@@ -300,12 +306,12 @@ class _Issuer:
     def token(self, **claims: Any) -> str:
         now = int(time.time())
         body = {"iss": self.url, "sub": "dave", "aud": "corp-cli", "iat": now, "exp": now + 300, **claims}
-        return pyjwt.encode(body, self.key, algorithm="RS256", headers={"kid": self.kid})
+        return pyjwt.encode(body, self.key, algorithm=self.alg, headers={"kid": self.kid})
 
 
-@pytest.fixture
-def keycloak() -> Iterator[_Issuer]:
-    issuer = _Issuer()
+@pytest.fixture(params=["RS256", "ES256"])
+def keycloak(request: pytest.FixtureRequest) -> Iterator[_Issuer]:
+    issuer = _Issuer(request.param)
     yield issuer
     issuer.httpd.shutdown()
 
