@@ -517,3 +517,59 @@ def test_bad_federated_principals_are_located(principal: Any, session: Any, wher
     if session is not None:
         document["requests"][0]["session"] = session
     assert where in [w for w, _ in problems(document)]
+
+
+def test_a_broker_session_is_the_intersection_of_the_user_and_the_session_policy() -> None:
+    document = copy.deepcopy(WORLD)
+    put = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:PutObject", "Resource": "*"}]}
+    both = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:*", "Resource": "*"}]}
+    federated = "arn:aws:sts::111111111111:federated-user/carol"
+    broker = "arn:aws:iam::111111111111:user/team/alice"  # alice may s3:GetObject (group devs)
+    document["requests"] = [
+        {"principal": federated, "session": {"user": broker, "policy": both}, "action": a, "resource": "*"}
+        for a in ("s3:GetObject", "s3:PutObject")
+    ] + [
+        {"principal": federated, "session": {"user": broker, "policy": put}, "action": "s3:GetObject", "resource": "*"}
+    ]
+    scenario = build_scenario(document, "world.yaml")
+    resolver = Resolver.for_scenario(scenario)
+    outcomes = [authorize(r.inputs, r.request).outcome for r in map(resolver.resolve, scenario.requests)]
+    assert outcomes == [Outcome.ALLOW, Outcome.IMPLICIT_DENY, Outcome.IMPLICIT_DENY]
+
+
+@pytest.mark.parametrize(
+    ("session", "principal", "where"),
+    [
+        (
+            {"user": "arn:aws:iam::111111111111:user/team/alice", "role": "arn:aws:iam::111111111111:role/Reader"},
+            "arn:aws:sts::111111111111:federated-user/carol",
+            "/requests/0/session/user",
+        ),
+        (
+            {"user": "arn:aws:iam::111111111111:user/team/alice", "federated": "accounts.google.com"},
+            "arn:aws:sts::111111111111:federated-user/carol",
+            "/requests/0/session/federated",
+        ),
+    ],
+)
+def test_bad_broker_sessions_are_located(session: Any, principal: str, where: str) -> None:
+    document = copy.deepcopy(WORLD)
+    document["requests"] = [{"principal": principal, "session": session, "action": "s3:GetObject", "resource": "*"}]
+    assert where in [w for w, _ in problems(document)]
+
+
+def test_a_broker_session_needs_a_federated_user_principal_of_the_users_account() -> None:
+    document = copy.deepcopy(WORLD)
+    document["requests"] = [
+        {
+            "principal": "arn:aws:iam::111111111111:user/team/alice",
+            "session": {"user": "arn:aws:iam::111111111111:user/team/alice"},
+            "action": "s3:GetObject",
+            "resource": "*",
+        }
+    ]
+    scenario = build_scenario(document, "world.yaml")
+    with pytest.raises(ResolveError) as caught:
+        Resolver.for_scenario(scenario).resolve(scenario.requests[0])
+    assert caught.value.field == "principal"
+    assert "federated-user" in str(caught.value)

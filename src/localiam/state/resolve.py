@@ -43,9 +43,18 @@ from localiam.state.world import (
     Organization,
     ResourceEntry,
     Role,
+    User,
     World,
     canonical_user_id,
 )
+
+_NO_SESSION_POLICY_DOCUMENT = parse_policy(
+    '{"Version": "2012-10-17", "Statement": [{"Effect": "Deny", "NotAction": "*", "Resource": "*"}]}'
+).value
+assert _NO_SESSION_POLICY_DOCUMENT is not None
+_NO_SESSION_POLICY: Policy = _NO_SESSION_POLICY_DOCUMENT
+"""A federated user's session policy when none was passed: it allows nothing, so only a
+resource-based policy naming the session grants (``API_GetFederationToken``)."""
 
 
 class ResolveError(ValueError):
@@ -170,13 +179,72 @@ class Resolver:
             raise ResolveError(f"account {account.id} has no role named {name!r}", field)
         return account, role
 
+    def _user(self, user_arn: str, field: str) -> tuple[Account, User]:
+        try:
+            parsed = principal_from_arn(user_arn)
+        except ValueError as exc:
+            raise ResolveError(str(exc), field) from None
+        if parsed.kind is not PrincipalKind.USER:
+            raise ResolveError(f"{user_arn!r} is not an IAM user ARN", field)
+        account = self._account(parsed.account, user_arn, field)
+        user = account.users.get(user_arn.rsplit("/", 1)[-1])
+        if user is None or account.user_arn(user) != user_arn:
+            raise ResolveError(f"account {account.id} has no user {user_arn}", field)
+        return account, user
+
+    def _user_policies(
+        self, account: Account, user: User, arn: str
+    ) -> tuple[list[CompiledPolicy], CompiledPolicy | None]:
+        identity = [self.managed(account, ref) for ref in user.policies]
+        identity += self._inline(arn, user.inline)
+        for gname in user.groups:
+            group = account.groups[gname]
+            group_arn = f"arn:aws:iam::{account.id}:group/{gname}"
+            identity += [self.managed(account, ref) for ref in group.policies]
+            identity += self._inline(group_arn, group.inline)
+        boundary = self.managed(account, user.boundary, PolicyType.BOUNDARY) if user.boundary else None
+        return identity, boundary
+
+    def _federated_user(
+        self, spec: RequestSpec, broker_arn: str
+    ) -> tuple[Principal, list[CompiledPolicy], CompiledPolicy | None, list[CompiledPolicy]]:
+        """A ``GetFederationToken`` session: the broker user's policies, the session's policies
+        (none passed: no permissions, ``API_GetFederationToken``) and tags."""
+        assert spec.session is not None
+        account, user = self._user(broker_arn, "session/user")
+        try:
+            principal = principal_from_arn(spec.principal, tags=spec.session.tags)
+        except ValueError as exc:
+            raise ResolveError(str(exc), "principal") from None
+        if principal.kind is not PrincipalKind.FEDERATED_USER or principal.account != account.id:
+            raise ResolveError(
+                f"a session with a user is that user's federated user: the principal must be "
+                f"arn:aws:sts::{account.id}:federated-user/NAME",
+                "principal",
+            )
+        identity, boundary = self._user_policies(account, user, broker_arn)
+        session: list[CompiledPolicy] = []
+        if spec.session.policy is not None:
+            session.append(self.compiled(f"{spec.name} session policy", spec.session.policy, PolicyType.SESSION))
+        for i, ref in enumerate(spec.session.policy_arns):
+            try:
+                session.append(self.managed(account, ref, PolicyType.SESSION))
+            except ResolveError as exc:
+                raise ResolveError(str(exc), f"session/policy_arns/{i}") from None
+        if not session:
+            session.append(self.compiled(f"{spec.name} no session policy", _NO_SESSION_POLICY, PolicyType.SESSION))
+        org_id, org_paths = self._org_of(account.id)
+        return _with_org(principal, org_id, org_paths), identity, boundary, session
+
     def resolve(self, spec: RequestSpec) -> Resolved:
         federated_context: dict[str, Any] = {}
         identity: list[CompiledPolicy] = []
         boundary: CompiledPolicy | None = None
         session: list[CompiledPolicy] = []
-        if spec.session is not None or (spec.principal.startswith("arn:") and ":role/" in spec.principal):
-            role_arn = spec.session.role if spec.session is not None else spec.principal
+        if spec.session is not None and spec.session.user is not None:
+            principal, identity, boundary, session = self._federated_user(spec, spec.session.user)
+        elif spec.session is not None or (spec.principal.startswith("arn:") and ":role/" in spec.principal):
+            role_arn = spec.session.role if spec.session is not None and spec.session.role else spec.principal
             account, role = self._role(role_arn, "session/role" if spec.session is not None else "principal")
             tags = dict(role.tags)
             session_name = "session"
@@ -231,15 +299,7 @@ class Resolver:
                 principal = principal_from_arn(
                     spec.principal, tags=user.tags, user_id=f"AIDA{account.id}{name.upper()}"[:21]
                 )
-                identity += [self.managed(account, ref) for ref in user.policies]
-                identity += self._inline(spec.principal, user.inline)
-                for gname in user.groups:
-                    group = account.groups[gname]
-                    group_arn = f"arn:aws:iam::{account.id}:group/{gname}"
-                    identity += [self.managed(account, ref) for ref in group.policies]
-                    identity += self._inline(group_arn, group.inline)
-                if user.boundary:
-                    boundary = self.managed(account, user.boundary, PolicyType.BOUNDARY)
+                identity, boundary = self._user_policies(account, user, spec.principal)
             elif principal.kind is PrincipalKind.ROOT:
                 self._account(principal.account, spec.principal)
             if principal.account is not None:

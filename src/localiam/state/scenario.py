@@ -69,13 +69,17 @@ class FederatedSpec:
 
 @dataclass
 class SessionSpec:
-    role: str
+    role: str | None
+    """The role of a role session; ``None`` for a federated user's session (``user``)."""
     name: str
     policy: Policy | None = None
     policy_arns: list[str] = field(default_factory=list)
     tags: dict[str, str] = field(default_factory=dict)
     federated: FederatedSpec | None = None
     """The role session came from ``AssumeRoleWithWebIdentity`` / ``AssumeRoleWithSAML``."""
+    user: str | None = None
+    """The IAM user who called ``GetFederationToken`` (a custom identity broker): the
+    federated user may do what both the user's policies and the session policies allow."""
 
 
 @dataclass
@@ -548,17 +552,25 @@ def _request(r: _Reader, item: Any, where: str) -> RequestSpec | None:
     session = None
     if b.get("session") is not None:
         sw = where + "/session"
-        s = r.mapping(b["session"], sw, ("role", "name", "policy", "policy_arns", "tags", "federated", "claims"))
-        role = r.string(s.get("role"), sw + "/role")
+        s = r.mapping(
+            b["session"], sw, ("role", "user", "name", "policy", "policy_arns", "tags", "federated", "claims")
+        )
+        if s.get("user") is not None and s.get("role") is not None:
+            r.fail(sw + "/user", "a session has a role (a role session) or a user (GetFederationToken), not both")
+        user = r.string(s.get("user"), sw + "/user", required=False)
+        role = r.string(s.get("role"), sw + "/role", required=user is None)
+        if user is not None and s.get("federated") is not None:
+            r.fail(sw + "/federated", "a federated user's session (user) has no identity provider")
         policy = r.policy(s["policy"], sw + "/policy", PolicyType.SESSION) if s.get("policy") is not None else None
-        if role is not None:
+        if role is not None or user is not None:
             session = SessionSpec(
-                role,
+                role if user is None else None,
                 r.string(s.get("name"), sw + "/name", required=False) or "session",
                 policy,
                 r.strings(s.get("policy_arns"), sw + "/policy_arns"),
                 r.tags(s.get("tags"), sw + "/tags"),
-                _federated(r, s, sw) if s.get("federated") is not None else None,
+                _federated(r, s, sw) if s.get("federated") is not None and user is None else None,
+                user,
             )
         if s.get("claims") is not None and s.get("federated") is None:
             r.fail(sw + "/claims", "claims need federated: the provider that issued them")
