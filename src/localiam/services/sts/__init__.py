@@ -1,14 +1,22 @@
 """AWS Security Token Service: temporary credentials and who is calling.
 
 Operations (STS API Reference): ``AssumeRole`` (:mod:`.assume_role`), ``GetSessionToken`` and
-``GetFederationToken`` (:mod:`.federation`), ``GetCallerIdentity`` and ``GetAccessKeyInfo``
-(:mod:`.identity`), ``DecodeAuthorizationMessage`` (:mod:`.authorization_message`). Each module
-registers its operations on :data:`SERVICE` with the IAM action, resource and condition keys
-they are authorized with.
+``GetFederationToken`` (:mod:`.federation`), ``AssumeRoleWithSAML`` (:mod:`.saml`),
+``GetCallerIdentity`` and ``GetAccessKeyInfo`` (:mod:`.identity`), ``DecodeAuthorizationMessage``
+(:mod:`.authorization_message`). Each module registers its operations on :data:`SERVICE` with
+the IAM action, resource and condition keys they are authorized with.
 """
 
-from localiam.services.sts import assume_role, authorization_message, federation, identity
+from localiam.services.sts import assume_role, authorization_message, federation, identity, saml
 from localiam.services.sts._service import SERVICE
 from localiam.services.sts.authorization_message import encode_authorization_message
 
-__all__ = ["SERVICE", "assume_role", "authorization_message", "encode_authorization_message", "federation", "identity"]
+__all__ = [
+    "SERVICE",
+    "assume_role",
+    "authorization_message",
+    "encode_authorization_message",
+    "federation",
+    "identity",
+    "saml",
+]
