@@ -136,3 +136,64 @@ def localiam_server() -> Iterator[LocaliamServer]:
     """A fresh in-process localiam with an ephemeral store."""
     with run_server() as server:
         yield server
+
+
+# ---- test SAML identity provider
+def _saml_store(target: LocaliamServer | Store | str | Path) -> tuple[Store, bool]:
+    """The store of a running server, a store, a data dir or a database URL; and whether it
+    was opened here (and must be closed)."""
+    if isinstance(target, LocaliamServer):
+        return target.store, False
+    if isinstance(target, Store):
+        return target, False
+    if isinstance(target, str) and "://" in target:
+        return Store(target), True
+    from localiam.state.store import sqlite_url
+
+    return Store(sqlite_url(Path(target))), True
+
+
+def saml_metadata(target: LocaliamServer | Store | str | Path, name: str = "corp") -> str:
+    """The metadata XML of the test SAML IdP ``name`` (``localiam idp saml metadata``), to pass
+    to ``create_saml_provider(SAMLMetadataDocument=...)``."""
+    from localiam.services.idp.saml import metadata, signing_key
+
+    store, opened = _saml_store(target)
+    try:
+        return metadata(signing_key(store, name))
+    finally:
+        if opened:
+            store.close()
+
+
+def saml_assertion(
+    target: LocaliamServer | Store | str | Path,
+    *,
+    role: str | list[str],
+    subject: str,
+    name: str = "corp",
+    **options: Any,
+) -> str:
+    """A signed SAML Response of the test IdP ``name``, base64, for
+    ``assume_role_with_saml(SAMLAssertion=...)`` (``localiam idp saml assertion``).
+
+    ``role`` is ``ROLE_ARN,PROVIDER_ARN``, or a role ARN alone (paired with the provider
+    ``name`` of the role's account), or a list of them. ``options`` are those of
+    :class:`localiam.services.idp.saml.AssertionOptions`: ``tags``, ``transitive_tag_keys``,
+    ``source_identity``, ``session_name``, ``session_duration``, ``attributes``, ``audience``,
+    ``recipient``, ``issued_at``, ``valid_for``, ``sign`` ...
+
+    ```python
+    assertion = saml_assertion(localiam_server, role=role_arn, subject="alice", tags={"Dept": "eng"})
+    ```
+    """
+    from localiam.services.idp.saml import AssertionOptions, encoded_response, role_pair, signing_key
+
+    roles = [role] if isinstance(role, str) else list(role)
+    built = AssertionOptions(subject=subject, roles=[role_pair(r, name) for r in roles], **options)
+    store, opened = _saml_store(target)
+    try:
+        return encoded_response(signing_key(store, name), built)
+    finally:
+        if opened:
+            store.close()

@@ -252,3 +252,12 @@ def response(key: IdpKey, options: AssertionOptions) -> bytes:
 def encoded_response(key: IdpKey, options: AssertionOptions) -> str:
     """The base64 ``SAMLResponse`` a browser would post, what ``SAMLAssertion`` takes."""
     return base64.b64encode(response(key, options)).decode("ascii")
+
+
+def role_pair(role: str, name: str) -> str:
+    """``ROLE_ARN,PROVIDER_ARN`` for the ``Role`` attribute; a role ARN alone is paired with the
+    IAM SAML provider ``name`` of the role's account."""
+    if "," in role:
+        return role
+    account = role.split(":")[4] if role.count(":") >= 5 else ""
+    return f"{role},arn:aws:iam::{account}:saml-provider/{name}"
