@@ -138,9 +138,24 @@ def localiam_server() -> Iterator[LocaliamServer]:
         yield server
 
 
+# ---- test identity providers
+def _target_store(target: LocaliamServer | Store | str | Path) -> tuple[Store, bool]:
+    """The store of a running server, a store, a data dir or a database URL; and whether it
+    was opened here (and must be closed)."""
+    if isinstance(target, LocaliamServer):
+        return target.store, False
+    if isinstance(target, Store):
+        return target, False
+    if isinstance(target, str) and "://" in target:
+        return Store(target), True
+    from localiam.state.store import sqlite_url
+
+    return Store(sqlite_url(Path(target))), True
+
+
 # ---- test OIDC identity provider
 def oidc_token(
-    target: LocaliamServer | Store,
+    target: LocaliamServer | Store | str | Path,
     *,
     issuer: str,
     subject: str,
@@ -149,11 +164,62 @@ def oidc_token(
     expires_in: int = 3600,
 ) -> str:
     """A signed ID token from localiam's test issuer for ``issuer`` (any URL, such as
-    ``https://accounts.google.com``), which ``AssumeRoleWithWebIdentity`` on this server or
-    store accepts as that issuer's: ``oidc_token(server, issuer="accounts.google.com",
+    ``https://accounts.google.com``), which ``AssumeRoleWithWebIdentity`` on this server, store,
+    data dir or database URL accepts as that issuer's: ``oidc_token(server, issuer="accounts.google.com",
     subject="alice", audience="my-app")``. ``claims`` are added last and may replace the
     standard ones (an ``exp`` in the past makes an expired token)."""
     from localiam.services.idp.oidc import mint_token
 
-    store = target.store if isinstance(target, LocaliamServer) else target
-    return mint_token(store, issuer, subject=subject, audience=audience, claims=claims, expires_in=expires_in)
+    store, opened = _target_store(target)
+    try:
+        return mint_token(store, issuer, subject=subject, audience=audience, claims=claims, expires_in=expires_in)
+    finally:
+        if opened:
+            store.close()
+
+
+# ---- test SAML identity provider
+def saml_metadata(target: LocaliamServer | Store | str | Path, name: str = "corp") -> str:
+    """The metadata XML of the test SAML IdP ``name`` (``localiam idp saml metadata``), to pass
+    to ``create_saml_provider(SAMLMetadataDocument=...)``."""
+    from localiam.services.idp.saml import metadata, signing_key
+
+    store, opened = _target_store(target)
+    try:
+        return metadata(signing_key(store, name))
+    finally:
+        if opened:
+            store.close()
+
+
+def saml_assertion(
+    target: LocaliamServer | Store | str | Path,
+    *,
+    role: str | list[str],
+    subject: str,
+    name: str = "corp",
+    **options: Any,
+) -> str:
+    """A signed SAML Response of the test IdP ``name``, base64, for
+    ``assume_role_with_saml(SAMLAssertion=...)`` (``localiam idp saml assertion``).
+
+    ``role`` is ``ROLE_ARN,PROVIDER_ARN``, or a role ARN alone (paired with the provider
+    ``name`` of the role's account), or a list of them. ``options`` are those of
+    :class:`localiam.services.idp.saml.AssertionOptions`: ``tags``, ``transitive_tag_keys``,
+    ``source_identity``, ``session_name``, ``session_duration``, ``attributes``, ``audience``,
+    ``recipient``, ``issued_at``, ``valid_for``, ``sign`` ...
+
+    ```python
+    assertion = saml_assertion(localiam_server, role=role_arn, subject="alice", tags={"Dept": "eng"})
+    ```
+    """
+    from localiam.services.idp.saml import AssertionOptions, encoded_response, role_pair, signing_key
+
+    roles = [role] if isinstance(role, str) else list(role)
+    built = AssertionOptions(subject=subject, roles=[role_pair(r, name) for r in roles], **options)
+    store, opened = _target_store(target)
+    try:
+        return encoded_response(signing_key(store, name), built)
+    finally:
+        if opened:
+            store.close()

@@ -3,14 +3,14 @@ exists." (EntityAlreadyExists, 409)."""
 
 from __future__ import annotations
 
+import pytest
+
+from localiam.services.idp.saml import make_key, metadata
+
 GITHUB = "https://token.actions.githubusercontent.com"
 THUMB = "6938fd4d98bab03faadb97b34396831e3780aea1"
-METADATA = (
-    '<?xml version="1.0"?><md:EntityDescriptor xmlns:md="urn:oasis:names:tc:SAML:2.0:metadata" '
-    'entityID="https://idp.example.com" validUntil="2030-01-01T00:00:00Z">'
-    + "<!-- padding -->" * 70
-    + "</md:EntityDescriptor>"
-)
+METADATA = metadata(make_key("okta")).replace("entityID=", 'validUntil="2030-01-01T00:00:00Z" entityID=', 1)
+OTHER_METADATA = metadata(make_key("other"))
 
 
 def test_oidc_provider_lifecycle(iam):
@@ -64,9 +64,19 @@ def test_saml_provider_lifecycle(iam):
     assert [p["Arn"] for p in listed] == [arn]
     err = iam.error("CreateSAMLProvider", Name="okta", SAMLMetadataDocument=METADATA)
     assert (err.code, err.status) == ("EntityAlreadyExists", 409)
+    assert iam("UpdateSAMLProvider", SAMLProviderArn=arn, SAMLMetadataDocument=OTHER_METADATA) == {
+        "SAMLProviderArn": arn
+    }
+    got = iam("GetSAMLProvider", SAMLProviderArn=arn)
+    assert got["SAMLMetadataDocument"] == OTHER_METADATA and "ValidUntil" not in got
+    err = iam.error("UpdateSAMLProvider", SAMLProviderArn=arn, SAMLMetadataDocument="<x/>" * 300)
+    assert (err.code, err.message) == ("InvalidInput", "Could not parse metadata.")
+    assert iam("GetSAMLProvider", SAMLProviderArn=arn)["SAMLMetadataDocument"] == OTHER_METADATA
     iam("DeleteSAMLProvider", SAMLProviderArn=arn)
     assert iam.error("GetSAMLProvider", SAMLProviderArn=arn).code == "NoSuchEntity"
     assert iam.error("DeleteSAMLProvider", SAMLProviderArn=arn).code == "NoSuchEntity"
+    err = iam.error("UpdateSAMLProvider", SAMLProviderArn=arn, SAMLMetadataDocument=METADATA)
+    assert (err.code, err.message) == ("NoSuchEntity", f"Manifest not found for arn {arn}")
 
 
 def test_saml_provider_validation(iam):
@@ -74,3 +84,28 @@ def test_saml_provider_validation(iam):
     assert err.code == "ValidationError" and "Member must have length greater than or equal to 1000" in err.message
     assert iam.error("CreateSAMLProvider", Name="okta", SAMLMetadataDocument="x" * 1200).code == "InvalidInput"
     assert iam.error("CreateSAMLProvider", Name="bad name", SAMLMetadataDocument=METADATA).code == "ValidationError"
+
+
+def _without_certificate(document: str) -> str:
+    start = document.index("<md:KeyDescriptor")
+    end = document.index("</md:KeyDescriptor>") + len("</md:KeyDescriptor>")
+    return document[:start] + "<!-- no key -->" * 60 + document[end:]
+
+
+@pytest.mark.parametrize(
+    "document",
+    [
+        pytest.param("x" * 1200, id="not-xml"),
+        pytest.param(METADATA.replace("md:IDPSSODescriptor", "md:SPSSODescriptor"), id="no-idp-descriptor"),
+        pytest.param(_without_certificate(METADATA), id="no-signing-certificate"),
+        pytest.param(METADATA.replace("<ds:X509Certificate>", "<ds:X509Certificate>!!"), id="bad-certificate"),
+        pytest.param(
+            '<?xml version="1.0"?><!DOCTYPE md [<!ENTITY x "y">]>' + METADATA.split("?>", 1)[1], id="dtd-refused"
+        ),
+        pytest.param(METADATA.replace('entityID="https://localiam.test/idp/saml/okta"', ""), id="no-entity-id"),
+    ],
+)
+def test_malformed_saml_metadata_is_refused_with_aws_wording(iam, document):
+    err = iam.error("CreateSAMLProvider", Name="corp", SAMLMetadataDocument=document)
+    assert (err.code, err.status, err.message) == ("InvalidInput", 400, "Could not parse metadata.")
+    assert iam("ListSAMLProviders")["SAMLProviderList"] == []

@@ -1,7 +1,7 @@
 """Identity providers for federation: OpenID Connect (``CreateOpenIDConnectProvider``,
 ``GetOpenIDConnectProvider``, ``ListOpenIDConnectProviders``, ``DeleteOpenIDConnectProvider``)
-and SAML (``CreateSAMLProvider``, ``GetSAMLProvider``, ``ListSAMLProviders``,
-``DeleteSAMLProvider``). IAM User Guide ``id_roles_providers_create_oidc`` /
+and SAML (``CreateSAMLProvider``, ``GetSAMLProvider``, ``UpdateSAMLProvider``,
+``ListSAMLProviders``, ``DeleteSAMLProvider``). IAM User Guide ``id_roles_providers_create_oidc`` /
 ``id_roles_providers_create_saml``.
 
 An OIDC provider is named by its URL without the scheme:
@@ -9,13 +9,13 @@ An OIDC provider is named by its URL without the scheme:
 the same way. One provider per URL ("Provider with url URL already exists."). Deleting an OIDC
 provider that does not exist is not an error (``API_DeleteOpenIDConnectProvider``: "This
 operation is idempotent"). A SAML provider is ``arn:aws:iam::ACCOUNT:saml-provider/NAME``;
-its metadata is checked for an ``EntityDescriptor`` and its ``validUntil`` read, without
-parsing the XML here (the SAML flow validates the metadata it uses).
+its metadata is parsed on ``CreateSAMLProvider`` and ``UpdateSAMLProvider``
+(:mod:`localiam.services.saml_metadata`): an ``IDPSSODescriptor`` with at least one signing
+certificate, or ``InvalidInput`` "Could not parse metadata." (``troubleshoot_saml``).
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import re
 import urllib.parse
@@ -33,6 +33,7 @@ from localiam.services.iam.common import (
     validate,
 )
 from localiam.services.iam.entities import add_tags, check_tags, request_tag_keys, tag_list
+from localiam.services.saml_metadata import MetadataError, SamlMetadata, parse_metadata
 from localiam.state import iam_store, schema
 from localiam.state.iam_store import Row
 
@@ -41,7 +42,6 @@ SAML_ARN_RULE = Rule("SAMLProviderArn", True, None, 20, 2048)
 MAX_CLIENT_IDS = 100
 MAX_THUMBPRINTS = 5
 _THUMBPRINT = re.compile(r"[0-9A-Fa-f]{40}")
-_VALID_UNTIL = re.compile(r"""validUntil\s*=\s*["']([^"']+)["']""")
 _LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
 
 
@@ -175,15 +175,12 @@ def _saml_arn(ctx: OperationContext, params: Params) -> str:
     return f"arn:aws:iam::{ctx.account_id}:saml-provider/{params.get('Name') or ''}"
 
 
-def _valid_until(metadata: str) -> float | None:
-    found = _VALID_UNTIL.search(metadata)
-    if found is None:
-        return None
+def _metadata(params: Params) -> SamlMetadata:
+    """The metadata document, parsed; ``InvalidInput`` "Could not parse metadata." otherwise."""
     try:
-        moment = dt.datetime.fromisoformat(found.group(1).replace("Z", "+00:00"))
-    except ValueError as exc:
-        raise invalid_input("Could not parse metadata") from exc
-    return (moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)).timestamp()
+        return parse_metadata(str(params["SAMLMetadataDocument"]))
+    except MetadataError as exc:
+        raise invalid_input(str(exc)) from None
 
 
 @SERVICE.operation(
@@ -196,9 +193,7 @@ def _valid_until(metadata: str) -> float | None:
 def create_saml_provider(ctx: OperationContext, params: Params) -> Result:
     validate(params, Rule("SAMLMetadataDocument", True, None, 1000, 10000000), Rule("Name", True, SAML_NAME, 1, 128))
     tags = check_tags(params)
-    metadata = str(params["SAMLMetadataDocument"])
-    if "EntityDescriptor" not in metadata:
-        raise invalid_input("Could not parse metadata")
+    parsed = _metadata(params)
     arn = _saml_arn(ctx, params)
     if iam_store.one(ctx.tx, schema.saml_providers, arn=arn) is not None:
         raise already_exists(f"SAMLProvider named {params['Name']} already exists")
@@ -208,9 +203,9 @@ def create_saml_provider(ctx: OperationContext, params: Params) -> Result:
         arn=arn,
         account_id=ctx.account_id,
         name=str(params["Name"]),
-        metadata_document=metadata,
+        metadata_document=str(params["SAMLMetadataDocument"]),
         created_at=ctx.now,
-        valid_until=_valid_until(metadata),
+        valid_until=parsed.valid_until,
     )
     if tags:
         add_tags(ctx, "saml-provider", arn, tags)
@@ -239,6 +234,31 @@ def get_saml_provider(ctx: OperationContext, params: Params) -> Result:
     if tags:
         out["Tags"] = tag_list(tags)
     return out
+
+
+@SERVICE.operation(
+    "UpdateSAMLProvider",
+    action="iam:UpdateSAMLProvider",
+    resource=_arn_param("SAMLProviderArn"),
+    writes=True,
+)
+def update_saml_provider(ctx: OperationContext, params: Params) -> Result:
+    """``API_UpdateSAMLProvider``: new metadata (new signing certificates) for a provider;
+    checked as ``CreateSAMLProvider`` checks it. The assertion encryption and private key
+    parameters are not supported."""
+    validate(params, SAML_ARN_RULE, Rule("SAMLMetadataDocument", False, None, 1000, 10000000))
+    row = _saml(ctx, str(params["SAMLProviderArn"]))
+    if params.get("SAMLMetadataDocument") is not None:
+        parsed = _metadata(params)
+        iam_store.change(
+            ctx.tx,
+            schema.saml_providers,
+            {"arn": row["arn"]},
+            metadata_document=str(params["SAMLMetadataDocument"]),
+            valid_until=parsed.valid_until,
+        )
+    ctx.tx.touch(ctx.account_id)
+    return {"SAMLProviderArn": row["arn"]}
 
 
 @SERVICE.operation("ListSAMLProviders", action="iam:ListSAMLProviders", resource=lambda ctx, p: "*")

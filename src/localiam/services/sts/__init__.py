@@ -1,14 +1,14 @@
 """AWS Security Token Service: temporary credentials and who is calling.
 
 Operations (STS API Reference): ``AssumeRole`` (:mod:`.assume_role`), ``GetSessionToken`` and
-``GetFederationToken`` (:mod:`.federation`), ``GetCallerIdentity`` and ``GetAccessKeyInfo``
-(:mod:`.identity`), ``AssumeRoleWithWebIdentity`` (:mod:`.web_identity`),
-``DecodeAuthorizationMessage`` (:mod:`.authorization_message`). Each module registers its
-operations on :data:`SERVICE` with the IAM action, resource and condition keys they are
-authorized with.
+``GetFederationToken`` (:mod:`.federation`), ``AssumeRoleWithWebIdentity`` (:mod:`.web_identity`),
+``AssumeRoleWithSAML`` (:mod:`.saml`), ``GetCallerIdentity`` and ``GetAccessKeyInfo``
+(:mod:`.identity`), ``DecodeAuthorizationMessage`` (:mod:`.authorization_message`). Each module
+registers its operations on :data:`SERVICE` with the IAM action, resource and condition keys
+they are authorized with.
 """
 
-from localiam.services.sts import assume_role, authorization_message, federation, identity, web_identity
+from localiam.services.sts import assume_role, authorization_message, federation, identity, saml, web_identity
 from localiam.services.sts._service import SERVICE
 from localiam.services.sts.authorization_message import encode_authorization_message
 
@@ -19,5 +19,6 @@ __all__ = [
     "encode_authorization_message",
     "federation",
     "identity",
+    "saml",
     "web_identity",
 ]

@@ -118,17 +118,22 @@ def assume_federated(
     session_name: str,
     *,
     duration_cap: int | None = None,
+    not_after: float | None = None,
 ) -> FederatedSession:
     """Check the session's inputs, let the trust policy decide, and issue the role session.
 
-    ``duration_cap`` is a SAML ``SessionDuration``: the session's length when the call passes
-    no ``DurationSeconds``."""
+    ``duration_cap`` is the session's length when the call passes no ``DurationSeconds``;
+    ``not_after`` (epoch seconds) is when the session must end at the latest, however long
+    it was asked to last (a SAML assertion's ``SessionNotOnOrAfter``, "whichever is shorter",
+    ``API_AssumeRoleWithSAML``)."""
     check_name(session_name, "roleSessionName", min_length=2, max_length=64)
     tag_params = dict(params)
     tag_params["Tags"] = [{"Key": k, "Value": v} for k, v in login.tags.items()]
     tag_params["TransitiveTagKeys"] = list(login.transitive_tag_keys)
     inputs = session_inputs(ctx, tag_params, account=role.account_id, inherit=False)
     seconds = _session_duration(params, role, duration_cap)
+    if not_after is not None:
+        seconds = max(1, min(seconds, int(not_after - ctx.now)))
     trust = _trust_policy(ctx, role)
     base = {"sts:RoleSessionName": session_name}
     if login.source_identity is not None:
