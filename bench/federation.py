@@ -39,7 +39,6 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
-from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -221,21 +220,14 @@ def web_identity_workloads(server: Server, data_dir: Path | None, issuer: Loopba
 
 def saml_workload(server: Server, data_dir: Path | None, users: int) -> Workload | None:
     """SAML assertions from localiam's test IdP (for moto too: it does not check them)."""
-    try:
-        from localiam.services.idp import saml
-    except ImportError:
-        return None
     from localiam.state.store import Store, sqlite_url
+    from localiam.testing import saml_assertion, saml_metadata
 
-    make_assertion: Callable[..., str] | None = getattr(saml, "assertion", None)
-    make_metadata: Callable[..., str] | None = getattr(saml, "metadata", None)
-    if make_assertion is None or make_metadata is None:
-        return None
     store_dir = data_dir or Path(tempfile.mkdtemp(prefix="bench-saml-"))
     store = Store(sqlite_url(store_dir))
     try:
         iam = server_client(server, "iam")
-        provider = iam.create_saml_provider(Name="bench-corp", SAMLMetadataDocument=make_metadata(store, "bench-corp"))[
+        provider = iam.create_saml_provider(Name="bench-corp", SAMLMetadataDocument=saml_metadata(store, "bench-corp"))[
             "SAMLProviderArn"
         ]
         role = make_role(
@@ -249,7 +241,7 @@ def saml_workload(server: Server, data_dir: Path | None, users: int) -> Workload
         )
         bodies = []
         for i in range(users):
-            assertion = make_assertion(store, "bench-corp", roles=[(role, provider)], subject=f"user-{i}")
+            assertion = saml_assertion(store, role=f"{role},{provider}", subject=f"user-{i}", name="bench-corp")
             bodies.append(form("AssumeRoleWithSAML", RoleArn=role, PrincipalArn=provider, SAMLAssertion=assertion))
     finally:
         store.close()
