@@ -19,12 +19,13 @@ import pytest
 from botocore.config import Config
 from e2e_helpers import allow, error_of, make_user, policy
 
+from localiam.state.store import Store
+from localiam.testing import saml_metadata
+
 THUMB = "6938fd4d98bab03faadb97b34396831e3780aea1"
 OTHER_THUMB = "1c58a3a8518e8759bf075b76b750d4f2df264fcd"
-METADATA = (
-    '<?xml version="1.0"?><md:EntityDescriptor xmlns:md="urn:oasis:names:tc:SAML:2.0:metadata" '
-    'entityID="https://idp.example.com">' + "<!-- padding -->" * 70 + "</md:EntityDescriptor>"
-)
+METADATA = saml_metadata(Store.ephemeral(), "okta")
+"""Real IdP metadata (the test SAML IdP's): CreateSAMLProvider parses what it is given."""
 
 
 def _oidc(iam: Any, url: str = "https://token.actions.githubusercontent.com", **kwargs: Any) -> str:

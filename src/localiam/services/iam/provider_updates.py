@@ -29,6 +29,7 @@ the provider's tags); the ``Tag*`` actions also take ``aws:RequestTag/${TagKey}`
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 
 from localiam.services.base import OperationContext, Params, ResourcePolicy, ResourcePolicyOf, Result
 from localiam.services.iam.common import SERVICE, Rule, invalid_input, limit_exceeded, validate
@@ -58,7 +59,6 @@ SAML = "saml-provider"
 CLIENT_ID_RULE = Rule("ClientID", True, None, 1, 255)
 
 _oidc_arn = _arn_param("OpenIDConnectProviderArn")
-_saml_arn = _arn_param("SAMLProviderArn")
 
 
 def _provider_tags(resource_type: str, param: str) -> ResourcePolicyOf:
@@ -73,7 +73,7 @@ def _provider_tags(resource_type: str, param: str) -> ResourcePolicyOf:
 
 
 _oidc_tags = _provider_tags(OIDC, "OpenIDConnectProviderArn")
-_saml_tags = _provider_tags(SAML, "SAMLProviderArn")
+RowOf = Callable[[OperationContext, str], Row]
 
 
 def _client_ids(row: Row) -> list[str]:
@@ -146,93 +146,52 @@ def update_thumbprint(ctx: OperationContext, params: Params) -> Result:
     return {}
 
 
-# --------------------------------------------------------------------------- OIDC: tags
-@SERVICE.operation(
-    "TagOpenIDConnectProvider",
-    action="iam:TagOpenIDConnectProvider",
-    resource=_oidc_arn,
-    condition_keys=request_tag_keys,
-    resource_policy=_oidc_tags,
-    writes=True,
-)
-def tag_oidc_provider(ctx: OperationContext, params: Params) -> Result:
-    validate(params, OIDC_ARN_RULE, Rule("Tags", True))
-    tags = check_tags(params)
-    row = _oidc(ctx, str(params["OpenIDConnectProviderArn"]))
-    add_tags(ctx, OIDC, str(row["arn"]), tags)
-    return {}
+# --------------------------------------------------------------------------- tags of both kinds
+def _register_tag_operations(kind: str, resource_type: str, param: str, rule: Rule, find: RowOf) -> None:
+    """``Tag{kind}``, ``Untag{kind}`` and ``List{kind}Tags`` of one kind of provider."""
+    arn_of = _arn_param(param)
+    tags_of = _provider_tags(resource_type, param)
+
+    def tag(ctx: OperationContext, params: Params) -> Result:
+        validate(params, rule, Rule("Tags", True))
+        tags = check_tags(params)
+        row = find(ctx, str(params[param]))
+        add_tags(ctx, resource_type, str(row["arn"]), tags)
+        return {}
+
+    def untag(ctx: OperationContext, params: Params) -> Result:
+        validate(params, rule)
+        keys = check_tag_keys(params)
+        row = find(ctx, str(params[param]))
+        iam_store.drop_tags(ctx.tx, ctx.account_id, resource_type, str(row["arn"]), keys)
+        ctx.tx.touch(ctx.account_id)
+        return {}
+
+    def list_provider_tags(ctx: OperationContext, params: Params) -> Result:
+        validate(params, rule)
+        row = find(ctx, str(params[param]))
+        return list_tags(ctx, resource_type, str(row["arn"]), params)
+
+    SERVICE.operation(
+        f"Tag{kind}",
+        action=f"iam:Tag{kind}",
+        resource=arn_of,
+        condition_keys=request_tag_keys,
+        resource_policy=tags_of,
+        writes=True,
+    )(tag)
+    SERVICE.operation(
+        f"Untag{kind}",
+        action=f"iam:Untag{kind}",
+        resource=arn_of,
+        condition_keys=tag_keys_key,
+        resource_policy=tags_of,
+        writes=True,
+    )(untag)
+    SERVICE.operation(f"List{kind}Tags", action=f"iam:List{kind}Tags", resource=arn_of, resource_policy=tags_of)(
+        list_provider_tags
+    )
 
 
-@SERVICE.operation(
-    "UntagOpenIDConnectProvider",
-    action="iam:UntagOpenIDConnectProvider",
-    resource=_oidc_arn,
-    condition_keys=tag_keys_key,
-    resource_policy=_oidc_tags,
-    writes=True,
-)
-def untag_oidc_provider(ctx: OperationContext, params: Params) -> Result:
-    validate(params, OIDC_ARN_RULE)
-    keys = check_tag_keys(params)
-    row = _oidc(ctx, str(params["OpenIDConnectProviderArn"]))
-    iam_store.drop_tags(ctx.tx, ctx.account_id, OIDC, str(row["arn"]), keys)
-    ctx.tx.touch(ctx.account_id)
-    return {}
-
-
-@SERVICE.operation(
-    "ListOpenIDConnectProviderTags",
-    action="iam:ListOpenIDConnectProviderTags",
-    resource=_oidc_arn,
-    resource_policy=_oidc_tags,
-)
-def list_oidc_provider_tags(ctx: OperationContext, params: Params) -> Result:
-    validate(params, OIDC_ARN_RULE)
-    row = _oidc(ctx, str(params["OpenIDConnectProviderArn"]))
-    return list_tags(ctx, OIDC, str(row["arn"]), params)
-
-
-# --------------------------------------------------------------------------- SAML: tags
-@SERVICE.operation(
-    "TagSAMLProvider",
-    action="iam:TagSAMLProvider",
-    resource=_saml_arn,
-    condition_keys=request_tag_keys,
-    resource_policy=_saml_tags,
-    writes=True,
-)
-def tag_saml_provider(ctx: OperationContext, params: Params) -> Result:
-    validate(params, SAML_ARN_RULE, Rule("Tags", True))
-    tags = check_tags(params)
-    row = _saml(ctx, str(params["SAMLProviderArn"]))
-    add_tags(ctx, SAML, str(row["arn"]), tags)
-    return {}
-
-
-@SERVICE.operation(
-    "UntagSAMLProvider",
-    action="iam:UntagSAMLProvider",
-    resource=_saml_arn,
-    condition_keys=tag_keys_key,
-    resource_policy=_saml_tags,
-    writes=True,
-)
-def untag_saml_provider(ctx: OperationContext, params: Params) -> Result:
-    validate(params, SAML_ARN_RULE)
-    keys = check_tag_keys(params)
-    row = _saml(ctx, str(params["SAMLProviderArn"]))
-    iam_store.drop_tags(ctx.tx, ctx.account_id, SAML, str(row["arn"]), keys)
-    ctx.tx.touch(ctx.account_id)
-    return {}
-
-
-@SERVICE.operation(
-    "ListSAMLProviderTags",
-    action="iam:ListSAMLProviderTags",
-    resource=_saml_arn,
-    resource_policy=_saml_tags,
-)
-def list_saml_provider_tags(ctx: OperationContext, params: Params) -> Result:
-    validate(params, SAML_ARN_RULE)
-    row = _saml(ctx, str(params["SAMLProviderArn"]))
-    return list_tags(ctx, SAML, str(row["arn"]), params)
+_register_tag_operations("OpenIDConnectProvider", OIDC, "OpenIDConnectProviderArn", OIDC_ARN_RULE, _oidc)
+_register_tag_operations("SAMLProvider", SAML, "SAMLProviderArn", SAML_ARN_RULE, _saml)
