@@ -407,17 +407,7 @@ class Authz:
         if s["kind"] == "federated-user" and s.get("user_key") is None:
             # GetFederationToken called with the root user's keys: the root user's permissions
             # (everything) intersected with the session policies, so the session policies.
-            p = Principal(
-                PrincipalKind.FEDERATED_USER,
-                s["arn"],
-                account,
-                name=s["session_name"],
-                user_id=f"{account}:{s['session_name']}",
-                tags=s.get("tags") or {},
-                token_issue_time=issued,
-                multi_factor_auth=bool(s.get("mfa")),
-                **common,
-            )
+            p = _federated_user(s, account, issued, common)
             return Caller(p, key, (self._root_permissions,), None, tuple(session_policies))
         # GetFederationToken and GetSessionToken sessions act with the calling user's policies.
         if s.get("user_key") is None:
@@ -437,17 +427,7 @@ class Authz:
             return None
         arn, user_id, identity, boundary, tags = found
         if s["kind"] == "federated-user":
-            p = Principal(
-                PrincipalKind.FEDERATED_USER,
-                s["arn"],
-                account,
-                name=s["session_name"],
-                user_id=f"{account}:{s['session_name']}",
-                tags=s.get("tags") or {},
-                token_issue_time=issued,
-                multi_factor_auth=bool(s.get("mfa")),
-                **common,
-            )
+            p = _federated_user(s, account, issued, common)
             return Caller(p, key, tuple(identity), boundary, tuple(session_policies), user_key=s["user_key"])
         p = Principal(
             PrincipalKind.USER,
@@ -586,6 +566,21 @@ class Authz:
             return principal
         org_id, paths = self.org_of(tx, principal.account)
         return replace(principal, organization_id=org_id, organization_paths=paths) if org_id else principal
+
+
+def _federated_user(session: dict[str, Any], account: str, issued: str, common: dict[str, Any]) -> Principal:
+    """The principal of a ``GetFederationToken`` session (``federated-user/NAME``)."""
+    return Principal(
+        PrincipalKind.FEDERATED_USER,
+        session["arn"],
+        account,
+        name=session["session_name"],
+        user_id=f"{account}:{session['session_name']}",
+        tags=session.get("tags") or {},
+        token_issue_time=issued,
+        multi_factor_auth=bool(session.get("mfa")),
+        **common,
+    )
 
 
 def _iso(epoch: float) -> str:
