@@ -20,6 +20,7 @@ import pytest
 from e2e_helpers import error_of
 from test_lambda import lambda_role, package
 
+import localiam
 from lambda_processes import wait_tree_gone, witness
 from localiam.cli.config import write_root_credentials
 from localiam.services.awslambda import code
@@ -122,6 +123,15 @@ def on_disk(tmp_path: Path) -> Iterator[tuple[LocaliamServer, Path]]:
         yield server, data
 
 
+def own_tmp(listing: list[str]) -> list[str]:
+    """A function's ``/tmp`` listing without the mount points of the Python that runs
+    localiam (and so the function), which the sandbox binds read-only at their own paths: a
+    checkout under ``/tmp`` (a CI clone) puts its top directory there."""
+    runtime = {sys.prefix, sys.base_prefix, str(Path(localiam.__file__).parent)}
+    mounts = {Path(p).relative_to("/tmp").parts[0] for p in runtime if Path(p).is_relative_to("/tmp")}
+    return [name for name in listing if name not in mounts]
+
+
 def health(server: LocaliamServer) -> int:
     with urllib.request.urlopen(server.endpoint + "/_localiam/health", timeout=5) as answer:
         return int(answer.status)
@@ -146,7 +156,7 @@ def test_a_function_cannot_reach_localiam_or_other_functions(on_disk: tuple[Loca
             Environment={"Variables": env},
         )
     victim, _ = invoke(client, "victim", {})
-    assert victim["tmp"] == ["victim-secret"]
+    assert own_tmp(victim["tmp"]) == ["victim-secret"]
     (victim_code,) = [path for path in code.holders() if path.is_relative_to(data)]
     with socket.socket() as other:  # a service of the host, on loopback
         other.bind(("127.0.0.1", 0))
@@ -171,6 +181,7 @@ def test_a_function_cannot_reach_localiam_or_other_functions(on_disk: tuple[Loca
     assert server.root.secret_access_key not in everything and "victim-secret-value" not in everything
     assert "error" in seen["other_code"] and "error" in seen["other_code_write"]
     assert "victim-secret" not in seen["tmp"]
+    assert own_tmp(seen["tmp"]) == []  # its own private /tmp, empty before it writes
     assert seen["tmp_write"] == {"ok": 7}
     # Item 2: code is read-only, its own and everyone else's.
     assert "Permission denied" in seen["own_code_write"]["error"]  # read-only, and even its owner cannot chmod it:
