@@ -453,3 +453,108 @@ lambda_policies = Table(
     Column("document", Text, nullable=False),
     Column("revision_id", String(64), nullable=False),
 )
+
+# ---------------------------------------------------------------------------- Cognito user pools
+cognito_user_pools = Table(
+    "cognito_user_pools",
+    metadata,
+    Column("id", String(55), primary_key=True),  # us-east-1_AbC123xyZ
+    Column("account_id", String(12), nullable=False),
+    Column("region", String(32), nullable=False),
+    Column("name", String(128), nullable=False),
+    Column("config", Text, nullable=False),  # JSON: what DescribeUserPool reports besides the computed fields
+    Column("created_at", Float, nullable=False),
+    Column("updated_at", Float, nullable=False),
+)
+Index("ix_cognito_user_pools_account", cognito_user_pools.c.account_id, cognito_user_pools.c.region)
+
+cognito_clients = Table(
+    "cognito_clients",
+    metadata,
+    Column("id", String(128), primary_key=True),
+    Column("pool_id", String(55), nullable=False),
+    Column("name", String(128), nullable=False),
+    Column("secret", String(128)),
+    Column("config", Text, nullable=False),  # JSON: the client's settings
+    Column("created_at", Float, nullable=False),
+    Column("updated_at", Float, nullable=False),
+)
+Index("ix_cognito_clients_pool", cognito_clients.c.pool_id)
+
+cognito_users = Table(
+    "cognito_users",
+    metadata,
+    Column("pool_id", String(55), primary_key=True),
+    Column("username", String(128), primary_key=True),
+    Column("sub", String(36), nullable=False),
+    Column("status", String(32), nullable=False),  # UNCONFIRMED | CONFIRMED | FORCE_CHANGE_PASSWORD | RESET_REQUIRED
+    Column("enabled", Boolean, nullable=False),
+    Column("attributes", Text, nullable=False),  # JSON object
+    Column("password_hash", Text),  # scrypt, salted
+    Column("srp_salt", String(64)),
+    Column("srp_verifier", Text),
+    Column("failed_attempts", Integer, nullable=False),
+    Column("locked_until", Float),
+    Column("tokens_valid_after", Float),  # GlobalSignOut: tokens issued before are revoked
+    Column("created_at", Float, nullable=False),
+    Column("updated_at", Float, nullable=False),
+)
+Index("ix_cognito_users_sub", cognito_users.c.pool_id, cognito_users.c.sub, unique=True)
+
+cognito_groups = Table(
+    "cognito_groups",
+    metadata,
+    Column("pool_id", String(55), primary_key=True),
+    Column("name", String(128), primary_key=True),
+    Column("description", Text),
+    Column("role_arn", String(2048)),
+    Column("precedence", Integer),
+    Column("created_at", Float, nullable=False),
+    Column("updated_at", Float, nullable=False),
+)
+
+cognito_group_members = Table(
+    "cognito_group_members",
+    metadata,
+    Column("pool_id", String(55), primary_key=True),
+    Column("group_name", String(128), primary_key=True),
+    Column("username", String(128), primary_key=True),
+)
+
+cognito_codes = Table(
+    "cognito_codes",
+    metadata,
+    Column("pool_id", String(55), primary_key=True),
+    Column("username", String(128), primary_key=True),
+    Column("purpose", String(64), primary_key=True),  # sign-up | forgot-password | verify:email ...
+    Column("code", String(16), nullable=False),
+    Column("attempts", Integer, nullable=False),
+    Column("created_at", Float, nullable=False),
+    Column("expires_at", Float, nullable=False),
+)
+
+cognito_refresh_tokens = Table(
+    "cognito_refresh_tokens",
+    metadata,
+    Column("token_hash", String(64), primary_key=True),  # SHA-256: the token itself is never kept
+    Column("pool_id", String(55), nullable=False),
+    Column("client_id", String(128), nullable=False),
+    Column("username", String(128), nullable=False),
+    Column("origin_jti", String(36), nullable=False),
+    Column("issued_at", Float, nullable=False),
+    Column("expires_at", Float, nullable=False),
+    Column("revoked", Boolean, nullable=False),
+)
+Index("ix_cognito_refresh_user", cognito_refresh_tokens.c.pool_id, cognito_refresh_tokens.c.username)
+
+cognito_auth_sessions = Table(
+    "cognito_auth_sessions",
+    metadata,
+    Column("id", String(64), primary_key=True),
+    Column("pool_id", String(55), nullable=False),
+    Column("client_id", String(128), nullable=False),
+    Column("username", String(128), nullable=False),
+    Column("challenge", String(64), nullable=False),
+    Column("data", Text, nullable=False),  # JSON: the challenge's server state (SRP's b)
+    Column("expires_at", Float, nullable=False),
+)
