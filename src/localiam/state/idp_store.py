@@ -69,3 +69,23 @@ def ensure_idp_key(store: Store, kind: str, name: str, make: Callable[[], IdpKey
         found = idp_key(tx, kind, name)
     assert found is not None
     return found
+
+
+def idp_key_in(tx: Tx, kind: str, name: str, make: Callable[[], IdpKey]) -> IdpKey:
+    """The key of ``(kind, name)`` in a write transaction, made and added there if missing (a
+    user pool's key, made by CreateUserPool in its own transaction)."""
+    found = idp_key(tx, kind, name)
+    if found is not None:
+        return found
+    made = make()
+    tx.execute(
+        schema.test_idp_keys.insert().values(
+            kind=kind,
+            name=name,
+            key_id=made.key_id,
+            private_key=made.private_key,
+            certificate=made.certificate,
+            created_at=tx.now,
+        )
+    )
+    return made

@@ -12,7 +12,8 @@ Input that fails the model's constraints is a ``ValidationException`` with AWS's
 except for services that report it as their own modeled error: Organizations answers
 ``InvalidInputException`` with a ``Reason`` (``INVALID_PATTERN``: "You provided a value that does
 not match the required pattern.", as observed from the service; the other sentences are the
-model's descriptions of each reason).
+model's descriptions of each reason), and Cognito user pools answer ``InvalidParameterException``
+with the Coral wording.
 """
 
 from __future__ import annotations
@@ -82,8 +83,17 @@ def _coral_validation(violations: list[Violation]) -> AwsError:
     return client_error("ValidationException", validation_message(violations))
 
 
+def _cognito_invalid_parameter(violations: list[Violation]) -> AwsError:
+    """Cognito user pools answer the Coral wording as ``InvalidParameterException`` ("1
+    validation error detected: Value at 'password' failed to satisfy constraint ...")."""
+    return client_error("InvalidParameterException", validation_message(violations))
+
+
 # How each service reports input that fails the model's constraints.
-INVALID_INPUT: dict[str, Callable[[list[Violation]], AwsError]] = {"organizations": _organizations_invalid_input}
+INVALID_INPUT: dict[str, Callable[[list[Violation]], AwsError]] = {
+    "organizations": _organizations_invalid_input,
+    "cognito-idp": _cognito_invalid_parameter,
+}
 
 
 def _serialization_error(message: str) -> AwsError:

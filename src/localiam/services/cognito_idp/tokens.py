@@ -33,7 +33,7 @@ from joserfc import jwt
 from joserfc.errors import JoseError
 from joserfc.jwk import KeySet, RSAKey
 
-from localiam.state.idp_store import IdpKey, ensure_idp_key, idp_key
+from localiam.state.idp_store import IdpKey, ensure_idp_key, idp_key, idp_key_in
 from localiam.state.store import Store, Tx
 
 KIND = "userpool"
@@ -54,6 +54,15 @@ def _new_key(pool_id: str) -> IdpKey:
 def signing_key(store: Store, pool_id: str) -> IdpKey:
     """The pool's key, made when first needed (CreateUserPool makes it)."""
     return ensure_idp_key(store, KIND, pool_id, lambda: _new_key(pool_id))
+
+
+def signing_key_in(tx: Tx, pool_id: str) -> IdpKey:
+    """The pool's key inside a write transaction (CreateUserPool's)."""
+    return idp_key_in(tx, KIND, pool_id, lambda: _new_key(pool_id))
+
+
+def pool_key(tx: Tx, pool_id: str) -> IdpKey | None:
+    return idp_key(tx, KIND, pool_id)
 
 
 _PRIVATE: dict[tuple[str, str], RSAKey] = {}
