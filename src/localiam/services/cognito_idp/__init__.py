@@ -1,8 +1,9 @@
 """Amazon Cognito user pools (``cognito-idp``): a directory of app users that signs them in and
-issues JWTs. Built so far: pools and app clients with their tags (:mod:`.pools`), the server
+issues JWTs. Built so far: pools and app clients with their tags (:mod:`.pools`), users as
+administrators manage them (:mod:`.users`), the server
 side of SRP sign-in (:mod:`.srp`), and the pool's tokens and keys (:mod:`.tokens`)."""
 
-from localiam.services.cognito_idp import pools
+from localiam.services.cognito_idp import pools, users
 from localiam.services.cognito_idp._service import SERVICE
 
-__all__ = ["SERVICE", "pools"]
+__all__ = ["SERVICE", "pools", "users"]
