@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 from collections.abc import Awaitable, Callable, Iterator, MutableMapping
 from dataclasses import replace
 from typing import Any
@@ -29,6 +30,7 @@ from localiam import __version__
 from localiam.errors import AwsError
 from localiam.server.pipeline import Exchange, Pipeline
 from localiam.server.transport import URL_LENGTH
+from localiam.services.cognito_idp import tokens as pool_tokens
 from localiam.services.idp import oidc
 from localiam.state.idp_store import IdpKey, idp_key
 from localiam.wire.http import HttpRequest
@@ -38,6 +40,9 @@ from localiam.wire.protocol import Response
 HEALTH_PATH = "/_localiam/health"
 ADMIN_PREFIX = "/_localiam/"
 IDP_PREFIX = "/_localiam/idp/oidc/"
+USER_POOL_DOCUMENT = re.compile(
+    r"^/([a-z]{2}(?:-[a-z]+)+-\d_[0-9A-Za-z]+)/\.well-known/(jwks\.json|openid-configuration)$"
+)
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -69,6 +74,10 @@ class LocaliamApp:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or (scope["path"].startswith(ADMIN_PREFIX) and not self._bucket_host(scope)):
+            await self.admin(scope, receive, send)
+            return
+        if scope["method"] == "GET" and USER_POOL_DOCUMENT.match(scope["path"]) and not self._bucket_host(scope):
+            # A user pool's keys: a pool id (region, "_", letters) can never be a bucket name.
             await self.admin(scope, receive, send)
             return
         if scope["method"] not in _METHODS:
@@ -244,12 +253,35 @@ def _admin_app(pipeline: Pipeline) -> Starlette:
         body = oidc.jwks(key) if document == oidc.JWKS else oidc.discovery(key.name, str(request.base_url))
         return StarletteResponse(json.dumps(body), media_type="application/json")
 
+    async def user_pool_document(request: Request) -> StarletteResponse:
+        """``/POOL_ID/.well-known/jwks.json`` and ``openid-configuration``, as Cognito serves them
+        at ``https://cognito-idp.REGION.amazonaws.com/POOL_ID/.well-known/...``."""
+        match = USER_POOL_DOCUMENT.match(request.url.path)
+        assert match is not None
+        pool_id, document = match.group(1), match.group(2)
+        key = await run_in_threadpool(_pool_key, pipeline, pool_id)
+        if key is None:
+            body = {"message": f"User pool {pool_id} does not exist."}
+            return StarletteResponse(json.dumps(body), status_code=404, media_type="application/json")
+        if document == "jwks.json":
+            return StarletteResponse(json.dumps(pool_tokens.jwks(key)), media_type="application/json")
+        base = str(request.base_url).rstrip("/")
+        region = pool_id.split("_", 1)[0]
+        body = pool_tokens.discovery(region, pool_id, f"{base}/{pool_id}/.well-known/jwks.json")
+        return StarletteResponse(json.dumps(body), media_type="application/json")
+
     return Starlette(
         routes=[
             Route(HEALTH_PATH, health, methods=["GET"]),
+            Route("/{pool}/.well-known/{document}", user_pool_document, methods=["GET"]),
             Route(IDP_PREFIX + "{rest:path}", test_issuer, methods=["GET"]),
         ]
     )
+
+
+def _pool_key(pipeline: Pipeline, pool_id: str) -> IdpKey | None:
+    with pipeline.store.read() as tx:
+        return pool_tokens.pool_key(tx, pool_id)
 
 
 def _issuer_key(pipeline: Pipeline, name: str) -> IdpKey | None:

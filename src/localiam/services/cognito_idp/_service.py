@@ -84,6 +84,14 @@ def find_pool(ctx: OperationContext, pool_id: str) -> Row:
     return row
 
 
+def find_pool_row(ctx: OperationContext, pool_id: str) -> Row:
+    """A pool by id, whoever calls (the unsigned operations name it through an app client)."""
+    row = iam_store.one(ctx.tx, schema.cognito_user_pools, id=pool_id)
+    if row is None:
+        raise not_found(f"User pool {pool_id} does not exist.")
+    return row
+
+
 def config_of(row: Row) -> dict[str, Any]:
     return dict(json.loads(str(row["config"])))
 

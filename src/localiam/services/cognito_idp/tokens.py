@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 import secrets
 import time
 import uuid
@@ -218,7 +219,7 @@ def verify(
     tx: Tx,
     token: str,
     *,
-    region: str,
+    region: str | None = None,
     pool_id: str | None = None,
     token_use: str | None = None,
     now: float | None = None,
@@ -241,7 +242,10 @@ def verify(
     return claims
 
 
-def _peek_key(tx: Tx, token: str, region: str) -> KeySet:
+_ISSUER = re.compile(r"https://cognito-idp\.([a-z0-9-]+)\.amazonaws\.com/([\w-]+_[0-9A-Za-z]+)")
+
+
+def _peek_key(tx: Tx, token: str, region: str | None) -> KeySet:
     """The key set of the pool the token's ``iss`` names (before the signature is checked:
     only to choose the key)."""
     try:
@@ -250,10 +254,12 @@ def _peek_key(tx: Tx, token: str, region: str) -> KeySet:
         iss = str(claims["iss"])
     except (IndexError, ValueError, KeyError, TypeError):
         raise InvalidToken("Invalid token") from None
-    prefix = f"https://cognito-idp.{region}.amazonaws.com/"
-    if not iss.startswith(prefix):
+    match = _ISSUER.fullmatch(iss)
+    if match is None or not match.group(2).startswith(match.group(1) + "_"):
+        raise InvalidToken("Invalid token: not issued by a user pool")
+    if region is not None and match.group(1) != region:
         raise InvalidToken("Invalid token: not issued by a user pool of this region")
-    found = idp_key(tx, KIND, iss[len(prefix) :])
+    found = idp_key(tx, KIND, match.group(2))
     if found is None:
         raise InvalidToken("Invalid token: no such user pool")
     return public_keys(found)
