@@ -119,3 +119,44 @@ def test_admin_confirm_sign_up_only_confirms_unconfirmed_users(cognito: Any, poo
         "NotAuthorizedException",
         "User cannot be confirmed. Current status is FORCE_CHANGE_PASSWORD",
     )
+
+
+def test_groups_put_their_roles_in_the_id_token_by_precedence(
+    server: LocaliamServer, cognito: Any, pool_id: str
+) -> None:
+    import jwt as pyjwt
+
+    admin_role = f"arn:aws:iam::{server.account_id}:role/Admins"
+    reader_role = f"arn:aws:iam::{server.account_id}:role/Readers"
+    cognito.create_group(UserPoolId=pool_id, GroupName="readers", RoleArn=reader_role, Precedence=5)
+    made = cognito.create_group(UserPoolId=pool_id, GroupName="admins", RoleArn=admin_role, Precedence=1)["Group"]
+    assert (made["Precedence"], made["RoleArn"]) == (1, admin_role)
+    err = error_of(cognito.create_group, UserPoolId=pool_id, GroupName="admins")
+    assert (err["Code"], err["Message"]) == ("GroupExistsException", "A group with the name admins already exists.")
+    cognito.admin_create_user(UserPoolId=pool_id, Username="gina", MessageAction="SUPPRESS")
+    cognito.admin_set_user_password(UserPoolId=pool_id, Username="gina", Password="Corr3ct-Horse!", Permanent=True)
+    for group in ("readers", "admins"):
+        cognito.admin_add_user_to_group(UserPoolId=pool_id, Username="gina", GroupName=group)
+    listed = cognito.admin_list_groups_for_user(UserPoolId=pool_id, Username="gina")["Groups"]
+    assert {g["GroupName"] for g in listed} == {"readers", "admins"}
+    assert [u["Username"] for u in cognito.list_users_in_group(UserPoolId=pool_id, GroupName="admins")["Users"]] == [
+        "gina"
+    ]
+    client = cognito.create_user_pool_client(
+        UserPoolId=pool_id, ClientName="admin-app", ExplicitAuthFlows=["ALLOW_ADMIN_USER_PASSWORD_AUTH"]
+    )["UserPoolClient"]["ClientId"]
+    result = cognito.admin_initiate_auth(
+        UserPoolId=pool_id,
+        ClientId=client,
+        AuthFlow="ADMIN_USER_PASSWORD_AUTH",
+        AuthParameters={"USERNAME": "gina", "PASSWORD": "Corr3ct-Horse!"},
+    )["AuthenticationResult"]
+    claims = pyjwt.decode(result["IdToken"], options={"verify_signature": False})
+    assert claims["cognito:groups"] == ["admins", "readers"]
+    assert claims["cognito:roles"] == [admin_role, reader_role]
+    assert claims["cognito:preferred_role"] == admin_role
+    cognito.admin_remove_user_from_group(UserPoolId=pool_id, Username="gina", GroupName="admins")
+    cognito.delete_group(UserPoolId=pool_id, GroupName="readers")
+    assert cognito.admin_list_groups_for_user(UserPoolId=pool_id, Username="gina")["Groups"] == []
+    err = error_of(cognito.get_group, UserPoolId=pool_id, GroupName="readers")
+    assert (err["Code"], err["Message"]) == ("ResourceNotFoundException", "Group not found.")
