@@ -223,3 +223,24 @@ def saml_assertion(
     finally:
         if opened:
             store.close()
+
+
+# ---- Cognito user pools
+def cognito_code(
+    target: LocaliamServer | Store | str | Path, *, pool_id: str, username: str, purpose: str = "sign-up"
+) -> str:
+    """The code Cognito would have sent ``username`` (``purpose``: ``sign-up``,
+    ``forgot-password``, ``invitation`` for an administrator's temporary password), as
+    ``localiam cognito codes`` prints it."""
+    from localiam.services.cognito_idp.codes import codes_for
+
+    store, opened = _target_store(target)
+    try:
+        with store.read() as tx:
+            found = [m for m in codes_for(tx, pool_id, username) if m.purpose == purpose]
+    finally:
+        if opened:
+            store.close()
+    if not found:
+        raise LookupError(f"no {purpose} code for {username} in user pool {pool_id}")
+    return found[-1].code

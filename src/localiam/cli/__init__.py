@@ -7,6 +7,7 @@ import click
 
 from localiam import __version__
 from localiam.cli.accounts import accounts
+from localiam.cli.cognito import cognito
 from localiam.cli.idp import idp
 from localiam.cli.policy import policy
 from localiam.cli.roles import roles
@@ -26,5 +27,6 @@ main.add_command(serve)
 main.add_command(accounts)
 main.add_command(roles)
 main.add_command(idp)
+main.add_command(cognito)
 
 __all__ = ["main"]

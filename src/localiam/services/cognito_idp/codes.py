@@ -6,6 +6,7 @@ returned to the caller that asked for them."""
 
 from __future__ import annotations
 
+import json
 import secrets
 from dataclasses import dataclass
 
@@ -32,11 +33,27 @@ class KeptMessage:
 
 
 def codes_for(tx: Tx, pool_id: str, username: str | None = None) -> list[KeptMessage]:
+    """The kept messages of a pool, or of one user: ``username`` may also be the e-mail address
+    or phone number the user signs in with."""
     where: dict[str, object] = {"pool_id": pool_id}
     if username is not None:
-        where["username"] = username
+        where["username"] = _username(tx, pool_id, username)
     rows = iam_store.rows(tx, schema.cognito_codes, order_by=("created_at", "username", "purpose"), **where)
     return [
         KeptMessage(str(r["pool_id"]), str(r["username"]), str(r["purpose"]), str(r["code"]), float(r["expires_at"]))
         for r in rows
     ]
+
+
+def _username(tx: Tx, pool_id: str, name: str) -> str:
+    if iam_store.one(tx, schema.cognito_users, pool_id=pool_id, username=name) is not None:
+        return name
+    lowered = name.lower()
+    for row in iam_store.rows(tx, schema.cognito_users, pool_id=pool_id):
+        attributes = json.loads(str(row["attributes"]))
+        if str(row["username"]).lower() == lowered or lowered in (
+            str(attributes.get("email", "")).lower(),
+            str(attributes.get("phone_number", "")),
+        ):
+            return str(row["username"])
+    return name
