@@ -255,3 +255,33 @@ def test_a_client_with_a_secret_needs_the_secret_hash(server: LocaliamServer, ap
     cognito.sign_up(ClientId=client["ClientId"], Username="dave", Password=PASSWORD, SecretHash=good)
     err = error_of(cognito.sign_up, ClientId=client["ClientId"], Username="eve", Password=PASSWORD, SecretHash=good)
     assert err["Message"] == f"Unable to verify secret hash for client {client['ClientId']}"
+
+
+def test_a_signed_in_user_changes_their_attributes_and_password_and_deletes_themselves(
+    server: LocaliamServer, app: dict[str, str]
+) -> None:
+    sign_up(server, app)
+    cognito = unsigned(server)
+
+    def sign_in(password: str) -> dict[str, Any]:
+        return dict(
+            cognito.initiate_auth(
+                ClientId=app["client"],
+                AuthFlow="USER_PASSWORD_AUTH",
+                AuthParameters={"USERNAME": "alice", "PASSWORD": password},
+            )["AuthenticationResult"]
+        )
+
+    token = sign_in(PASSWORD)["AccessToken"]
+    cognito.update_user_attributes(AccessToken=token, UserAttributes=[{"Name": "given_name", "Value": "Alice"}])
+    attributes = {a["Name"]: a["Value"] for a in cognito.get_user(AccessToken=token)["UserAttributes"]}
+    assert attributes["given_name"] == "Alice"
+    err = error_of(
+        cognito.change_password, AccessToken=token, PreviousPassword="Wr0ng-Horse!", ProposedPassword="N3w-Horse!!"
+    )
+    assert (err["Code"], err["Message"]) == ("NotAuthorizedException", "Incorrect username or password.")
+    cognito.change_password(AccessToken=token, PreviousPassword=PASSWORD, ProposedPassword="N3w-Horse!!")
+    token = sign_in("N3w-Horse!!")["AccessToken"]
+    cognito.delete_user(AccessToken=token)
+    err = error_of(cognito.get_user, AccessToken=token)
+    assert err["Code"] == "UserNotFoundException"

@@ -1,6 +1,7 @@
 """Signing in: InitiateAuth and RespondToAuthChallenge (unsigned), AdminInitiateAuth and
 AdminRespondToAuthChallenge (SigV4, authorized on the pool), and what an access token
-authorizes: GetUser, GlobalSignOut, AdminUserGlobalSignOut, RevokeToken (Cognito API Reference;
+authorizes: GetUser, UpdateUserAttributes, ChangePassword, DeleteUser, GlobalSignOut,
+AdminUserGlobalSignOut, RevokeToken (Cognito API Reference;
 Developer Guide ``amazon-cognito-user-pools-authentication-flow``).
 
 Flows: ``USER_PASSWORD_AUTH`` / ``ADMIN_USER_PASSWORD_AUTH`` (the password checked against its
@@ -49,6 +50,7 @@ from localiam.services.cognito_idp.signup import check_secret_hash, client_and_p
 from localiam.services.cognito_idp.users import (
     attribute_list,
     attributes_of,
+    checked_attributes,
     find_user,
     password_columns,
     password_policy,
@@ -483,4 +485,34 @@ def change_password(ctx: OperationContext, params: Params) -> Result:
         raise _failed(ctx, row)
     password = passwords.check_policy(params.get("ProposedPassword"), password_policy(pool))
     update_user(ctx, row, **password_columns(pool, str(row["username"]), password))
+    return {}
+
+
+@SERVICE.operation("UpdateUserAttributes", action=None, signed=False, writes=True)
+def update_user_attributes(ctx: OperationContext, params: Params) -> Result:
+    """The signed-in user changes their own attributes; only those the client may write."""
+    pool, row, claims = user_of_access_token(ctx, params.get("AccessToken"))
+    changes = checked_attributes(pool, params.get("UserAttributes"))
+    client = iam_store.one(ctx.tx, schema.cognito_clients, id=claims.get("client_id"))
+    writable = json.loads(str(client["config"])).get("WriteAttributes") if client else None
+    if writable:
+        refused = sorted(set(changes) - set(writable))
+        if refused:
+            raise not_authorized(f"A client attempted to write unauthorized attribute {refused[0]}")
+    attributes = {**attributes_of(row), **changes}
+    for name in ("email", "phone_number"):
+        if name in changes:
+            attributes[f"{name}_verified"] = "false"
+    update_user(ctx, row, attributes=json.dumps(attributes))
+    return {}
+
+
+@SERVICE.operation("DeleteUser", action=None, signed=False, writes=True)
+def delete_user(ctx: OperationContext, params: Params) -> Result:
+    """The signed-in user deletes themselves; their tokens stop working with them."""
+    pool, row, _claims = user_of_access_token(ctx, params.get("AccessToken"))
+    key = {"pool_id": pool["id"], "username": row["username"]}
+    for table in (schema.cognito_users, schema.cognito_group_members, schema.cognito_codes):
+        iam_store.remove(ctx.tx, table, **key)
+    iam_store.change(ctx.tx, schema.cognito_refresh_tokens, key, revoked=True)
     return {}
