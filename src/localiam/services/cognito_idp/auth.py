@@ -30,11 +30,12 @@ import datetime as _dt
 import hashlib
 import json
 import secrets
+from dataclasses import replace
 from typing import Any
 
 from localiam.errors import AwsError
 from localiam.services.base import OperationContext, Params, Result
-from localiam.services.cognito_idp import passwords, srp, tokens
+from localiam.services.cognito_idp import passwords, srp, tokens, triggers
 from localiam.services.cognito_idp._service import (
     SERVICE,
     error,
@@ -130,7 +131,7 @@ def _after_password(ctx: OperationContext, client: Row, pool: Row, row: Row) -> 
                 "userAttributes": json.dumps(attributes),
             },
         }
-    return {"ChallengeParameters": {}, "AuthenticationResult": issue_tokens(ctx, client, pool, row)}
+    return tokens_result(ctx, client, pool, row, source="TokenGeneration_Authentication")
 
 
 def _groups(ctx: OperationContext, pool: Row, username: str) -> list[Row]:
@@ -168,28 +169,22 @@ def sign_in_for(
     )
 
 
-def issue_tokens(
-    ctx: OperationContext, client: Row, pool: Row, row: Row, *, refresh: Row | None = None
-) -> dict[str, Any]:
-    """``AuthenticationResult``: ID and access tokens, and a refresh token unless refreshing."""
+def tokens_result(
+    ctx: OperationContext, client: Row, pool: Row, row: Row, *, source: str, refresh: Row | None = None
+) -> Result:
+    """The answer of a successful sign-in: ID and access tokens, and a refresh token unless
+    refreshing. With a ``PreTokenGeneration`` trigger, the tokens are made once it has answered,
+    after the transaction (``ctx.then``)."""
     lifetimes = validity_seconds(json.loads(str(client["config"])))
     key = tokens.signing_key_in(ctx.tx, str(pool["id"]))
     sign_in = sign_in_for(ctx, client, pool, row, str(refresh["origin_jti"]) if refresh else None)
-    minted = tokens.mint(
-        key, sign_in, id_validity=lifetimes["IdToken"], access_validity=lifetimes["AccessToken"], now=ctx.now
-    )
-    result: dict[str, Any] = {
-        "AccessToken": minted.access_token,
-        "ExpiresIn": minted.expires_in,
-        "TokenType": "Bearer",
-        "IdToken": minted.id_token,
-    }
+    refresh_token = None
     if refresh is None:
-        token = tokens.new_refresh_token()
+        refresh_token = tokens.new_refresh_token()
         iam_store.add(
             ctx.tx,
             schema.cognito_refresh_tokens,
-            token_hash=_hash(token),
+            token_hash=_hash(refresh_token),
             pool_id=pool["id"],
             client_id=client["id"],
             username=row["username"],
@@ -198,8 +193,53 @@ def issue_tokens(
             expires_at=ctx.now + lifetimes["RefreshToken"],
             revoked=False,
         )
-        result["RefreshToken"] = token
-    return result
+    now = ctx.now
+
+    def finish(overrides: dict[str, Any]) -> Result:
+        groups = overrides.get("groupOverrideDetails") or {}
+        made = sign_in
+        if groups:
+            made = replace(
+                sign_in,
+                groups=list(groups.get("groupsToOverride", sign_in.groups)),
+                roles=list(groups.get("iamRolesToOverride", sign_in.roles)),
+                preferred_role=groups.get("preferredRole", sign_in.preferred_role),
+            )
+        minted = tokens.mint(
+            key,
+            made,
+            id_validity=lifetimes["IdToken"],
+            access_validity=lifetimes["AccessToken"],
+            now=now,
+            extra_id_claims=overrides.get("claimsToAddOrOverride") or {},
+            suppress_id_claims=overrides.get("claimsToSuppress") or [],
+        )
+        result: dict[str, Any] = {
+            "AccessToken": minted.access_token,
+            "ExpiresIn": minted.expires_in,
+            "TokenType": "Bearer",
+            "IdToken": minted.id_token,
+        }
+        if refresh_token is not None:
+            result["RefreshToken"] = refresh_token
+        return {"ChallengeParameters": {}, "AuthenticationResult": result}
+
+    if triggers.function_of(pool, "PreTokenGeneration") is None:
+        return finish({})
+    request = {
+        "userAttributes": dict(sign_in.attributes),
+        "groupConfiguration": {
+            "groupsToOverride": list(sign_in.groups),
+            "iamRolesToOverride": list(sign_in.roles),
+            "preferredRole": sign_in.preferred_role,
+        },
+        "clientMetadata": {},
+    }
+    payload = triggers.event(
+        pool, source, str(row["username"]), str(client["id"]), request, {"claimsOverrideDetails": None}
+    )
+    ctx.then = lambda: finish(triggers.run(ctx, pool, "PreTokenGeneration", payload).get("claimsOverrideDetails") or {})
+    return {}
 
 
 def _hash(token: str) -> str:
@@ -292,7 +332,7 @@ def _initiate(ctx: OperationContext, client: Row, pool: Row, params: Params, *, 
         if not row["enabled"]:
             raise not_authorized("User is disabled.")
         check_secret_hash(client, auth.get("SECRET_HASH"), [str(auth.get("USERNAME") or ""), str(row["username"])])
-        return {"ChallengeParameters": {}, "AuthenticationResult": issue_tokens(ctx, client, pool, row, refresh=stored)}
+        return tokens_result(ctx, client, pool, row, source="TokenGeneration_RefreshTokens", refresh=stored)
     raise invalid_parameter(f"Invalid AuthFlow: {flow}")
 
 
@@ -344,7 +384,7 @@ def _respond(ctx: OperationContext, client: Row, pool: Row, params: Params) -> R
         )
         fresh = find_user(ctx, pool, row["username"])
         assert fresh is not None
-        return {"ChallengeParameters": {}, "AuthenticationResult": issue_tokens(ctx, client, pool, fresh)}
+        return tokens_result(ctx, client, pool, fresh, source="TokenGeneration_NewPasswordChallenge")
     raise invalid_parameter(f"Invalid ChallengeName: {challenge}")
 
 
@@ -357,13 +397,13 @@ def _recent(stamp: str, now: float) -> bool:
     return abs(moment.timestamp() - now) <= 300
 
 
-@SERVICE.operation("InitiateAuth", action=None, signed=False, writes=True)
+@SERVICE.operation("InitiateAuth", action=None, signed=False, writes=True, blocking=True)
 def initiate_auth(ctx: OperationContext, params: Params) -> Result:
     client, pool = client_and_pool(ctx, params.get("ClientId"))
     return _initiate(ctx, client, pool, params, admin=False)
 
 
-@SERVICE.operation("RespondToAuthChallenge", action=None, signed=False, writes=True)
+@SERVICE.operation("RespondToAuthChallenge", action=None, signed=False, writes=True, blocking=True)
 def respond_to_auth_challenge(ctx: OperationContext, params: Params) -> Result:
     client, pool = client_and_pool(ctx, params.get("ClientId"))
     return _respond(ctx, client, pool, params)
@@ -383,6 +423,7 @@ def _admin_client(ctx: OperationContext, params: Params) -> tuple[Row, Row]:
     resource=pool_resource,
     resource_policy=pool_tags,
     writes=True,
+    blocking=True,
 )
 def admin_initiate_auth(ctx: OperationContext, params: Params) -> Result:
     client, pool = _admin_client(ctx, params)
@@ -395,6 +436,7 @@ def admin_initiate_auth(ctx: OperationContext, params: Params) -> Result:
     resource=pool_resource,
     resource_policy=pool_tags,
     writes=True,
+    blocking=True,
 )
 def admin_respond_to_auth_challenge(ctx: OperationContext, params: Params) -> Result:
     client, pool = _admin_client(ctx, params)

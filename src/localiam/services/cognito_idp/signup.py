@@ -13,6 +13,8 @@ Developer Guide ``signing-up-users-in-your-app``, ``managing-users-passwords``).
   ``ExpiredCodeException`` "Invalid code provided, please request a code again.", and five wrong
   tries use the code up (``LimitExceededException`` "Attempt limit exceeded, please try after
   some time.").
+- Lambda triggers (:mod:`.triggers`): ``PreSignUp`` may refuse a sign-up or confirm it at once,
+  ``PostConfirmation`` runs once a user is confirmed.
 - Confirming a sign-up verifies the e-mail address (or phone number) the code went to when the
   pool auto-verifies it.
 """
@@ -23,10 +25,11 @@ import base64
 import hashlib
 import hmac
 import json
+from dataclasses import replace
 from typing import Any
 
 from localiam.services.base import OperationContext, Params, Result
-from localiam.services.cognito_idp import passwords
+from localiam.services.cognito_idp import passwords, triggers
 from localiam.services.cognito_idp._service import SERVICE, config_of, error, find_pool_row, not_found
 from localiam.services.cognito_idp.codes import RESET_LIFETIME, SIGN_UP_LIFETIME, new_code
 from localiam.services.cognito_idp.users import (
@@ -118,7 +121,7 @@ def use_code(ctx: OperationContext, row: Row, purpose: str, code: Any) -> None:
     raise error("CodeMismatchException", "Invalid verification code provided, please try again.")
 
 
-@SERVICE.operation("SignUp", action=None, signed=False, writes=True)
+@SERVICE.operation("SignUp", action=None, signed=False, writes=True, blocking=True)
 def sign_up(ctx: OperationContext, params: Params) -> Result:
     client, pool = client_and_pool(ctx, params.get("ClientId"))
     name = params.get("Username")
@@ -129,13 +132,51 @@ def sign_up(ctx: OperationContext, params: Params) -> Result:
     attributes = checked_attributes(pool, params.get("UserAttributes"))
     if find_user(ctx, pool, name) is not None:
         raise error("UsernameExistsException", "User already exists")
-    row = new_user(ctx, pool, name, attributes, password=password, status="UNCONFIRMED")
-    details = delivery(pool, attributes_of(row))
-    keep_message(ctx, pool, str(row["username"]), "sign-up", new_code(), lifetime=SIGN_UP_LIFETIME)
+    if triggers.function_of(pool, "PreSignUp") is None:
+        return _sign_up(ctx, pool, name, attributes, password, {})
+
+    def after_the_trigger() -> Result:
+        request = {
+            "userAttributes": attributes,
+            "validationData": {v["Name"]: v["Value"] for v in params.get("ValidationData") or []},
+            "clientMetadata": dict(params.get("ClientMetadata") or {}),
+        }
+        payload = triggers.event(
+            pool,
+            "PreSignUp_SignUp",
+            name,
+            str(client["id"]),
+            request,
+            {"autoConfirmUser": False, "autoVerifyEmail": False, "autoVerifyPhone": False},
+        )
+        answer = triggers.run(ctx, pool, "PreSignUp", payload)
+        with ctx.store.write() as tx:
+            own = replace(ctx, tx=tx, after_commit=[], on_rollback=[], then=None)
+            if find_user(own, pool, name) is not None:
+                raise error("UsernameExistsException", "User already exists")
+            return _sign_up(own, pool, name, attributes, password, answer)
+
+    ctx.then = after_the_trigger
+    return {}
+
+
+def _sign_up(
+    ctx: OperationContext, pool: Row, name: str, attributes: dict[str, str], password: str, answer: dict[str, Any]
+) -> Result:
+    """Add the signed-up user; ``answer`` is PreSignUp's response, if a trigger ran."""
+    if answer.get("autoVerifyEmail") and attributes.get("email"):
+        attributes = {**attributes, "email_verified": "true"}
+    if answer.get("autoVerifyPhone") and attributes.get("phone_number"):
+        attributes = {**attributes, "phone_number_verified": "true"}
+    confirmed = bool(answer.get("autoConfirmUser"))
+    row = new_user(ctx, pool, name, attributes, password=password, status="CONFIRMED" if confirmed else "UNCONFIRMED")
+    out: Result = {"UserConfirmed": confirmed, "UserSub": row["sub"]}
+    if not confirmed:
+        details = delivery(pool, attributes_of(row))
+        keep_message(ctx, pool, str(row["username"]), "sign-up", new_code(), lifetime=SIGN_UP_LIFETIME)
+        if details:
+            out["CodeDeliveryDetails"] = details
     ctx.tx.touch(str(pool["account_id"]))
-    out: Result = {"UserConfirmed": False, "UserSub": row["sub"]}
-    if details:
-        out["CodeDeliveryDetails"] = details
     return out
 
 
@@ -149,9 +190,9 @@ def _user_for_code(ctx: OperationContext, params: Params) -> tuple[Row, Row, Row
     return client, pool, row
 
 
-@SERVICE.operation("ConfirmSignUp", action=None, signed=False, writes=True)
+@SERVICE.operation("ConfirmSignUp", action=None, signed=False, writes=True, blocking=True)
 def confirm_sign_up(ctx: OperationContext, params: Params) -> Result:
-    _client, pool, row = _user_for_code(ctx, params)
+    client, pool, row = _user_for_code(ctx, params)
     if row["status"] != "UNCONFIRMED":
         raise error("NotAuthorizedException", f"User cannot be confirmed. Current status is {row['status']}")
     use_code(ctx, row, "sign-up", params.get("ConfirmationCode"))
@@ -161,6 +202,17 @@ def confirm_sign_up(ctx: OperationContext, params: Params) -> Result:
         attributes[f"{details['AttributeName']}_verified"] = "true"
     update_user(ctx, row, status="CONFIRMED", attributes=json.dumps(attributes))
     ctx.tx.touch(str(pool["account_id"]))
+    if triggers.function_of(pool, "PostConfirmation") is not None:
+        request = {"userAttributes": attributes, "clientMetadata": dict(params.get("ClientMetadata") or {})}
+        payload = triggers.event(
+            pool, "PostConfirmation_ConfirmSignUp", str(row["username"]), str(client["id"]), request, {}
+        )
+
+        def after_confirming() -> Result:
+            triggers.run(ctx, pool, "PostConfirmation", payload)
+            return {}
+
+        ctx.then = after_confirming
     return {}
 
 
