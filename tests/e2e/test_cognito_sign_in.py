@@ -233,6 +233,19 @@ def test_expired_tampered_and_foreign_tokens_are_refused(
     assert (err["Code"], err["Message"]) == ("NotAuthorizedException", "Access Token has expired")
 
 
+def test_the_keys_are_served_on_the_cognito_idp_host_name_too(server: LocaliamServer, app: dict[str, str]) -> None:
+    """``cognito-idp.us-east-1.localhost`` is also a valid bucket host name; a pool id path on it
+    is the pool's, not an object of a bucket called ``cognito-idp.us-east-1``."""
+    port = server.endpoint.rsplit(":", 1)[1]
+    request = urllib.request.Request(
+        f"{server.endpoint}/{app['pool']}/.well-known/jwks.json",
+        headers={"Host": f"cognito-idp.us-east-1.localhost:{port}"},
+    )
+    with urllib.request.urlopen(request, timeout=10) as answer:
+        keys = json.load(answer)["keys"]
+    assert keys[0]["kty"] == "RSA" and keys[0]["alg"] == "RS256" and "d" not in keys[0]
+
+
 def test_an_unknown_pool_has_no_keys(server: LocaliamServer) -> None:
     with pytest.raises(urllib.error.HTTPError) as missing:
         urllib.request.urlopen(f"{server.endpoint}/us-east-1_NoSuchPool/.well-known/jwks.json", timeout=10)

@@ -76,8 +76,13 @@ class LocaliamApp:
         if scope["type"] != "http" or (scope["path"].startswith(ADMIN_PREFIX) and not self._bucket_host(scope)):
             await self.admin(scope, receive, send)
             return
-        if scope["method"] == "GET" and USER_POOL_DOCUMENT.match(scope["path"]) and not self._bucket_host(scope):
-            # A user pool's keys: a pool id (region, "_", letters) can never be a bucket name.
+        if (
+            scope["method"] == "GET"
+            and USER_POOL_DOCUMENT.match(scope["path"])
+            and (_host(scope).startswith("cognito-idp.") or not self._bucket_host(scope))
+        ):
+            # A user pool's keys, on any host name of the endpoint and on
+            # cognito-idp.REGION.localhost: a pool id (region, "_", letters) is never a bucket name.
             await self.admin(scope, receive, send)
             return
         if scope["method"] not in _METHODS:
