@@ -144,6 +144,23 @@ class Statement:
         """How explanations name the statement: its Sid, else its index."""
         return self.sid if self.sid else f"#{self.index}"
 
+    @property
+    def matched_elements(self) -> tuple[str, ...]:
+        """The elements the statement has that decide whether it applies, by their names as
+        written, in the order of the element reference: ``("Action", "Resource")`` for a
+        typical identity statement, ``("Principal", "Action")`` for a trust statement."""
+        out = []
+        if self.principal is not None:
+            out.append("Principal")
+        if self.not_principal is not None:
+            out.append("NotPrincipal")
+        out.append("NotAction" if self.actions.negated else "Action")
+        if self.resources is not None:
+            out.append("NotResource" if self.resources.negated else "Resource")
+        if self.conditions:
+            out.append("Condition")
+        return tuple(out)
+
 
 @dataclass(frozen=True, slots=True)
 class Policy:
@@ -186,21 +203,13 @@ class PartialStatement:
     @classmethod
     def of(cls, statement: Statement) -> PartialStatement:
         """The partial view of a finished statement (every element it has was read)."""
-        written = {
-            "Sid": statement.sid is not None,
-            "Effect": True,
-            "NotAction" if statement.actions.negated else "Action": True,
-            "NotResource" if statement.resources and statement.resources.negated else "Resource": (
-                statement.resources is not None
-            ),
-            "Principal": statement.principal is not None,
-            "NotPrincipal": statement.not_principal is not None,
-            "Condition": bool(statement.conditions),
-        }
+        written = {"Effect", *statement.matched_elements}
+        if statement.sid is not None:
+            written.add("Sid")
         return cls(
             index=statement.index,
             location=statement.location,
-            elements=frozenset(name for name, present in written.items() if present),
+            elements=frozenset(written),
             sid=statement.sid,
             effect=statement.effect,
             actions=statement.actions,
