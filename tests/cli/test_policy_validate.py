@@ -248,3 +248,72 @@ def test_web_identity_trust_with_an_audience_condition_is_clean(tmp_path: Path) 
     path = write(tmp_path, "trust.json", document)
     result = run(path, "--type", "trust")
     assert (result.exit_code, result.output.strip()) == (0, f"{path}: ok")
+
+
+# A user's policy with six problems, which used to be reported three at a time: a Principal in an
+# identity policy, a duplicate Sid, a misspelt action, an invalid Effect, an unknown condition
+# operator, and Resource with NotResource in one statement.
+SIX_PROBLEMS = {
+    "Version": "2012-10-17",
+    "Statement": [
+        {
+            "Sid": "Read",
+            "Effect": "Allow",
+            "Principal": {"AWS": "arn:aws:iam::111122223333:root"},
+            "Action": "s3:GetObject",
+            "Resource": "*",
+        },
+        {"Sid": "Read", "Effect": "Allow", "Action": "s3:ListBucket", "Resource": "*"},
+        {"Sid": "Typo", "Effect": "Allow", "Action": "s3:GetObjekt", "Resource": "*"},
+        {"Sid": "Permit", "Effect": "Permit", "Action": "s3:GetObject", "Resource": "*"},
+        {
+            "Sid": "Operator",
+            "Effect": "Allow",
+            "Action": "s3:GetObject",
+            "Resource": "*",
+            "Condition": {"StringEqualz": {"aws:username": "alice"}},
+        },
+        {
+            "Sid": "Both",
+            "Effect": "Allow",
+            "Action": "s3:GetObject",
+            "Resource": "*",
+            "NotResource": "arn:aws:s3:::b/*",
+        },
+    ],
+}
+SIX_FINDINGS = [
+    ("error", "INVALID_EFFECT", "/Statement/3/Effect", "Invalid effect: Permit"),
+    (
+        "error",
+        "UNKNOWN_CONDITION_OPERATOR",
+        "/Statement/4/Condition/StringEqualz/aws:username",
+        "Invalid Condition type : StringEqualz",
+    ),
+    (
+        "error",
+        "RESOURCE_AND_NOT_RESOURCE",
+        "/Statement/5",
+        "Syntax errors in policy. A statement cannot have both Resource and NotResource.",
+    ),
+    ("error", "DUPLICATE_SID", "/Statement/1/Sid", "Statement IDs (SID) in a single policy must be unique."),
+    ("error", "PRINCIPAL_NOT_ALLOWED", "/Statement/0/Principal", "Policy document should not specify a principal."),
+    ("warning", "UNKNOWN_ACTION", "/Statement/2/Action", '"s3:GetObjekt" is not an action of s3'),
+]
+
+
+def test_every_problem_of_a_policy_is_reported_in_one_run(tmp_path: Path) -> None:
+    path = write(tmp_path, "six.json", SIX_PROBLEMS)
+    result = run(path)
+    assert result.exit_code == 1
+    lines = result.output.splitlines()
+    assert lines[0] == f"{path}: INVALID (5 errors, 1 warning)"
+    assert len(lines) == 7
+    for line, (severity, code, location, message) in zip(lines[1:], SIX_FINDINGS, strict=True):
+        assert line.split()[:3] == [severity, code, location]
+        assert message in line
+
+    code, report = as_json(path)
+    assert code == 1 and report["valid"] is False
+    findings = report["files"][0]["findings"]
+    assert [(f["severity"], f["code"], f["location"]) for f in findings] == [f[:3] for f in SIX_FINDINGS]

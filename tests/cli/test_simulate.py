@@ -475,3 +475,153 @@ def test_an_invalid_file_wins_over_a_failed_expectation(tmp_path: Path) -> None:
 
 def test_no_file_is_a_usage_error() -> None:
     assert run().exit_code == 2
+
+
+# --- --explain: each policy named as the user knows it, each statement by the elements it has ---
+
+GATE = "arn:aws:iam::111111111111:role/Gate"
+EXPLAINED: dict[str, Any] = {
+    "accounts": {
+        "111111111111": {
+            "policies": {"Read": READ},
+            "groups": {"devs": {"inline": {"GroupRead": READ}}},
+            "users": {"alice": {"policies": ["Read"], "groups": ["devs"]}, "bob": {}},
+            "roles": {
+                "Gate": {
+                    "trust": {
+                        "Version": "2012-10-17",
+                        "Statement": [
+                            {"Sid": "Bob", "Effect": "Allow", "Principal": {"AWS": ALICE}, "Action": "sts:AssumeRole"}
+                        ],
+                    },
+                    "inline": {"RoleRead": READ},
+                }
+            },
+        }
+    },
+    "resources": [
+        {
+            "arn": "arn:aws:s3:::shared-bucket/*",
+            "account": "111111111111",
+            "policy": {
+                "Version": "2012-10-17",
+                "Statement": [
+                    {
+                        "Sid": "Alice",
+                        "Effect": "Allow",
+                        "Principal": {"AWS": ALICE},
+                        "Action": "s3:GetObject",
+                        "Resource": "arn:aws:s3:::shared-bucket/*",
+                    }
+                ],
+            },
+        }
+    ],
+    "requests": [
+        {
+            "name": "identity",
+            "principal": ALICE,
+            "action": "s3:GetObject",
+            "resource": "arn:aws:s3:::other-bucket/key",
+            "expect": "allow",
+        },
+        {
+            "name": "bucket",
+            "principal": "arn:aws:iam::111111111111:user/bob",
+            "action": "s3:GetObject",
+            "resource": "arn:aws:s3:::shared-bucket/report.csv",
+            "expect": "implicit-deny",
+        },
+        {"name": "trust", "principal": ALICE, "action": "sts:AssumeRole", "resource": GATE, "expect": "allow"},
+        {
+            "name": "role",
+            "principal": GATE,
+            "action": "s3:GetObject",
+            "resource": "arn:aws:s3:::other-bucket/key",
+            "expect": "allow",
+        },
+    ],
+}
+
+
+def explained_text(tmp_path: Path) -> dict[str, list[str]]:
+    """The ``--explain`` text tree of each request, by request name, one entry a line."""
+    result = run(scenario(tmp_path, EXPLAINED), "--explain")
+    assert result.exit_code == 0, result.output
+    trees: dict[str, list[str]] = {}
+    lines: list[str] = []
+    for line in result.output.splitlines():
+        if line.startswith("PASS "):
+            lines = trees.setdefault(line.split()[1].rstrip(":"), [])
+        lines.append(line.lstrip("│├└─ "))
+    return trees
+
+
+def explained_json(tmp_path: Path) -> dict[str, dict[str, dict[str, Any]]]:
+    """Explain mode's JSON evaluations of each request, by request name, then by label."""
+    result, payload = run_json(scenario(tmp_path, EXPLAINED), "--explain")
+    assert result.exit_code == 0, result.output
+    return {r["name"]: {e["label"]: e for e in r["explanation"]["evaluations"]} for r in payload["results"]}
+
+
+def test_explain_shows_no_principal_for_identity_statements(tmp_path: Path) -> None:
+    tree = explained_text(tmp_path)["identity"]
+    read = "managed policy arn:aws:iam::111111111111:policy/Read"
+    group = "inline policy GroupRead of group devs"
+    assert read in tree and group in tree
+    assert tree[tree.index(read) + 1 : tree.index(read) + 3] == ["Allow #0: applies", "Action ✓  Resource ✓"]
+    assert not any("rincipal" in line for line in tree[tree.index("determining statements") :])
+    assert f"{read} (statement #0)" in tree
+
+    evaluations = explained_json(tmp_path)["identity"]
+    assert set(evaluations) == {read, group}
+    evaluation = evaluations[read]
+    assert (evaluation["policy_type"], evaluation["policy"]) == ("identity", "arn:aws:iam::111111111111:policy/Read")
+    (statement,) = evaluation["statements"]
+    assert statement["elements"] == ["Action", "Resource"]
+    assert statement["applies"] is True
+
+
+def test_explain_names_an_inline_policy_of_a_role(tmp_path: Path) -> None:
+    assert "inline policy RoleRead of role Gate" in explained_json(tmp_path)["role"]
+
+
+def test_explain_names_a_bucket_policy_by_its_bucket(tmp_path: Path) -> None:
+    tree = explained_text(tmp_path)["bucket"]
+    label = "bucket policy of shared-bucket"
+    assert label in tree
+    assert tree[tree.index(label) + 1 : tree.index(label) + 3] == [
+        "Allow Alice: does not apply",
+        "Principal ✗  Action ✓  Resource ✓",
+    ]
+    assert not any("arn:aws:s3:::shared-bucket/*" in line for line in tree if "policy" in line)
+
+    evaluation = explained_json(tmp_path)["bucket"][label]
+    assert (evaluation["policy_type"], evaluation["policy"]) == ("resource", "arn:aws:s3:::shared-bucket/*")
+    (statement,) = evaluation["statements"]
+    assert statement["elements"] == ["Principal", "Action", "Resource"]
+    assert (statement["principal"], statement["action"], statement["resource"]) == (False, True, True)
+
+
+def test_explain_names_a_trust_policy_by_its_role(tmp_path: Path) -> None:
+    tree = explained_text(tmp_path)["trust"]
+    label = "trust policy of Gate"
+    assert label in tree
+    # In the role's own account, a trust policy that names the user allows by itself.
+    assert tree[tree.index(label) + 1 : tree.index(label) + 3] == ["Allow Bob: applies", "Principal ✓  Action ✓"]
+
+    evaluation = explained_json(tmp_path)["trust"][label]
+    assert (evaluation["policy_type"], evaluation["policy"]) == ("trust", f"{GATE} trust policy")
+    (statement,) = evaluation["statements"]
+    assert statement["elements"] == ["Principal", "Action"]
+
+
+def test_explain_marks_elements_it_did_not_check(tmp_path: Path) -> None:
+    # alice's identity policies allow s3:GetObject only: for sts:AssumeRole their Action
+    # element does not match, and nothing else of the statement is looked at.
+    tree = explained_text(tmp_path)["trust"]
+    read = "managed policy arn:aws:iam::111111111111:policy/Read"
+    assert tree[tree.index(read) + 1 : tree.index(read) + 3] == [
+        "Allow #0: does not apply",
+        "Action ✗  Resource not checked",
+    ]

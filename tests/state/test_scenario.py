@@ -181,6 +181,21 @@ def test_an_invalid_policy_is_located_inside_the_policy_and_not_reported_as_dang
     ]
 
 
+def test_a_policy_with_a_syntax_error_still_has_its_type_rules_checked() -> None:
+    bad = {
+        "Version": "2012-10-17",
+        "Statement": [{"Effect": "Permit", "Principal": "*", "Action": "s3:GetObject", "Resource": "*"}],
+    }
+    document = with_changes(accounts__111111111111__policies={"Read": bad})
+    assert problems(document) == [
+        ("/accounts/111111111111/policies/Read/Statement/0/Effect", "INVALID_EFFECT: Invalid effect: Permit"),
+        (
+            "/accounts/111111111111/policies/Read/Statement/0/Principal",
+            "PRINCIPAL_NOT_ALLOWED: Policy document should not specify a principal.",
+        ),
+    ]
+
+
 def test_an_invalid_organization_policy_is_not_reported_as_dangling() -> None:
     bad_scp = {"Version": "2012-10-17", "Statement": [{"Effect": "Deny", "Action": "s3:DeleteBucket"}]}
     document = with_changes(organization__policies={"DenyDelete": bad_scp})

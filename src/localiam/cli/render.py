@@ -12,6 +12,7 @@ from localiam.engine import Outcome
 
 if TYPE_CHECKING:
     from localiam.cli.simulate import Result
+    from localiam.policy.match import StatementMatch
 
 _STYLE = {Outcome.ALLOW: "green", Outcome.EXPLICIT_DENY: "red", Outcome.IMPLICIT_DENY: "yellow"}
 
@@ -43,18 +44,38 @@ def render_results(results: list[Result], explain: bool) -> None:
             if d.missing_context_keys:
                 tree.add("missing context keys: " + ", ".join(d.missing_context_keys))
             for ev in d.evaluations:
-                branch = tree.add(f"{ev.policy_type.value} policy {ev.policy}")
+                branch = tree.add(ev.policy_label)
                 for m in ev.matches:
                     s = m.statement
                     applies = "[bold]applies[/]" if m.applies else "does not apply"
                     node = branch.add(f"{s.effect.value} {s.label}: {applies}")
-                    node.add(
-                        f"action {'✓' if m.action else '✗'}  resource {'✓' if m.resource else '✗'}  "
-                        f"principal {'✓' if m.principal else '✗'}"
-                    )
+                    node.add(elements_line(m))
                     for c in m.conditions:
                         got = "missing" if c.missing else ", ".join(c.context_values or ())
-                        node.add(f"{c.operator} {c.key} {list(c.policy_values)} vs {got}: {'✓' if c.result else '✗'}")
+                        node.add(f"{c.operator} {c.key} {list(c.policy_values)} vs {got}: {_mark(c.result)}")
         console.print(tree)
     failed = sum(1 for r in results if not r.passed)
     console.print(f"{len(results) - failed} passed, {failed} failed")
+
+
+def _mark(result: bool | None) -> str:
+    """✓ matched, ✗ did not; "not checked" when the engine did not look (the statement's
+    Action element did not match the request, so nothing else decides)."""
+    return "not checked" if result is None else "✓" if result else "✗"
+
+
+def elements_line(m: StatementMatch) -> str:
+    """How each element the statement has matched, by its name as written
+    (``Principal ✓  Action ✓  Condition ✗``); elements the statement does not have are not
+    shown: an identity statement has no principal to match."""
+    s = m.statement
+    outcomes: dict[str, bool | None] = {
+        "Principal": m.principal,
+        "NotPrincipal": m.principal,
+        "Action": m.action,
+        "NotAction": m.action,
+        "Resource": m.resource,
+        "NotResource": m.resource,
+        "Condition": all(c.result for c in m.conditions) if m.conditions else None,
+    }
+    return "  ".join(f"{element} {_mark(outcomes[element])}" for element in s.matched_elements)

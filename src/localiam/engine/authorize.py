@@ -262,7 +262,13 @@ def authorize(
             kinds.add(kind)
             grant = inputs.acl_grants[grant_index]
             resource_refs.append(
-                StatementRef(PolicyType.RESOURCE, f"{grant.level} ACL", f"{grant.permission} grant", grant_index)
+                StatementRef(
+                    PolicyType.RESOURCE,
+                    f"{grant.level} ACL",
+                    f"{grant.permission} grant",
+                    grant_index,
+                    f"{grant.level} ACL",
+                )
             )
             verdicts[PolicyType.RESOURCE] = Verdict.ALLOW
     resource_any = bool(resource_refs)
@@ -378,7 +384,9 @@ def _explain(
             if not indexes:
                 unmatched = policy.unmatched
                 if not isinstance(unmatched, PolicyEvaluation):
-                    unmatched = policy.unmatched = PolicyEvaluation(policy.policy_type, policy.name, policy.mismatches)
+                    unmatched = policy.unmatched = PolicyEvaluation(
+                        policy.policy_type, policy.name, policy.mismatches, policy.label
+                    )
                 evaluations.append(unmatched)
                 continue
             if not reusable:
@@ -427,4 +435,4 @@ def _evaluate_policy(
             for outcome in m.conditions:
                 if outcome.missing:
                     missing[outcome.key] = None
-    return PolicyEvaluation(policy.policy_type, policy.name, tuple(matches)), tuple(missing)
+    return PolicyEvaluation(policy.policy_type, policy.name, tuple(matches), policy.label), tuple(missing)

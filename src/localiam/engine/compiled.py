@@ -20,14 +20,30 @@ from localiam.policy.match import (
 from localiam.policy.model import Effect, Policy, PolicyType, Statement
 
 
+def default_label(policy_type: PolicyType, name: str) -> str:
+    """How a policy is shown when whoever compiled it gave no label: ``identity policy NAME``."""
+    return f"{policy_type.value} policy {name}"
+
+
 @dataclass(frozen=True, slots=True)
 class StatementRef:
-    """How a decision names a statement: the policy it sits in and its Sid or index."""
+    """How a decision names a statement: the policy it sits in and its Sid or index.
+
+    ``policy`` identifies the policy (an ARN, a name); ``label`` says what it is in the words
+    a user knows it by ("bucket policy of amzn-s3-demo-bucket", "inline policy Read of user
+    alice"), for the text of explanations. The label takes no part in comparisons, and
+    :meth:`as_dict` keeps its four keys (the JSON of ``determining_statements``); explain
+    mode's evaluations carry the label in JSON."""
 
     policy_type: PolicyType
     policy: str
     sid: str | None
     index: int
+    label: str = field(default="", compare=False)
+
+    @property
+    def policy_label(self) -> str:
+        return self.label or default_label(self.policy_type, self.policy)
 
     def as_dict(self) -> dict[str, object]:
         return {
@@ -38,8 +54,8 @@ class StatementRef:
         }
 
     def __str__(self) -> str:
-        label = self.sid if self.sid else f"statement #{self.index}"
-        return f"{self.policy_type.value} policy {self.policy} ({label})"
+        statement = self.sid if self.sid else f"statement #{self.index}"
+        return f"{self.policy_label} ({statement})"
 
 
 class CompiledPolicy:
@@ -52,6 +68,7 @@ class CompiledPolicy:
         "_explained",
         "checks",
         "fixed_matches",
+        "label",
         "match_keys",
         "mismatches",
         "name",
@@ -62,11 +79,13 @@ class CompiledPolicy:
         "unmatched",
     )
 
-    def __init__(self, name: str, policy: Policy, policy_type: PolicyType) -> None:
+    def __init__(self, name: str, policy: Policy, policy_type: PolicyType, label: str | None = None) -> None:
         self.name = name
+        self.label = label or default_label(policy_type, name)
+        """What explanations call the policy: "bucket policy of BUCKET", "managed policy ARN"."""
         self.policy = policy
         self.policy_type = policy_type
-        self.refs = tuple(StatementRef(policy_type, name, s.sid, s.index) for s in policy.statements)
+        self.refs = tuple(StatementRef(policy_type, name, s.sid, s.index, self.label) for s in policy.statements)
         self.checks = tuple(compile_statement(s) for s in policy.statements)
         self.resource_checks = tuple(compile_resource(s.resources) for s in policy.statements)
         # Explain mode: how a statement whose Action element does not match is explained.
@@ -149,8 +168,10 @@ class CompiledPolicy:
         return self.policy.statements[i]
 
 
-def compile_policy(name: str, policy: Policy, policy_type: PolicyType) -> CompiledPolicy:
-    return CompiledPolicy(name, policy, policy_type)
+def compile_policy(name: str, policy: Policy, policy_type: PolicyType, label: str | None = None) -> CompiledPolicy:
+    """``name`` identifies the policy in decisions; ``label`` is how explanations show it
+    (by default ``"<type> policy <name>"``)."""
+    return CompiledPolicy(name, policy, policy_type, label)
 
 
 @dataclass(frozen=True, slots=True, eq=False)

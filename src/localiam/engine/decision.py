@@ -15,7 +15,7 @@ import enum
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from localiam.engine.compiled import StatementRef
+from localiam.engine.compiled import StatementRef, default_label
 from localiam.policy.match import StatementMatch
 from localiam.policy.model import PolicyType
 
@@ -71,26 +71,39 @@ def denial_message(caller: str, action: str, resource: str, outcome: Outcome, po
 
 @dataclass(frozen=True, slots=True)
 class PolicyEvaluation:
-    """Explain mode: how every statement of one policy matched."""
+    """Explain mode: how every statement of one policy matched. ``policy`` identifies the
+    policy as :class:`StatementRef` does; ``label`` is what a user calls it ("trust policy of
+    Reader")."""
 
     policy_type: PolicyType
     policy: str
     matches: tuple[StatementMatch, ...]
+    label: str = ""
+
+    @property
+    def policy_label(self) -> str:
+        return self.label or default_label(self.policy_type, self.policy)
 
     def as_dict(self) -> dict[str, object]:
         return {
             "policy_type": self.policy_type.value,
             "policy": self.policy,
+            "label": self.policy_label,
             "statements": [_match_dict(m) for m in self.matches],
         }
 
 
 def _match_dict(m: StatementMatch) -> dict[str, object]:
+    """One statement's outcome. ``elements`` names the elements the statement has that take
+    part in matching (``Principal``/``NotPrincipal``, ``Action``/``NotAction``,
+    ``Resource``/``NotResource``, ``Condition``); ``resource`` and ``principal`` are ``true``
+    for a statement without that element (it does not restrict it)."""
     s = m.statement
     return {
         "sid": s.sid,
         "index": s.index,
         "effect": s.effect.value,
+        "elements": list(s.matched_elements),
         "applies": m.applies,
         "action": m.action,
         "resource": m.resource,

@@ -8,13 +8,15 @@ from localiam.policy.model import (
     ActionBlock,
     Condition,
     Effect,
+    PartialPolicy,
+    PartialStatement,
     Policy,
     PolicyType,
     Principals,
     ResourceBlock,
     Statement,
 )
-from localiam.policy.parse import parse_policy
+from localiam.policy.parse import parse_policy, read_policy
 from localiam.policy.types import check_policy_type, size_limit
 from localiam.policy.validate import validate_policy
 
@@ -23,6 +25,8 @@ __all__ = [
     "Condition",
     "Effect",
     "Finding",
+    "PartialPolicy",
+    "PartialStatement",
     "Policy",
     "PolicyType",
     "PrincipalFacts",
@@ -37,6 +41,7 @@ __all__ = [
     "check_policy_type",
     "match",
     "parse_policy",
+    "read_policy",
     "size_limit",
     "validate_policy",
 ]

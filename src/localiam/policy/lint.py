@@ -42,7 +42,15 @@ from localiam.policy import catalog
 from localiam.policy.conditions import OPERATORS
 from localiam.policy.findings import Collector, Finding, pointer
 from localiam.policy.lint_trust import lint_trust
-from localiam.policy.model import VERSION_2012, Condition, Policy, PolicyType, Statement
+from localiam.policy.model import (
+    VERSION_2012,
+    ActionBlock,
+    Condition,
+    PartialPolicy,
+    PartialStatement,
+    Policy,
+    PolicyType,
+)
 
 _VARIABLE = re.compile(r"\$\{[^}]*\}")
 
@@ -80,27 +88,32 @@ _SUGGEST: dict[str, str] = {
 }
 
 
-def lint(policy: Policy, policy_type: PolicyType) -> list[Finding]:
+def lint(policy: Policy | PartialPolicy, policy_type: PolicyType) -> list[Finding]:
     """Every lint warning for ``policy``: the rules that hold for every kind of policy, in
     document order, then those of its type (a role trust policy's, :func:`lint_trust`). The
     type's own required and forbidden elements are checked by :mod:`localiam.policy.types`.
+
+    ``policy`` may be what the parser read of a document with errors
+    (:func:`localiam.policy.parse.read_policy`): each statement is linted on the elements the
+    parser could read, and entries it reported as malformed are skipped.
     """
+    read = PartialPolicy.of(policy)
     collector = Collector()
-    for statement in policy.statements:
-        _lint_statement(policy, statement, collector)
+    for statement in read.statements:
+        _lint_statement(read, statement, collector)
     if policy_type is PolicyType.TRUST:
-        collector.extend(lint_trust(policy))
+        collector.extend(lint_trust(read))
     return collector.findings
 
 
-def _statement_at(statement: Statement) -> str:
+def _statement_at(statement: PartialStatement) -> str:
     return statement.location or pointer("Statement", statement.index)
 
 
-def _lint_statement(policy: Policy, statement: Statement, c: Collector) -> None:
+def _lint_statement(policy: PartialPolicy, statement: PartialStatement, c: Collector) -> None:
     at = _statement_at(statement)
-    actions = _check_actions(statement, at, c)
-    concrete = None if statement.actions.negated else actions
+    actions = _check_actions(statement.actions, at, c) if statement.actions is not None else None
+    concrete = None if statement.actions is None or statement.actions.negated else actions
     _check_resources(policy, statement, at, concrete, c)
     for condition in statement.conditions:
         _check_condition_key(condition, concrete, c)
@@ -113,17 +126,18 @@ def _lint_statement(policy: Policy, statement: Statement, c: Collector) -> None:
 # ---- actions --------------------------------------------------------------------------------
 
 
-def _check_actions(statement: Statement, at: str, c: Collector) -> list[tuple[str, str]] | None:
+def _check_actions(block: ActionBlock, at: str, c: Collector) -> list[tuple[str, str]] | None:
     """Report unknown entries; return every concrete ``(prefix, Name)`` the entries cover,
-    or ``None`` when some entry cannot be resolved (``*``, a service wildcard, an unknown)."""
+    or ``None`` when some entry cannot be resolved (``*``, a service wildcard, an unknown, an
+    entry the parser reported as malformed)."""
     out: list[tuple[str, str]] = []
     resolved = True
-    for i, pattern in enumerate(statement.actions.patterns):
-        where = statement.actions.location(at, i)
-        if ":" not in pattern or catalog.has_service_wildcard(pattern):
+    for i, pattern in enumerate(block.patterns):
+        where = block.location(at, i)
+        service, colon, name = pattern.partition(":")
+        if not (service and colon and name) or ":" in name or catalog.has_service_wildcard(pattern):
             resolved = False
             continue
-        service, name = pattern.split(":", 1)
         if not catalog.service_exists(service):
             hint = _did_you_mean(service.lower(), catalog.service_prefixes())
             c.warning(
@@ -170,7 +184,7 @@ def _did_you_mean(word: str, choices: Iterable[str]) -> str:
 
 
 def _check_resources(
-    policy: Policy, statement: Statement, at: str, actions: list[tuple[str, str]] | None, c: Collector
+    policy: PartialPolicy, statement: PartialStatement, at: str, actions: list[tuple[str, str]] | None, c: Collector
 ) -> None:
     block = statement.resources
     if not actions or block is None or block.negated:
@@ -292,7 +306,7 @@ def _check_set_operator(condition: Condition, c: Collector) -> None:
 # ---- policy variables -----------------------------------------------------------------------
 
 
-def _check_variables(policy: Policy, statement: Statement, at: str, c: Collector) -> None:
+def _check_variables(policy: PartialPolicy, statement: PartialStatement, at: str, c: Collector) -> None:
     version = policy.version or "absent, which means 2008-10-17"
     fix = 'Set "Version": "2012-10-17" to use policy variables.'
     block = statement.resources

@@ -35,8 +35,8 @@ wildcard, a SAML provider, and statements that deny or use ``NotPrincipal`` are 
 from __future__ import annotations
 
 from localiam.policy.findings import Collector, Finding, pointer
-from localiam.policy.match import action_matches
-from localiam.policy.model import Condition, Effect, Policy, Statement
+from localiam.policy.match import actions_cover
+from localiam.policy.model import Condition, Effect, PartialPolicy, PartialStatement, Policy
 
 CODE = "FEDERATED_TRUST_WITHOUT_AUDIENCE"
 WEB_IDENTITY = "sts:AssumeRoleWithWebIdentity"
@@ -66,19 +66,20 @@ def audience_keys(provider: str) -> tuple[str, ...] | None:
     return None
 
 
-def lint_trust(policy: Policy) -> list[Finding]:
+def lint_trust(policy: Policy | PartialPolicy) -> list[Finding]:
     """Every ``FEDERATED_TRUST_WITHOUT_AUDIENCE`` warning of a role trust policy, in document
-    order (one per statement and provider)."""
+    order (one per statement and provider). A statement with errors is checked when its
+    Effect, Principal and actions could be read."""
     collector = Collector()
-    for statement in policy.statements:
+    for statement in PartialPolicy.of(policy).statements:
         _check_statement(statement, collector)
     return collector.findings
 
 
-def _check_statement(statement: Statement, c: Collector) -> None:
-    if statement.effect is not Effect.ALLOW or statement.principal is None:
+def _check_statement(statement: PartialStatement, c: Collector) -> None:
+    if statement.effect is not Effect.ALLOW or statement.principal is None or statement.actions is None:
         return
-    if not statement.principal.federated or not action_matches(statement, WEB_IDENTITY):
+    if not statement.principal.federated or not actions_cover(statement.actions, WEB_IDENTITY):
         return
     for provider in statement.principal.federated:
         keys = audience_keys(provider)

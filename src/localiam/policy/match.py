@@ -34,7 +34,7 @@ from types import MappingProxyType
 from typing import NamedTuple
 
 from localiam.policy.conditions import ConditionOutcome
-from localiam.policy.model import Principals, ResourceBlock, Statement
+from localiam.policy.model import ActionBlock, Principals, ResourceBlock, Statement
 from localiam.policy.wildcard import QMARK, STAR, Context, Template, compile_glob
 
 _EMPTY_CONTEXT: Context = MappingProxyType({})
@@ -105,7 +105,11 @@ class StatementMatch:
 
 
 def action_matches(statement: Statement, action: str) -> bool:
-    block = statement.actions
+    return actions_cover(statement.actions, action)
+
+
+def actions_cover(block: ActionBlock, action: str) -> bool:
+    """Whether an Action block names ``action`` (a NotAction block: does not name it)."""
     hit = any(compile_glob(p, True)(action) for p in block.patterns)
     return hit != block.negated
 

@@ -144,6 +144,23 @@ class Statement:
         """How explanations name the statement: its Sid, else its index."""
         return self.sid if self.sid else f"#{self.index}"
 
+    @property
+    def matched_elements(self) -> tuple[str, ...]:
+        """The elements the statement has that decide whether it applies, by their names as
+        written, in the order of the element reference: ``("Action", "Resource")`` for a
+        typical identity statement, ``("Principal", "Action")`` for a trust statement."""
+        out = []
+        if self.principal is not None:
+            out.append("Principal")
+        if self.not_principal is not None:
+            out.append("NotPrincipal")
+        out.append("NotAction" if self.actions.negated else "Action")
+        if self.resources is not None:
+            out.append("NotResource" if self.resources.negated else "Resource")
+        if self.conditions:
+            out.append("Condition")
+        return tuple(out)
+
 
 @dataclass(frozen=True, slots=True)
 class Policy:
@@ -156,3 +173,76 @@ class Policy:
         """Policy variables are only substituted under Version 2012-10-17
         (``reference_policies_variables``: "you must set the Version element to 2012-10-17")."""
         return self.version == VERSION_2012
+
+
+@dataclass(frozen=True, slots=True)
+class PartialStatement:
+    """What the parser could read of one statement, errors or not.
+
+    The parser builds one for every statement that is a JSON object, so that the rules of the
+    policy's type and the lint still check every element they can read: a statement with
+    ``"Effect": "Permit"`` still has its Principal and its actions checked, and a policy with
+    six problems reports six findings in one run. ``elements`` names the elements written in
+    the statement; a value is ``None`` when its element is absent or could not be read (the
+    parser reported why). ``statement`` is the finished :class:`Statement`, or ``None`` when
+    the statement has an error; only finished statements reach the engine.
+    """
+
+    index: int
+    location: str
+    elements: frozenset[str]
+    sid: str | None
+    effect: Effect | None
+    actions: ActionBlock | None
+    resources: ResourceBlock | None
+    principal: Principals | None
+    not_principal: Principals | None
+    conditions: tuple[Condition, ...]
+    statement: Statement | None = None
+
+    @classmethod
+    def of(cls, statement: Statement) -> PartialStatement:
+        """The partial view of a finished statement (every element it has was read)."""
+        written = {"Effect", *statement.matched_elements}
+        if statement.sid is not None:
+            written.add("Sid")
+        return cls(
+            index=statement.index,
+            location=statement.location,
+            elements=frozenset(written),
+            sid=statement.sid,
+            effect=statement.effect,
+            actions=statement.actions,
+            resources=statement.resources,
+            principal=statement.principal,
+            not_principal=statement.not_principal,
+            conditions=statement.conditions,
+            statement=statement,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class PartialPolicy:
+    """What the parser could read of a policy document (a JSON object), errors or not: the
+    input of the type rules and the lint, which run on documents with errors too."""
+
+    version: str | None
+    id: str | None
+    statements: tuple[PartialStatement, ...]
+
+    @classmethod
+    def of(cls, policy: Policy | PartialPolicy) -> PartialPolicy:
+        if isinstance(policy, PartialPolicy):
+            return policy
+        return cls(policy.version, policy.id, tuple(PartialStatement.of(s) for s in policy.statements))
+
+    @property
+    def variables_enabled(self) -> bool:
+        return self.version == VERSION_2012
+
+    def complete(self) -> Policy | None:
+        """The :class:`Policy`, or ``None`` when some statement has an error."""
+        statements = tuple(s.statement for s in self.statements)
+        if any(s is None for s in statements):
+            return None
+        return Policy(self.version, self.id, tuple(s for s in statements if s is not None))

@@ -15,6 +15,11 @@ know), "Syntax errors in policy."; S3's bucket-policy texts "Invalid effect: X",
 type : X" and "Missing required field Statement|Effect|Principal". AWS does not repeat the offending
 value in the vendor and colon messages, so neither does this module: the location points at it.
 
+A problem never stops the reading: every statement that is a JSON object is read element by
+element into a :class:`~localiam.policy.model.PartialStatement` (:func:`read_policy`), so a bad
+Effect does not hide a bad Condition, and the type rules and the lint still see the elements
+that could be read. :func:`parse_policy` returns a :class:`Policy` only when nothing has an error.
+
 Rules that depend on the kind of policy (identity, resource, trust, SCP ...) are applied by
 :mod:`localiam.policy.types`; this module checks only what every policy must satisfy.
 """
@@ -26,13 +31,15 @@ from collections.abc import Mapping
 from typing import Any
 
 from localiam.policy.conditions import compile_condition, split_operator
-from localiam.policy.findings import Collector, Result, pointer
+from localiam.policy.findings import Collector, Result, Severity, pointer
 from localiam.policy.model import (
     VERSION_2008,
     VERSION_2012,
     ActionBlock,
     Condition,
     Effect,
+    PartialPolicy,
+    PartialStatement,
     Policy,
     Principals,
     ResourceBlock,
@@ -97,23 +104,39 @@ def load_document(source: str | bytes | Mapping[str, Any], collector: Collector)
     return None
 
 
+def read_policy(source: str | bytes | Mapping[str, Any]) -> Result[PartialPolicy]:
+    """Read ``source`` as far as it can be read: every statement that is a JSON object, with
+    every element that could be read, and every finding of the parser.
+
+    Unlike :func:`parse_policy`, the value is there even when the document has errors (it is
+    ``None`` only when the document is not JSON or not an object), so that the type rules and
+    the lint can still check what was read (:func:`localiam.policy.validate.validate_policy`).
+    """
+    collector = Collector()
+    document = load_document(source, collector)
+    if document is None and collector.findings:
+        return Result(None, tuple(collector.findings))
+    partial = _parse_document(document, collector)
+    return Result(partial, tuple(collector.findings))
+
+
 def parse_policy(source: str | bytes | Mapping[str, Any]) -> Result[Policy]:
     """Parse ``source`` (JSON text or a decoded mapping) into a :class:`Policy`.
 
     The result's ``value`` is ``None`` when the document has an error; ``findings`` holds every
     problem found, not just the first.
     """
-    collector = Collector()
-    document = load_document(source, collector)
-    if document is None and collector.findings:
-        return Result(None, tuple(collector.findings))
-    policy = _parse_document(document, collector)
-    if collector.has_errors:
-        return Result(None, tuple(collector.findings))
-    return Result(policy, tuple(collector.findings))
+    return complete(read_policy(source))
 
 
-def _parse_document(document: Any, c: Collector) -> Policy | None:
+def complete(read: Result[PartialPolicy]) -> Result[Policy]:
+    """The :class:`Policy` of a reading without errors; ``None`` as the value otherwise."""
+    if read.value is None or read.errors:
+        return Result(None, read.findings)
+    return Result(read.value.complete(), read.findings)
+
+
+def _parse_document(document: Any, c: Collector) -> PartialPolicy | None:
     if not isinstance(document, Mapping):
         c.error("NOT_AN_OBJECT", "", "Syntax errors in policy. A policy document must be a JSON object.")
         return None
@@ -144,7 +167,7 @@ def _parse_document(document: Any, c: Collector) -> Policy | None:
 
     variables = version == VERSION_2012
     raw = document.get("Statement")
-    statements: list[Statement] = []
+    statements: list[PartialStatement] = []
     if "Statement" not in document:
         c.error("MISSING_STATEMENT", "", "Missing required field Statement")
     elif isinstance(raw, Mapping):
@@ -169,7 +192,7 @@ def _parse_document(document: Any, c: Collector) -> Policy | None:
                     "DUPLICATE_SID", f"{stmt.location}/Sid", "Statement IDs (SID) in a single policy must be unique."
                 )
             seen[stmt.sid] = stmt.index
-    return Policy(version if isinstance(version, str) else None, policy_id, tuple(statements))
+    return PartialPolicy(version if isinstance(version, str) else None, policy_id, tuple(statements))
 
 
 def _strings(value: Any, where: str, element: str, c: Collector) -> tuple[str, ...] | None:
@@ -192,7 +215,9 @@ def _strings(value: Any, where: str, element: str, c: Collector) -> tuple[str, .
     return None
 
 
-def _parse_statement(raw: Any, index: int, where: str, variables: bool, c: Collector) -> Statement | None:
+def _parse_statement(raw: Any, index: int, where: str, variables: bool, c: Collector) -> PartialStatement | None:
+    """Every element of the statement that can be read, each checked on its own: a problem in
+    one element never hides the problems of the others."""
     if not isinstance(raw, Mapping):
         c.error("INVALID_STATEMENT", where, "Syntax errors in policy. Each statement must be a JSON object.")
         return None
@@ -241,15 +266,29 @@ def _parse_statement(raw: Any, index: int, where: str, variables: bool, c: Colle
         _parse_conditions(raw.get("Condition"), f"{where}/Condition", variables, c) if "Condition" in raw else ()
     )
 
-    if len(c.findings) > errors_before and any(f.severity.value == "error" for f in c.findings[errors_before:]):
-        return None
-    assert effect is not None and actions is not None
-    uses_variables = variables and (
-        (resources is not None and any(t.has_variables for t in resources.templates))
-        or any("${" in v for cond in conditions for v in cond.values)
-    )
-    return Statement(
+    statement = None
+    if not any(f.severity is Severity.ERROR for f in c.findings[errors_before:]):
+        assert effect is not None and actions is not None
+        uses_variables = variables and (
+            (resources is not None and any(t.has_variables for t in resources.templates))
+            or any("${" in v for cond in conditions for v in cond.values)
+        )
+        statement = Statement(
+            index=index,
+            sid=sid,
+            effect=effect,
+            actions=actions,
+            resources=resources,
+            principal=principal,
+            not_principal=not_principal,
+            conditions=conditions,
+            uses_variables=uses_variables,
+            location=where,
+        )
+    return PartialStatement(
         index=index,
+        location=where,
+        elements=frozenset(key for key in raw if key in STATEMENT_FIELDS),
         sid=sid,
         effect=effect,
         actions=actions,
@@ -257,8 +296,7 @@ def _parse_statement(raw: Any, index: int, where: str, variables: bool, c: Colle
         principal=principal,
         not_principal=not_principal,
         conditions=conditions,
-        uses_variables=uses_variables,
-        location=where,
+        statement=statement,
     )
 
 
@@ -267,68 +305,77 @@ def _esc(key: str) -> str:
 
 
 def _parse_actions(raw: Mapping[str, Any], where: str, c: Collector) -> ActionBlock | None:
-    if "Action" in raw and "NotAction" in raw:
+    """The Action or NotAction block. When a statement has both, the conflict is reported and
+    the entries of each are still checked, but neither is returned."""
+    written = [element for element in ("Action", "NotAction") if element in raw]
+    if not written:
+        c.error("MISSING_ACTION", where, "Policy statement must contain actions.")
+        return None
+    if len(written) == 2:
         c.error(
             "ACTION_AND_NOT_ACTION",
             where,
             "Syntax errors in policy. A statement cannot have both Action and NotAction.",
         )
-        return None
-    if "Action" not in raw and "NotAction" not in raw:
-        c.error("MISSING_ACTION", where, "Policy statement must contain actions.")
-        return None
-    negated = "NotAction" in raw
-    element = "NotAction" if negated else "Action"
-    values = _strings(raw[element], f"{where}/{element}", element, c)
+    blocks = [_action_block(raw[element], element, where, c) for element in written]
+    return blocks[0] if len(blocks) == 1 else None
+
+
+def _action_block(value: Any, element: str, where: str, c: Collector) -> ActionBlock | None:
+    """The entries of ``element``, every malformed one reported. The block keeps them all (so
+    that locations keep their indexes); a statement with a malformed entry never reaches the
+    engine, and the lint skips entries that are not ``service:name``."""
+    values = _strings(value, f"{where}/{element}", element, c)
     if values is None:
         return None
-    ok = True
     for i, action in enumerate(values):
-        at = f"{where}/{element}" if isinstance(raw[element], str) else f"{where}/{element}/{i}"
+        at = f"{where}/{element}" if isinstance(value, str) else f"{where}/{element}/{i}"
         if action == "*":
             continue
         colons = action.count(":")
         if colons == 0:
             c.error("ACTION_WITHOUT_VENDOR", at, VENDOR_MESSAGE)
-            ok = False
         elif colons > 1:
             c.error("ACTION_TOO_MANY_COLONS", at, "Actions/Condition can contain only one colon.")
-            ok = False
         elif not action.split(":", 1)[0] or not action.split(":", 1)[1]:
             c.error(
                 "INVALID_ACTION",
                 at,
                 f"Syntax errors in policy. Action {action!r} needs a service prefix and an action name.",
             )
-            ok = False
-    return ActionBlock(values, negated, single=isinstance(raw[element], str)) if ok else None
+    return ActionBlock(values, element == "NotAction", single=isinstance(value, str))
 
 
 def _parse_resources(raw: Mapping[str, Any], where: str, variables: bool, c: Collector) -> ResourceBlock | None:
-    if "Resource" in raw and "NotResource" in raw:
+    """The Resource or NotResource block (``None`` when the statement has neither). When a
+    statement has both, the conflict is reported and the entries of each are still checked,
+    but neither is returned."""
+    written = [element for element in ("Resource", "NotResource") if element in raw]
+    if len(written) == 2:
         c.error(
             "RESOURCE_AND_NOT_RESOURCE",
             where,
             "Syntax errors in policy. A statement cannot have both Resource and NotResource.",
         )
-        return None
-    if "Resource" not in raw and "NotResource" not in raw:
-        return None
-    negated = "NotResource" in raw
-    element = "NotResource" if negated else "Resource"
-    values = _strings(raw[element], f"{where}/{element}", element, c)
+    blocks = [_resource_block(raw[element], element, where, variables, c) for element in written]
+    return blocks[0] if len(blocks) == 1 else None
+
+
+def _resource_block(value: Any, element: str, where: str, variables: bool, c: Collector) -> ResourceBlock | None:
+    """The entries of ``element``, every malformed one reported. With a malformed entry the
+    block keeps the entries for the lint but compiles no matcher: the statement has an error
+    and never reaches the engine."""
+    values = _strings(value, f"{where}/{element}", element, c)
     if values is None:
         return None
     ok = True
-    for i, value in enumerate(values):
-        at = f"{where}/{element}" if isinstance(raw[element], str) else f"{where}/{element}/{i}"
-        if not _resource_shape_ok(value):
-            c.error("INVALID_RESOURCE", at, f'Resource {value} must be in ARN format or "*".')
+    for i, entry in enumerate(values):
+        at = f"{where}/{element}" if isinstance(value, str) else f"{where}/{element}/{i}"
+        if not _resource_shape_ok(entry):
+            c.error("INVALID_RESOURCE", at, f'Resource {entry} must be in ARN format or "*".')
             ok = False
-    if not ok:
-        return None
-    templates = tuple(Template(v, variables=variables) for v in values)
-    return ResourceBlock(values, negated, templates, single=isinstance(raw[element], str))
+    templates = tuple(Template(v, variables=variables) for v in values) if ok else ()
+    return ResourceBlock(values, element == "NotResource", templates, single=isinstance(value, str))
 
 
 def _resource_shape_ok(value: str) -> bool:

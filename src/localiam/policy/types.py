@@ -41,7 +41,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from localiam.policy.findings import Collector, Finding, pointer
-from localiam.policy.model import VERSION_2012, Effect, Policy, PolicyType, Statement
+from localiam.policy.model import VERSION_2012, Effect, PartialPolicy, PartialStatement, Policy, PolicyType, Principals
 
 ORGANIZATIONS_WORDING = "The provided policy document does not meet the requirements of the specified policy type."
 
@@ -99,29 +99,38 @@ def policy_size(source: str | bytes | Mapping[str, Any], policy_type: PolicyType
     return count
 
 
-def _where(stmt: Statement, *field: str) -> str:
+def _where(stmt: PartialStatement, *field: str) -> str:
     return stmt.location + pointer(*field)
 
 
 def check_policy_type(
-    policy: Policy,
+    policy: Policy | PartialPolicy,
     policy_type: PolicyType,
     *,
     source: str | bytes | Mapping[str, Any] | None = None,
     inline_for: str | None = None,
 ) -> list[Finding]:
-    """Findings for the rules of ``policy_type``; ``source`` enables the size check."""
+    """Findings for the rules of ``policy_type``; ``source`` enables the size check.
+
+    ``policy`` may be what the parser read of a document with errors
+    (:func:`localiam.policy.parse.read_policy`): the required and forbidden elements are
+    checked by the elements each statement has as written, whether or not their values could be
+    read, and the rules on values skip the values the parser could not read.
+    """
     c = Collector()
     org = policy_type in (PolicyType.SCP, PolicyType.RCP)
+    read = PartialPolicy.of(policy)
 
-    if policy_type is PolicyType.RCP and policy.version != VERSION_2012:
+    if policy_type is PolicyType.RCP and read.version != VERSION_2012:
         c.error(
             "RCP_VERSION_REQUIRED", "/Version", f'{ORGANIZATIONS_WORDING} An RCP must have "Version": "2012-10-17".'
         )
 
-    for stmt in policy.statements:
-        named = stmt.principal is not None or stmt.not_principal is not None
-        element = "Principal" if stmt.principal is not None else "NotPrincipal"
+    for stmt in read.statements:
+        has = stmt.elements
+        named = "Principal" in has or "NotPrincipal" in has
+        element = "Principal" if "Principal" in has else "NotPrincipal"
+        has_resource = "Resource" in has or "NotResource" in has
 
         if policy_type in IAM_TYPES and stmt.sid and not _SID.match(stmt.sid):
             c.error(
@@ -135,43 +144,43 @@ def check_policy_type(
             if named:
                 message = ORGANIZATIONS_WORDING if org else "Policy document should not specify a principal."
                 c.error("PRINCIPAL_NOT_ALLOWED", _where(stmt, element), message)
-            if stmt.resources is None:
+            if not has_resource:
                 message = ORGANIZATIONS_WORDING if org else "Policy statement must contain resources."
                 c.error("MISSING_RESOURCE", _where(stmt), message)
 
         elif policy_type is PolicyType.RESOURCE:
             if not named:
                 c.error("MISSING_PRINCIPAL", _where(stmt), "Missing required field Principal")
-            if stmt.resources is None:
+            if not has_resource:
                 c.error("MISSING_RESOURCE", _where(stmt), "Policy statement must contain resources.")
 
         elif policy_type is PolicyType.TRUST:
-            if stmt.not_principal is not None:
+            if "NotPrincipal" in has:
                 c.error(
                     "NOT_PRINCIPAL_NOT_ALLOWED",
                     _where(stmt, "NotPrincipal"),
                     "NotPrincipal cannot be used in a role trust policy.",
                 )
-            elif stmt.principal is None:
+            elif "Principal" not in has:
                 c.error("MISSING_PRINCIPAL", _where(stmt), "Missing required field Principal")
-            if stmt.resources is not None:
-                field = "NotResource" if stmt.resources.negated else "Resource"
-                c.error("RESOURCE_NOT_ALLOWED", _where(stmt, field), f"Has prohibited field {field}")
+            for field in ("Resource", "NotResource"):
+                if field in has:
+                    c.error("RESOURCE_NOT_ALLOWED", _where(stmt, field), f"Has prohibited field {field}")
 
         elif policy_type is PolicyType.RCP:
-            if stmt.not_principal is not None:
+            if "NotPrincipal" in has:
                 c.error(
                     "NOT_PRINCIPAL_NOT_ALLOWED",
                     _where(stmt, "NotPrincipal"),
                     f"{ORGANIZATIONS_WORDING} RCPs do not support NotPrincipal.",
                 )
-            elif stmt.principal is None or not _only_wildcard(stmt):
+            elif "Principal" not in has or (stmt.principal is not None and not _only_wildcard(stmt.principal)):
                 c.error(
                     "RCP_PRINCIPAL_MUST_BE_WILDCARD",
-                    _where(stmt, "Principal") if stmt.principal else _where(stmt),
+                    _where(stmt, "Principal") if "Principal" in has else _where(stmt),
                     f'{ORGANIZATIONS_WORDING} An RCP statement must have "Principal": "*".',
                 )
-            if stmt.actions.negated:
+            if "NotAction" in has:
                 c.error(
                     "NOT_ACTION_NOT_ALLOWED",
                     _where(stmt, "NotAction"),
@@ -183,7 +192,7 @@ def check_policy_type(
                     _where(stmt, "Effect"),
                     f"{ORGANIZATIONS_WORDING} Allow is only supported for the RCPFullAWSAccess policy.",
                 )
-            if stmt.resources is None:
+            if not has_resource:
                 c.error("MISSING_RESOURCE", _where(stmt), ORGANIZATIONS_WORDING)
 
     if source is not None:
@@ -229,6 +238,5 @@ def size_exceeded_message(policy_type: PolicyType, limit: int, inline_for: str |
     return f"Cannot exceed quota for PolicySize: {limit}"
 
 
-def _only_wildcard(stmt: Statement) -> bool:
-    p = stmt.principal
-    return p is not None and p.wildcard and not (p.aws or p.service or p.federated or p.canonical_user)
+def _only_wildcard(p: Principals) -> bool:
+    return p.wildcard and not (p.aws or p.service or p.federated or p.canonical_user)

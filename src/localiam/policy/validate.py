@@ -9,7 +9,7 @@ from typing import Any
 from localiam.policy.findings import Result
 from localiam.policy.lint import lint
 from localiam.policy.model import Policy, PolicyType
-from localiam.policy.parse import parse_policy
+from localiam.policy.parse import complete, read_policy
 from localiam.policy.types import check_policy_type
 
 
@@ -25,13 +25,17 @@ def validate_policy(
     ``inline_for`` (``"user"``, ``"group"`` or ``"role"``) selects the inline size limit of
     an identity policy. Lint findings are warnings; the value is ``None`` when any error
     was found.
+
+    A problem in one statement or element does not hide the others: the type rules and the
+    lint run on everything the parser could read (:func:`read_policy`), so one run reports
+    every problem. The parser's findings come first, then the type rules', then the lint's:
+    IAM's write APIs answer with the first error, which is the parser's when there is one.
     """
-    parsed = parse_policy(source)
-    if parsed.value is None:
-        return parsed
-    findings = list(parsed.findings)
-    findings.extend(check_policy_type(parsed.value, policy_type, source=source, inline_for=inline_for))
+    read = read_policy(source)
+    if read.value is None:
+        return Result(None, read.findings)
+    findings = list(read.findings)
+    findings.extend(check_policy_type(read.value, policy_type, source=source, inline_for=inline_for))
     if with_lint:
-        findings.extend(lint(parsed.value, policy_type))
-    result = Result(parsed.value, tuple(findings))
-    return result if not result.errors else Result(None, result.findings)
+        findings.extend(lint(read.value, policy_type))
+    return complete(Result(read.value, tuple(findings)))

@@ -91,11 +91,13 @@ class Resolver:
     def for_scenario(cls, scenario: Scenario) -> Resolver:
         return cls(scenario.world, scenario.aws_managed)
 
-    def compiled(self, name: str, policy: Policy, policy_type: PolicyType) -> CompiledPolicy:
+    def compiled(self, name: str, policy: Policy, policy_type: PolicyType, label: str | None = None) -> CompiledPolicy:
+        """``policy`` compiled once; ``name`` identifies it in decisions, ``label`` names it
+        for explanations as the user knows it (the labels below)."""
         key = (id(policy), policy_type)
         hit = self._compiled.get(key)
         if hit is None:
-            hit = self._compiled[key] = compile_policy(name, policy, policy_type)
+            hit = self._compiled[key] = compile_policy(name, policy, policy_type, label)
         return hit
 
     # ----------------------------------------------------------------- managed policies
@@ -104,21 +106,27 @@ class Resolver:
             policy = self.aws_managed.get(ref)
             if policy is None:
                 raise ResolveError(f"AWS managed policy {ref} is not bundled with localiam")
-            return self.compiled(ref, policy, policy_type)
+            return self.compiled(ref, policy, policy_type, managed_label(ref, policy_type))
         if ref.startswith("arn:"):
             parts = ref.split(":", 5)
             owner = self.world.accounts.get(parts[4]) if len(parts) == 6 else None
             name = parts[5].rsplit("/", 1)[-1] if len(parts) == 6 else ""
             if owner is None or name not in owner.policies:
                 raise ResolveError(f"no customer managed policy {ref}")
-            return self.compiled(ref, owner.policies[name], policy_type)
+            return self.compiled(ref, owner.policies[name], policy_type, managed_label(ref, policy_type))
         if ref not in account.policies:
             raise ResolveError(f"account {account.id} has no customer managed policy named {ref!r}")
-        return self.compiled(f"arn:aws:iam::{account.id}:policy/{ref}", account.policies[ref], policy_type)
+        arn = f"arn:aws:iam::{account.id}:policy/{ref}"
+        return self.compiled(arn, account.policies[ref], policy_type, managed_label(arn, policy_type))
 
     def _inline(self, owner_arn: str, inline: Mapping[str, Policy]) -> list[CompiledPolicy]:
+        kind, _, path = owner_arn.split(":", 5)[5].partition("/")
+        owner = f"{kind} {path.rsplit('/', 1)[-1]}"
         return [
-            self.compiled(f"{owner_arn} inline policy {name}", p, PolicyType.IDENTITY) for name, p in inline.items()
+            self.compiled(
+                f"{owner_arn} inline policy {name}", p, PolicyType.IDENTITY, f"inline policy {name} of {owner}"
+            )
+            for name, p in inline.items()
         ]
 
     # ----------------------------------------------------------------- organizations
@@ -151,7 +159,8 @@ class Resolver:
             policy = org.policies.get(name) or self._builtin.get(name)
             if policy is None:
                 raise ResolveError(f"the organization has no policy named {name!r}")
-            out.append(self.compiled(name, policy, policy_type))
+            kind = "service control policy" if policy_type is PolicyType.SCP else "resource control policy"
+            out.append(self.compiled(name, policy, policy_type, f"{kind} {name}"))
         return tuple(out)
 
     def _org_of(self, account_id: str | None) -> tuple[str | None, tuple[str, ...]]:
@@ -225,14 +234,25 @@ class Resolver:
         identity, boundary = self._user_policies(account, user, broker_arn)
         session: list[CompiledPolicy] = []
         if spec.session.policy is not None:
-            session.append(self.compiled(f"{spec.name} session policy", spec.session.policy, PolicyType.SESSION))
+            session.append(
+                self.compiled(
+                    f"{spec.name} session policy", spec.session.policy, PolicyType.SESSION, INLINE_SESSION_POLICY
+                )
+            )
         for i, ref in enumerate(spec.session.policy_arns):
             try:
                 session.append(self.managed(account, ref, PolicyType.SESSION))
             except ResolveError as exc:
                 raise ResolveError(str(exc), f"session/policy_arns/{i}") from None
         if not session:
-            session.append(self.compiled(f"{spec.name} no session policy", _NO_SESSION_POLICY, PolicyType.SESSION))
+            session.append(
+                self.compiled(
+                    f"{spec.name} no session policy",
+                    _NO_SESSION_POLICY,
+                    PolicyType.SESSION,
+                    "no session policy passed (allows nothing)",
+                )
+            )
         org_id, org_paths = self._org_of(account.id)
         return _with_org(principal, org_id, org_paths), identity, boundary, session
 
@@ -253,7 +273,12 @@ class Resolver:
                 session_name = spec.session.name
                 if spec.session.policy is not None:
                     session.append(
-                        self.compiled(f"{spec.name} session policy", spec.session.policy, PolicyType.SESSION)
+                        self.compiled(
+                            f"{spec.name} session policy",
+                            spec.session.policy,
+                            PolicyType.SESSION,
+                            INLINE_SESSION_POLICY,
+                        )
                     )
                 for i, ref in enumerate(spec.session.policy_arns):
                     try:
@@ -340,7 +365,8 @@ class Resolver:
         must_allow = False
         if entry is not None and entry.policy is not None:
             policy_type = PolicyType.TRUST if ":role/" in arn else PolicyType.RESOURCE
-            policy = self.compiled(arn if not entry.arn.endswith("*") else entry.arn, entry.policy, policy_type)
+            name = arn if not entry.arn.endswith("*") else entry.arn
+            policy = self.compiled(name, entry.policy, policy_type, resource_policy_label(entry.arn))
         if (
             len(parts) == 6
             and parts[2] == "iam"
@@ -351,7 +377,9 @@ class Resolver:
             if role is not None:
                 tags = {**role.tags, **tags}
                 if policy is None and role.trust is not None:
-                    policy = self.compiled(f"{arn} trust policy", role.trust, PolicyType.TRUST)
+                    policy = self.compiled(
+                        f"{arn} trust policy", role.trust, PolicyType.TRUST, resource_policy_label(arn)
+                    )
                 must_allow = True
         if len(parts) == 6 and parts[2] == "kms" and parts[5].startswith("key/"):
             must_allow = True
@@ -371,6 +399,51 @@ class Resolver:
             if bucket is not None and bucket is not entry:
                 grants += [AclGrant(g.grantee, g.permission, "bucket", g.group) for g in bucket.acl]
         return tuple(grants)
+
+
+INLINE_SESSION_POLICY = "inline session policy"
+"""AWS's name for the ``Policy`` parameter of ``AssumeRole`` and ``GetFederationToken``
+(``API_AssumeRole``: "an inline session policy"); ``PolicyArns`` are managed session policies."""
+
+_MANAGED_LABELS = {
+    PolicyType.IDENTITY: "managed policy",
+    PolicyType.BOUNDARY: "permissions boundary",
+    PolicyType.SESSION: "managed session policy",
+}
+
+
+def managed_label(arn: str, policy_type: PolicyType) -> str:
+    """``managed policy ARN``, ``permissions boundary ARN`` or ``managed session policy ARN``."""
+    return f"{_MANAGED_LABELS.get(policy_type, 'managed policy')} {arn}"
+
+
+def resource_policy_label(arn: str) -> str:
+    """A resource-based policy named as its service names it, after the resource it is on:
+    ``bucket policy of BUCKET`` (also when the scenario attaches it to ``BUCKET/*``),
+    ``function policy of FUNCTION`` (``FUNCTION:QUALIFIER`` for a version or alias),
+    ``trust policy of ROLE``, ``key policy of KEY``; otherwise ``resource policy of ARN``.
+    A name with a wildcard is shown as the ARN pattern it came from."""
+    parts = arn.split(":", 5)
+    if len(parts) != 6:
+        return f"resource policy of {arn}"
+    service, resource = parts[2], parts[5]
+    if service == "s3":
+        bucket = resource.split("/", 1)[0]
+        return f"bucket policy of {bucket if bucket and not _wild(bucket) else arn}"
+    if service == "lambda" and resource.startswith("function:"):
+        function = resource.removeprefix("function:")
+        return f"function policy of {function if function and not _wild(function) else arn}"
+    if service == "iam" and resource.startswith("role/"):
+        role = resource.rsplit("/", 1)[-1]
+        return f"trust policy of {role if role and not _wild(role) else arn}"
+    if service == "kms" and resource.startswith("key/"):
+        key = resource.removeprefix("key/")
+        return f"key policy of {key if key and not _wild(key) else arn}"
+    return f"resource policy of {arn}"
+
+
+def _wild(name: str) -> bool:
+    return "*" in name or "?" in name
 
 
 def _with_org(principal: Principal, org_id: str | None, paths: tuple[str, ...]) -> Principal:

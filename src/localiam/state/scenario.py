@@ -17,9 +17,9 @@ import yaml
 
 from localiam.policy.catalog import condition_key_types, is_multivalued_key
 from localiam.policy.conditions import compile_condition
-from localiam.policy.findings import Collector, pointer
+from localiam.policy.findings import Collector, Result, Severity, pointer
 from localiam.policy.model import Policy, PolicyType
-from localiam.policy.parse import parse_policy
+from localiam.policy.parse import complete, read_policy
 from localiam.policy.types import check_policy_type
 from localiam.state.aws_managed import AWS_MANAGED, AWS_MANAGED_PREFIX, FULL_AWS_ACCESS, RCP_FULL_AWS_ACCESS
 from localiam.state.world import (
@@ -186,18 +186,14 @@ class _Reader:
         if not isinstance(value, Mapping):
             self.fail(where, f"a policy document must be a mapping, not {_kind(value)}")
             return None
-        result = parse_policy(value)
-        ok = True
-        for finding in result.errors:
+        read = read_policy(value)
+        findings = list(read.findings)
+        if read.value is not None:
+            findings.extend(check_policy_type(read.value, policy_type))
+        errors = [f for f in findings if f.severity is Severity.ERROR]
+        for finding in errors:
             self.fail(where + finding.location, f"{finding.code}: {finding.message}")
-            ok = False
-        if result.value is None or not ok:
-            return None
-        for finding in check_policy_type(result.value, policy_type):
-            if finding.severity.value == "error":
-                self.fail(where + finding.location, f"{finding.code}: {finding.message}")
-                ok = False
-        return result.value if ok else None
+        return None if errors else complete(Result(read.value, tuple(findings))).value
 
     def policies(self, value: Any, where: str, policy_type: PolicyType) -> dict[str, Policy]:
         out = {}
