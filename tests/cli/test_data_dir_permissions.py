@@ -53,6 +53,15 @@ def test_a_new_data_dir_is_0700(tmp_path: Path) -> None:
     assert mode(tmp_path / "parent") == 0o755  # a parent it had to make keeps the usual mode
 
 
+def test_a_relative_data_dir_becomes_absolute(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """``--data-dir ./data`` names the same directory for everything the server starts later,
+    whatever its working directory (Lambda's sandbox binds package directories by path)."""
+    monkeypatch.chdir(tmp_path)
+    assert data_dir(Path("data")) == tmp_path / "data"
+    monkeypatch.setenv("LOCALIAM_DATA_DIR", "elsewhere")
+    assert data_dir(None) == tmp_path / "elsewhere"
+
+
 def test_root_credentials_are_0600_even_over_a_leftover_temporary_file(tmp_path: Path) -> None:
     leftover = tmp_path / "root-credentials.json.tmp"
     leftover.write_text("junk")

@@ -1,5 +1,5 @@
 """``localiam simulate``: every example passes in both output formats; the JSON shape of
-``SCENARIOS.md``; exit 0 when every expectation holds, 1 when one fails, 2 on invalid input with
+``docs/scenarios.md``; exit 0 when every expectation holds, 1 when one fails, 2 on invalid input with
 the file and the JSON-pointer location of each problem on stderr, and never a traceback."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""The seed's three ways of sharing an S3 bucket across accounts (``SCENARIOS.md`` flows 4-6),
+"""The seed's three ways of sharing an S3 bucket across accounts (``docs/tutorial.md``, section 5),
 with boto3 against a real server, answering as AWS does.
 
 Sources (Amazon S3 User Guide): ``example-walkthroughs-managing-access-example2`` (bucket

@@ -1,4 +1,4 @@
-"""Loading scenario files (``localiam.state.scenario``, format in ``SCENARIOS.md``) and resolving
+"""Loading scenario files (``localiam.state.scenario``, format in ``docs/scenarios.md``) and resolving
 their requests (``localiam.state.resolve``): what a valid file builds, and that every kind of bad
 input is one :class:`ScenarioError` (or :class:`ResolveError`) naming the file and a JSON-pointer
 location, never another exception."""

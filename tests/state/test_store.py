@@ -1,5 +1,5 @@
 """The durable store on SQLite and PostgreSQL: migrations, transactions, account versions and
-their announcement to other processes (``../shared/DESIGN.md``, "State" and "Scale")."""
+their announcement to other processes (``docs/design.md``, "State" and "Scale")."""
 
 from __future__ import annotations
 

@@ -36,7 +36,9 @@ def data_dir(option: Path | None) -> Path:
         path = Path(os.environ["LOCALIAM_DATA_DIR"])
     else:
         path = Path(platformdirs.user_data_dir("localiam", appauthor=False))
-    path = path.expanduser()
+    # Absolute, so that nothing below depends on the working directory: Lambda's sandbox binds
+    # package directories under the data dir by path, from processes that start elsewhere.
+    path = path.expanduser().absolute()
     try:
         # 0700 for the data dir itself; missing parents (~/.local/share) get the usual mode.
         path.mkdir(mode=0o700, parents=True, exist_ok=True)

@@ -1,4 +1,4 @@
-"""The request flow of ``../shared/DESIGN.md``, as one ordered, visible chain:
+"""The request flow of ``docs/design.md``, as one ordered, visible chain:
 
 admit → route → parse → authenticate → resolve the caller → authorize → dispatch → serialize.
 

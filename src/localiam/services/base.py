@@ -145,7 +145,7 @@ class Service:
 
 @dataclass
 class OperationContext:
-    """Everything an operation may use; documented in ``../shared/DESIGN.md`` (request flow)."""
+    """Everything an operation may use; documented in ``docs/design.md`` (request flow)."""
 
     store: Store
     authz: Authz

@@ -1,5 +1,5 @@
-"""First start: on an empty store, an organization management account exists (DESIGN.md,
-"Contracts"): an account, its root credentials, and an organization it manages."""
+"""First start: on an empty store, an organization management account exists (README,
+``localiam serve``): an account, its root credentials, and an organization it manages."""
 
 from __future__ import annotations
 

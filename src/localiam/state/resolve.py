@@ -9,7 +9,7 @@
   of levels: the root, every OU down to the account, the account itself.
 - The resource-based policy of a role ARN is its trust policy, which must allow by itself; so
   must a KMS key policy (``reference_policies_evaluation-logic_policy-eval-basics``).
-- A resource no entry describes belongs to the principal's account (``SCENARIOS.md``).
+- A resource no entry describes belongs to the principal's account (``docs/scenarios.md``).
 """
 
 from __future__ import annotations

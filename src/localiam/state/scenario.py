@@ -1,4 +1,4 @@
-"""Load a scenario file (``../shared/SCENARIOS.md``): a small AWS world and the requests to
+"""Load a scenario file (format: ``docs/scenarios.md``): a small AWS world and the requests to
 decide in it. YAML or JSON. Unknown keys, invalid policies, dangling references and values of
 the wrong type are all reported, each with the file and a JSON-pointer location, in one
 :class:`ScenarioError`; nothing is half-loaded.

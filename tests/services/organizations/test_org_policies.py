@@ -1,4 +1,4 @@
-"""SCPs and RCPs written through Organizations, and what they do to requests (SCENARIOS.md flow 3).
+"""SCPs and RCPs written through Organizations, and what they do to requests (the seed's Organizations flow).
 
 Pages: Organizations API Reference (``API_CreatePolicy``, ``API_AttachPolicy``, ``API_DetachPolicy``,
 ``API_DeletePolicy``); Organizations User Guide ``orgs_manage_policies_scps`` ("SCPs affect all
