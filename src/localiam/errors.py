@@ -64,3 +64,18 @@ class AuthFailure(AwsError):
 
     status = 403
     sender_fault = True
+
+
+class Unserved(AwsError):
+    """A service, or an operation of a service, that AWS has and localiam does not implement.
+
+    HTTP 501 ``NotImplemented``: the code and status S3 (``ErrorResponses``: "A header you
+    provided implies functionality that is not implemented") and EC2 (``errors-overview``)
+    answer for functionality they do not implement, used by localiam for every protocol
+    (:mod:`localiam.wire.unserved`). The fault is reported as the sender's, since retrying the
+    same request cannot succeed.
+    """
+
+    code = "NotImplemented"
+    status = 501
+    sender_fault = True

@@ -350,7 +350,7 @@ def test_a_deep_authorization_message_is_invalid(server: LocaliamServer) -> None
 def test_deep_xml_to_s3_is_malformed_xml(server: LocaliamServer) -> None:
     server.client("s3").create_bucket(Bucket="tags")
     body = b"<Tagging>" + b"<TagSet>" * 200_000 + b"</TagSet>" * 200_000 + b"</Tagging>"
-    head = _head("PUT", "/tags?tagging", {"Host": _host(server), "Content-Length": str(len(body))})
+    head = _head("PUT", "/tags/key?tagging", {"Host": _host(server), "Content-Length": str(len(body))})
     status, _, answer = _exchange(server, head + body, "PUT")
     assert status == 400
     assert _s3_error(answer)["Code"] == "MalformedXML"

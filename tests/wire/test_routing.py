@@ -165,13 +165,18 @@ def test_resolvers_are_the_extension_point() -> None:
     assert router.route(botocore_request("sts", "GetCallerIdentity", {})).service == "sts"
 
 
-def test_unknown_target_is_answered_in_json() -> None:
+def test_a_target_of_another_service_is_answered_in_its_json() -> None:
+    """DynamoDB's target: not served, said so in DynamoDB's JSON (tests/wire/test_unserved.py)."""
     request = HttpRequest("POST", "/", "", (("X-Amz-Target", "DynamoDB_20120810.ListTables"),), b"{}")
     with pytest.raises(RoutingError) as caught:
         ROUTER.route(request)
     error = caught.value
     response = error.protocol.serialize_error(error, "rid")
-    assert (response.status, json.loads(response.body)) == (400, {"__type": "UnknownOperationException"})
+    assert response.status == 501
+    assert json.loads(response.body) == {
+        "__type": "NotImplemented",
+        "message": "localiam does not implement dynamodb:ListTables (served services: iam, organizations, sts)",
+    }
 
 
 def test_request_without_action_or_target_is_missing_action() -> None:

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import click
 
+from localiam import __version__
 from localiam.cli.config import (
     ROOT_CREDENTIALS,
     data_dir,
@@ -92,9 +94,30 @@ def serve(
     endpoint = f"http://{host}:{port}"
     start_lambda(directory, store, unsafe=unsafe_lambda, account_concurrency=lambda_concurrency)
     bodies = open_bodies(store, directory)
-    app = create_app(Pipeline(store, default_services(), endpoint=endpoint, bodies=bodies))
-    click.echo(f"localiam serving on {endpoint}")
+    services = default_services()
+    app = create_app(Pipeline(store, services, endpoint=endpoint, bodies=bodies))
+    for line in banner(endpoint, services, store.url, directory):
+        click.echo(line)
     uvicorn.run(app, host=host, port=port, log_level="warning", loop="uvloop", access_log=False, **uvicorn_options())
+
+
+def banner(endpoint: str, services: Iterable[str], store_url: str, directory: Path | None) -> list[str]:
+    """What ``serve`` says before it listens: where, which services, and where the data lives
+    (the data dir; a database elsewhere, its password masked, and the data dir that holds the
+    object bodies and Lambda packages; or memory with ``--ephemeral``)."""
+    from localiam.state.store import display_url, sqlite_url
+
+    if directory is None:
+        data = "in memory (--ephemeral): nothing is kept when the server stops"
+    elif store_url == sqlite_url(directory):
+        data = str(directory)
+    else:
+        data = f"{display_url(store_url)}; object bodies and Lambda packages in {directory}"
+    return [
+        f"localiam {__version__} serving on {endpoint}",
+        f"  services: {', '.join(sorted(services))}",
+        f"  data: {data}",
+    ]
 
 
 def open_bodies(store: Store, directory: Path | None) -> BodyStore:

@@ -20,7 +20,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from localiam.errors import AwsError, client_error
+from localiam.errors import AwsError, Unserved
 from localiam.services.base import Operation, OperationContext, Service
 from localiam.state.accounts import KeyRecord
 from localiam.state.authz import Authz, Caller
@@ -34,6 +34,7 @@ from localiam.wire.protocol import Protocol, Response, new_request_id
 from localiam.wire.routing import Router, RoutingError
 from localiam.wire.sigv2 import V2AuthResult, carries_v2_query_signature, verify_presigned_v2
 from localiam.wire.sigv4 import AuthResult, SigningKey, SigV4Error, carries_signature, verify_request, wrong_service
+from localiam.wire.unserved import unserved_operation
 
 log = logging.getLogger("localiam.server")
 decision_log = logging.getLogger("localiam.decisions")
@@ -232,6 +233,9 @@ class Pipeline:
         return response
 
     def _error_response(self, exchange: Exchange, exc: Exception) -> Response:
+        if isinstance(exc, Unserved) or isinstance(getattr(exc, "error", None), Unserved):
+            request = exchange.request
+            log.warning("%s [%s %s, request %s]", exc, request.method, request.raw_path, exchange.request_id)
         if isinstance(exc, RoutingError):
             return exc.protocol.serialize_error(exc, exchange.request_id)
         if isinstance(exc, AwsError) and exchange.protocol is not None:
@@ -247,13 +251,17 @@ class Pipeline:
         ex.service = self.services[route.service]
 
     def parse(self, ex: Exchange) -> None:
+        """Decode the request into its operation and params. An operation of the service's
+        model that localiam does not implement is refused (501 ``NotImplemented``) before its
+        input is decoded: whether the input is valid does not matter then."""
         assert ex.protocol is not None and ex.service is not None
+        named = ex.protocol.requested_operation(ex.request)
+        if named is not None and named not in ex.service.operations:
+            raise unserved_operation(ex.service.name, named)
         parsed = ex.protocol.parse(ex.request)
         op = ex.service.operations.get(parsed.operation)
         if op is None:
-            raise client_error(
-                "InvalidAction", f"The action {parsed.operation} is not valid for this web service.", 400
-            )
+            raise unserved_operation(ex.service.name, parsed.operation)
         ex.operation = op
         ex.params = parsed.params
 

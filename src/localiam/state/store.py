@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import sqlite3
 import threading
 import time
@@ -45,6 +46,22 @@ class StoreError(RuntimeError):
 
 def sqlite_url(data_dir: Path) -> str:
     return f"sqlite:///{data_dir / 'localiam.db'}"
+
+
+_QUERY_PASSWORD = re.compile(r"([?&]password=)[^&]*", re.IGNORECASE)
+
+
+def display_url(url: str) -> str:
+    """``url`` as it may be printed: a password in it (``user:password@host``, or libpq's
+    ``password=`` parameter) replaced by ``***``; the rest as given."""
+    scheme, sep, rest = url.partition("://")
+    if not sep:
+        return url
+    # The user info ends at the last "@" before the query: a password may hold "/" or "@".
+    userinfo, at, _ = rest.partition("?")[0].rpartition("@")
+    if at and ":" in userinfo:
+        rest = f"{userinfo.split(':', 1)[0]}:***{rest[len(userinfo) :]}"
+    return _QUERY_PASSWORD.sub(r"\1***", f"{scheme}://{rest}")
 
 
 class Tx:

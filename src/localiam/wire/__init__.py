@@ -9,6 +9,8 @@ result or an :class:`~localiam.errors.AwsError` back into the bytes AWS would se
   :mod:`.rest_xml` rest-xml (S3) and :mod:`.rest_json` rest-json (Lambda), the two rest protocols
   sharing :mod:`.rest` (request-URI routes, HTTP member locations);
 - :mod:`.routing` picks the service and protocol of a request;
+- :mod:`.unserved` answers requests for services and operations localiam does not implement
+  (501 ``NotImplemented``, in the protocol of the service asked for);
 - :mod:`.limits` holds every request limit (body ceilings, request line and headers, nesting).
 
 This layer imports no other localiam layer, only :mod:`localiam.errors` and botocore; it knows no

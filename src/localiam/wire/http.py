@@ -48,3 +48,11 @@ class HttpRequest:
                 table.setdefault(key.lower(), value)
             self._memo["headers"] = table
         return table.get(name.lower())
+
+
+def host_name(request: HttpRequest) -> str:
+    """The request's Host without its port, lower-cased ("" when absent)."""
+    host = (request.header("host") or "").strip().lower()
+    if host.startswith("["):  # an IPv6 literal
+        return host.partition("]")[0] + "]"
+    return host.rpartition(":")[0] if ":" in host else host

@@ -4,9 +4,10 @@ A request is ``POST /`` with ``X-Amz-Target: {targetPrefix}.{Operation}`` (Organ
 ``AWSOrganizationsV20161128.CreateOrganization``) and a JSON object body; timestamps travel as
 epoch seconds, blobs as base64. A response is the output as JSON with
 ``Content-Type: application/x-amz-json-1.1`` and ``x-amzn-RequestId``. An error is
-``{"__type": "Code", "Message": "..."}``: the message member is spelled as the service's error
-shapes spell it (Organizations' shapes say ``Message``, most services' ``message``), and other
-members of the error (Organizations' ``Reason``) sit beside it.
+``{"__type": "Code", "Message": "..."}``, the code in ``x-amzn-ErrorType`` too: the message
+member is spelled as the service's error shapes spell it (Organizations' shapes say ``Message``,
+most services' ``message``), and other members of the error (Organizations' ``Reason``) sit
+beside it.
 
 Input that fails the model's constraints is a ``ValidationException`` with AWS's Coral wording,
 except for services that report it as their own modeled error: Organizations answers
@@ -135,6 +136,10 @@ class JsonProtocol(Protocol):
             raise self._invalid_input(violations)
         return ParsedRequest(self.service, name, values)
 
+    def requested_operation(self, request: HttpRequest) -> str | None:
+        prefix, _, name = (request.header("x-amz-target") or "").rpartition(".")
+        return name if prefix == self.target_prefix and find_operation(self.service, name) else None
+
     def serialize(self, operation: str, result: Mapping[str, Any], request_id: str) -> Response:
         op = find_operation(self.service, operation)
         if op is None:
@@ -148,7 +153,7 @@ class JsonProtocol(Protocol):
         if error.message:
             document[self._message_member(error.code)] = error.message
         document.update(error_fields(error))
-        return self._response(error.status, document, request_id)
+        return self._response(error.status, document, request_id, (("x-amzn-ErrorType", error.code),))
 
     def _message_member(self, code: str) -> str:
         shape = error_shapes(self.service).get(code)
@@ -160,9 +165,11 @@ class JsonProtocol(Protocol):
         # SerializationException ...) are Coral's own and spell it "message".
         return "message"
 
-    def _response(self, status: int, document: Mapping[str, Any], request_id: str) -> Response:
+    def _response(
+        self, status: int, document: Mapping[str, Any], request_id: str, extra: tuple[tuple[str, str], ...] = ()
+    ) -> Response:
         body = json.dumps(document, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
-        headers = (("Content-Type", self.content_type), ("x-amzn-RequestId", request_id))
+        headers = (("Content-Type", self.content_type), *extra, ("x-amzn-RequestId", request_id))
         return Response(status, headers, body)
 
 

@@ -57,6 +57,19 @@ def available_services() -> list[str]:
     return list(_loader().list_available_services("service-2"))
 
 
+def raw_metadata(service: str) -> dict[str, Any]:
+    """The ``metadata`` of ``service``'s model as botocore's data holds it (no model built)."""
+    return dict(_loader().load_service_model(service, "service-2")["metadata"])
+
+
+def endpoint_prefixes() -> frozenset[str]:
+    """The endpoint prefixes (first labels of service hosts) botocore's ``endpoints.json`` lists."""
+    found: set[str] = set()
+    for partition in _loader().load_data("endpoints")["partitions"]:
+        found.update(partition["services"])
+    return frozenset(found)
+
+
 def protocol_of(service: str) -> str:
     """The wire protocol of ``service``: ``query``, ``json``, ``rest-json``, ``rest-xml`` ..."""
     return str(service_model(service).protocol)

@@ -61,6 +61,12 @@ class Protocol(ABC):
         the body is read; ``None`` when they do not name one (the query and JSON protocols)."""
         return None
 
+    def requested_operation(self, request: HttpRequest) -> str | None:
+        """The operation of the service's model that ``request`` names (its request line,
+        headers, ``X-Amz-Target`` or form ``Action``), before its input is decoded or checked;
+        ``None`` when it names none of the model's."""
+        return self.operation_of(request)
+
     @abstractmethod
     def serialize(self, operation: str, result: Mapping[str, Any], request_id: str) -> Response:
         """The success response of ``operation`` carrying ``result``."""

@@ -89,6 +89,12 @@ class QueryProtocol(Protocol):
             raise ValidationError(validation_message(violations))
         return ParsedRequest(self.service, action, values)
 
+    def requested_operation(self, request: HttpRequest) -> str | None:
+        params = form_params(request)
+        action, version = params.get("Action", ""), params.get("Version")
+        found = find_operation(self.service, action) if action else None
+        return action if found is not None and version in (None, self.api_version) else None
+
     def serialize(self, operation: str, result: Mapping[str, Any], request_id: str) -> Response:
         op = find_operation(self.service, operation)
         if op is None:

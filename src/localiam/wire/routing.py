@@ -9,6 +9,10 @@ in order; the first that recognises the request wins:
    requests such as STS ``AssumeRoleWithWebIdentity`` and ``AssumeRoleWithSAML``, whose model
    says ``authtype: none``) the query service whose model has that ``Action`` and ``Version``.
 
+Before them all, a request for a service localiam does not serve (by credential scope,
+``X-Amz-Target`` or Host: :mod:`.unserved`) is refused with HTTP 501 ``NotImplemented`` in that
+service's own protocol, naming the service, the operation and the services localiam serves.
+
 Routing decides nothing about authentication: :attr:`Operation.unsigned` tells the server which
 operations may arrive without a signature. rest-xml (S3) and rest-json (Lambda) add a resolver
 that looks at the host and path, and a protocol class in :data:`PROTOCOLS`, when their service is
@@ -25,11 +29,21 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from localiam.errors import AwsError, client_error
-from localiam.wire.http import HttpRequest
+from localiam.wire.http import HttpRequest, host_name
 from localiam.wire.json_protocol import JsonProtocol
 from localiam.wire.models import operation, protocol_of, service_model
 from localiam.wire.protocol import Protocol
 from localiam.wire.query import QueryProtocol, form_params
+from localiam.wire.unserved import (
+    error_protocol,
+    guessed_protocol,
+    requested_operation,
+    service_of_host,
+    service_of_scope,
+    service_of_target,
+    signing_name,
+    unserved_service_error,
+)
 
 
 def _rest_xml(service: str) -> Protocol:
@@ -69,7 +83,9 @@ class RoutingError(AwsError):
 
     def __init__(self, error: AwsError, protocol: Protocol) -> None:
         super().__init__(error.message, code=error.code, status=error.status)
+        self.sender_fault = error.sender_fault
         self.protocol = protocol
+        self.error = error
 
 
 def credential_scope_service(request: HttpRequest) -> str | None:
@@ -127,6 +143,9 @@ class Router:
 
             # After S3's (an unsigned request with S3's marks is S3's), before the query one.
             self.resolvers.insert(self.resolvers.index(self._by_action), rest_json_resolver(self, "lambda"))
+        # First of all: a request for a service nobody here serves is refused in its own protocol.
+        self._signing_names = frozenset(signing_name(service) for service in self.protocols)
+        self.resolvers.insert(0, self._unserved)
 
     def _s3_control(self, request: HttpRequest) -> Route | None:
         if request.raw_path.startswith("/v20180820/"):
@@ -167,6 +186,34 @@ class Router:
 
     def _route(self, service: str) -> Route:
         return Route(service, self.protocols[service])
+
+    def _unserved(self, request: HttpRequest) -> Route | None:
+        """Raises :class:`RoutingError` (501 ``NotImplemented``, in the protocol of the service
+        the request is for) when the credential scope, else the ``X-Amz-Target``, else the Host
+        names a service that no registered one is (:mod:`.unserved`); ``None`` otherwise."""
+        scope = credential_scope_service(request)
+        target = request.header("x-amz-target")
+        if scope is not None:
+            if scope in self._signing_names:
+                return None
+            raise self._not_served(service_of_scope(scope, target), scope, request)
+        if target is not None:
+            prefix = target.rpartition(".")[0]
+            if prefix in self._targets:
+                return None
+            raise self._not_served(service_of_target(prefix), prefix or target, request)
+        service = service_of_host(host_name(request))
+        if service is not None and service not in self.protocols:
+            raise self._not_served(service, service, request)
+        return None
+
+    def _not_served(self, service: str | None, label: str, request: HttpRequest) -> RoutingError:
+        if service is None:  # a name botocore does not know either
+            operation = (request.header("x-amz-target") or "").rpartition(".")[2] or form_params(request).get("Action")
+            error = unserved_service_error(label, operation, self.protocols)
+            return RoutingError(error, guessed_protocol(request, label))
+        error = unserved_service_error(service, requested_operation(service, request), self.protocols)
+        return RoutingError(error, error_protocol(service))
 
     def _by_target(self, request: HttpRequest) -> Route | None:
         target = request.header("x-amz-target")

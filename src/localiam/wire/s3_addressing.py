@@ -35,7 +35,7 @@ from typing import TYPE_CHECKING
 from urllib.parse import parse_qsl, quote, unquote
 
 from localiam.wire import routing
-from localiam.wire.http import HttpRequest
+from localiam.wire.http import HttpRequest, host_name
 from localiam.wire.models import service_model
 
 if TYPE_CHECKING:
@@ -68,14 +68,6 @@ class S3Address:
 def _suffix_pattern(suffix: str) -> re.Pattern[str]:
     body = r"\.".join(re.escape(label).replace(r"\*", "[a-z0-9-]+") for label in suffix.lower().split("."))
     return re.compile(rf"(?:(?P<bucket>.+)\.)?{body}")
-
-
-def host_name(request: HttpRequest) -> str:
-    """The request's Host without its port, lower-cased ("" when absent)."""
-    host = (request.header("host") or "").strip().lower()
-    if host.startswith("["):  # an IPv6 literal
-        return host.partition("]")[0] + "]"
-    return host.rpartition(":")[0] if ":" in host else host
 
 
 class S3Addressing:
