@@ -23,7 +23,7 @@ from localiam.services.registry import default_services
 from localiam.state.store import display_url, sqlite_url
 
 Serve = Callable[..., tuple[str, str]]
-SERVICES = "  services: iam, lambda, organizations, s3, s3control, sts"
+SERVICES = "  services: " + ", ".join(sorted(default_services()))
 
 
 def test_version() -> None:

@@ -23,7 +23,8 @@ from localiam.wire.unserved import service_of_host, service_of_scope, unserved_o
 
 SERVICES = ["iam", "sts", "organizations", "s3", "s3control", "lambda"]
 ROUTER = Router(SERVICES)
-SERVED = "(served services: iam, lambda, organizations, s3, s3control, sts)"
+SERVED = "(served services: " + ", ".join(sorted(SERVICES)) + ")"
+"""The services this router serves, as the message lists them."""
 CREDENTIALS = Credentials("AKIAIOSFODNN7EXAMPLE", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY")
 
 
@@ -51,7 +52,7 @@ def with_host(request: HttpRequest, host: str) -> HttpRequest:
     [
         ("sqs", "ListQueues", {}, "sqs", "json"),
         ("dynamodb", "ListTables", {}, "dynamodb", "json"),
-        ("cognito-idp", "ListUserPools", {"MaxResults": 10}, "cognito-idp", "json"),
+        ("secretsmanager", "ListSecrets", {}, "secretsmanager", "json"),
         ("apigateway", "GetRestApis", {}, "apigateway", "rest-json"),
         ("sns", "ListTopics", {}, "sns", "query"),
         ("ec2", "DescribeInstances", {}, "ec2", "ec2"),
@@ -93,11 +94,11 @@ def test_query_says_the_sender_and_ec2_has_its_own_document() -> None:
 
 def test_unsigned_the_target_tells_the_service() -> None:
     request = botocore_request(
-        "cognito-idp", "InitiateAuth", {"AuthFlow": "USER_PASSWORD_AUTH", "ClientId": "c", "AuthParameters": {}}
+        "cognito-identity", "GetId", {"IdentityPoolId": "us-east-1:11111111-2222-3333-4444-555555555555"}
     )
     assert request.header("authorization") is None
     error = refusal(request)
-    assert error.message == f"localiam does not implement cognito-idp:InitiateAuth {SERVED}"
+    assert error.message == f"localiam does not implement cognito-identity:GetId {SERVED}"
     assert error.protocol.name == "json"
 
 
