@@ -153,3 +153,43 @@ def test_post_confirmation_runs_the_function_with_its_role(server: LocaliamServe
     cognito.confirm_sign_up(ClientId=pool["client"], Username="bob", ConfirmationCode=code)
     groups = admin.admin_list_groups_for_user(UserPoolId=pool["pool"], Username="bob")["Groups"]
     assert [g["GroupName"] for g in groups] == ["newcomers"]
+
+
+CUSTOM_MESSAGE = """
+def handler(event, context):
+    request = event["request"]
+    event["response"]["emailSubject"] = "Welcome"
+    event["response"]["emailMessage"] = (
+        event["triggerSource"] + ": hello " + event["userName"] + ", your code is " + request["codeParameter"]
+    )
+    return event
+"""
+
+
+def test_custom_message_writes_the_message_the_code_goes_out_in(
+    server: LocaliamServer, iam: Any, pool: dict[str, str]
+) -> None:
+    from localiam.services.cognito_idp.codes import codes_for
+
+    role = lambda_role(iam, "messages")
+    arn = create(server.client("lambda"), "custom-message", role, CUSTOM_MESSAGE)["FunctionArn"]
+    allow_cognito(server, "custom-message", pool["arn"])
+    server.client("cognito-idp").update_user_pool(
+        UserPoolId=pool["pool"], AutoVerifiedAttributes=["email"], LambdaConfig={"CustomMessage": arn}
+    )
+    cognito = unsigned(server)
+    answer = cognito.sign_up(
+        ClientId=pool["client"],
+        Username="dora",
+        Password=PASSWORD,
+        UserAttributes=[{"Name": "email", "Value": "dora@example.com"}],
+    )
+    assert answer["UserConfirmed"] is False and answer["CodeDeliveryDetails"]["DeliveryMedium"] == "EMAIL"
+    with server.store.read() as tx:
+        (kept,) = codes_for(tx, pool["pool"], "dora")
+    assert kept.message == f"CustomMessage_SignUp: hello dora, your code is {kept.code}"
+    cognito.resend_confirmation_code(ClientId=pool["client"], Username="dora")
+    with server.store.read() as tx:
+        (kept,) = codes_for(tx, pool["pool"], "dora")
+    assert kept.message == f"CustomMessage_ResendCode: hello dora, your code is {kept.code}"
+    cognito.confirm_sign_up(ClientId=pool["client"], Username="dora", ConfirmationCode=kept.code)

@@ -39,7 +39,13 @@ def codes(pool_id: str, username: str | None, output: str, data_dir_option: Path
         click.echo(
             json.dumps(
                 [
-                    {"Username": m.username, "Purpose": m.purpose, "Code": m.code, "ExpiresAt": int(m.expires_at)}
+                    {
+                        "Username": m.username,
+                        "Purpose": m.purpose,
+                        "Code": m.code,
+                        "ExpiresAt": int(m.expires_at),
+                        "Message": m.message,
+                    }
                     for m in found
                 ]
             )

@@ -441,7 +441,9 @@ def _after_commit(ctx: OperationContext, ex: Exchange | None = None) -> None:
         except Exception:
             log.exception("clean-up after commit failed (%s)", ctx.request_id)
     if ctx.then is not None and ex is not None:
-        ex.result = ctx.then()
+        result = ctx.then()
+        if result is not None:
+            ex.result = result
 
 
 def _declares_body(request: HttpRequest) -> bool:

@@ -179,9 +179,10 @@ class OperationContext:
     clock: Callable[[], float] = time.time
     """The server's clock (the pipeline's, which authenticates the request): what checks of
     the request against the time read, such as an MFA code's 30-second step. Tests move it."""
-    then: Callable[[], Result] | None = None
+    then: Callable[[], Result | None] | None = None
     """Work that must not hold the transaction (running a Lambda function, which calls back
-    into the endpoint): run once it has committed; what it returns is the operation's result."""
+    into the endpoint): run once it has committed; what it returns, unless ``None``, is the
+    operation's result."""
 
     @property
     def now(self) -> float:

@@ -528,6 +528,7 @@ cognito_codes = Table(
     Column("username", String(128), primary_key=True),
     Column("purpose", String(64), primary_key=True),  # sign-up | forgot-password | verify:email ...
     Column("code", String(16), nullable=False),
+    Column("message", Text),  # what a CustomMessage trigger made of it, code filled in
     Column("attempts", Integer, nullable=False),
     Column("created_at", Float, nullable=False),
     Column("expires_at", Float, nullable=False),

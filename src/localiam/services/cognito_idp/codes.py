@@ -30,6 +30,8 @@ class KeptMessage:
     purpose: str
     code: str
     expires_at: float
+    message: str | None = None
+    """The e-mail text a CustomMessage trigger wrote, with the code in it."""
 
 
 def codes_for(tx: Tx, pool_id: str, username: str | None = None) -> list[KeptMessage]:
@@ -40,7 +42,14 @@ def codes_for(tx: Tx, pool_id: str, username: str | None = None) -> list[KeptMes
         where["username"] = _username(tx, pool_id, username)
     rows = iam_store.rows(tx, schema.cognito_codes, order_by=("created_at", "username", "purpose"), **where)
     return [
-        KeptMessage(str(r["pool_id"]), str(r["username"]), str(r["purpose"]), str(r["code"]), float(r["expires_at"]))
+        KeptMessage(
+            str(r["pool_id"]),
+            str(r["username"]),
+            str(r["purpose"]),
+            str(r["code"]),
+            float(r["expires_at"]),
+            r["message"],
+        )
         for r in rows
     ]
 

@@ -14,7 +14,8 @@ Developer Guide ``signing-up-users-in-your-app``, ``managing-users-passwords``).
   tries use the code up (``LimitExceededException`` "Attempt limit exceeded, please try after
   some time.").
 - Lambda triggers (:mod:`.triggers`): ``PreSignUp`` may refuse a sign-up or confirm it at once,
-  ``PostConfirmation`` runs once a user is confirmed.
+  ``PostConfirmation`` runs once a user is confirmed, ``CustomMessage`` writes the message a
+  code goes out in (kept with the code).
 - Confirming a sign-up verifies the e-mail address (or phone number) the code went to when the
   pool auto-verifies it.
 """
@@ -133,7 +134,7 @@ def sign_up(ctx: OperationContext, params: Params) -> Result:
     if find_user(ctx, pool, name) is not None:
         raise error("UsernameExistsException", "User already exists")
     if triggers.function_of(pool, "PreSignUp") is None:
-        return _sign_up(ctx, pool, name, attributes, password, {})
+        return _sign_up(ctx, pool, name, attributes, password, {}, str(client["id"]))
 
     def after_the_trigger() -> Result:
         request = {
@@ -154,14 +155,23 @@ def sign_up(ctx: OperationContext, params: Params) -> Result:
             own = replace(ctx, tx=tx, after_commit=[], on_rollback=[], then=None)
             if find_user(own, pool, name) is not None:
                 raise error("UsernameExistsException", "User already exists")
-            return _sign_up(own, pool, name, attributes, password, answer)
+            result = _sign_up(own, pool, name, attributes, password, answer, str(client["id"]))
+        if own.then is not None:
+            own.then()  # a CustomMessage trigger, after this transaction too
+        return result
 
     ctx.then = after_the_trigger
     return {}
 
 
 def _sign_up(
-    ctx: OperationContext, pool: Row, name: str, attributes: dict[str, str], password: str, answer: dict[str, Any]
+    ctx: OperationContext,
+    pool: Row,
+    name: str,
+    attributes: dict[str, str],
+    password: str,
+    answer: dict[str, Any],
+    client_id: str,
 ) -> Result:
     """Add the signed-up user; ``answer`` is PreSignUp's response, if a trigger ran."""
     if answer.get("autoVerifyEmail") and attributes.get("email"):
@@ -173,7 +183,9 @@ def _sign_up(
     out: Result = {"UserConfirmed": confirmed, "UserSub": row["sub"]}
     if not confirmed:
         details = delivery(pool, attributes_of(row))
-        keep_message(ctx, pool, str(row["username"]), "sign-up", new_code(), lifetime=SIGN_UP_LIFETIME)
+        keep_message(
+            ctx, pool, str(row["username"]), "sign-up", new_code(), lifetime=SIGN_UP_LIFETIME, client_id=client_id
+        )
         if details:
             out["CodeDeliveryDetails"] = details
     ctx.tx.touch(str(pool["account_id"]))
@@ -216,12 +228,21 @@ def confirm_sign_up(ctx: OperationContext, params: Params) -> Result:
     return {}
 
 
-@SERVICE.operation("ResendConfirmationCode", action=None, signed=False, writes=True)
+@SERVICE.operation("ResendConfirmationCode", action=None, signed=False, writes=True, blocking=True)
 def resend_confirmation_code(ctx: OperationContext, params: Params) -> Result:
-    _client, pool, row = _user_for_code(ctx, params)
+    client, pool, row = _user_for_code(ctx, params)
     if row["status"] != "UNCONFIRMED":
         raise error("InvalidParameterException", "User is already confirmed.")
-    keep_message(ctx, pool, str(row["username"]), "sign-up", new_code(), lifetime=SIGN_UP_LIFETIME)
+    keep_message(
+        ctx,
+        pool,
+        str(row["username"]),
+        "sign-up",
+        new_code(),
+        lifetime=SIGN_UP_LIFETIME,
+        source="resend",
+        client_id=str(client["id"]),
+    )
     ctx.tx.touch(str(pool["account_id"]))
     out: Result = {}
     details = delivery(pool, attributes_of(row))
@@ -230,10 +251,18 @@ def resend_confirmation_code(ctx: OperationContext, params: Params) -> Result:
     return out
 
 
-@SERVICE.operation("ForgotPassword", action=None, signed=False, writes=True)
+@SERVICE.operation("ForgotPassword", action=None, signed=False, writes=True, blocking=True)
 def forgot_password(ctx: OperationContext, params: Params) -> Result:
-    _client, pool, row = _user_for_code(ctx, params)
-    keep_message(ctx, pool, str(row["username"]), "forgot-password", new_code(), lifetime=RESET_LIFETIME)
+    client, pool, row = _user_for_code(ctx, params)
+    keep_message(
+        ctx,
+        pool,
+        str(row["username"]),
+        "forgot-password",
+        new_code(),
+        lifetime=RESET_LIFETIME,
+        client_id=str(client["id"]),
+    )
     ctx.tx.touch(str(pool["account_id"]))
     details = delivery(pool, attributes_of(row)) or {
         "Destination": "",

@@ -7,6 +7,9 @@ points of a user's life, with events of AWS's shapes (Cognito Developer Guide
   answer ``autoConfirmUser`` / ``autoVerifyEmail`` / ``autoVerifyPhone``.
 - ``PostConfirmation`` (``PostConfirmation_ConfirmSignUp``): runs once the user is confirmed; its
   error fails the call, and the user stays confirmed, as on AWS.
+- ``CustomMessage`` (``CustomMessage_SignUp``, ``..._ResendCode``, ``..._ForgotPassword``,
+  ``..._AdminCreateUser``): writes the e-mail a code or temporary password goes out in, with
+  ``{####}`` (and ``{username}``) where they belong; localiam keeps it with the code.
 - ``PreTokenGeneration`` (``TokenGeneration_Authentication``, ``..._RefreshTokens``,
   ``..._NewPasswordChallenge``): may add or override ID-token claims, suppress claims, and
   override the groups, roles and preferred role the token carries.

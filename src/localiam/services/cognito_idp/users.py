@@ -25,7 +25,7 @@ from typing import Any
 
 from localiam.errors import AwsError
 from localiam.services.base import Handler, OperationContext, Params, Result
-from localiam.services.cognito_idp import passwords, srp
+from localiam.services.cognito_idp import passwords, srp, triggers
 from localiam.services.cognito_idp._service import (
     SERVICE,
     config_of,
@@ -177,11 +177,32 @@ def password_policy(pool: Row) -> dict[str, Any]:
     return dict(config_of(pool)["Policies"]["PasswordPolicy"])
 
 
+_CUSTOM_MESSAGE_SOURCES = {
+    "sign-up": "CustomMessage_SignUp",
+    "resend": "CustomMessage_ResendCode",
+    "forgot-password": "CustomMessage_ForgotPassword",
+    "invitation": "CustomMessage_AdminCreateUser",
+}
+CODE_PARAMETER = "{####}"
+USERNAME_PARAMETER = "{username}"
+
+
 def keep_message(
-    ctx: OperationContext, pool: Row, username: str, purpose: str, secret: str, *, lifetime: float
+    ctx: OperationContext,
+    pool: Row,
+    username: str,
+    purpose: str,
+    secret: str,
+    *,
+    lifetime: float,
+    source: str | None = None,
+    client_id: str | None = None,
 ) -> None:
     """Keep a code or temporary password that Cognito would have sent, for ``localiam cognito
-    codes``; the log says where to find it, not what it is."""
+    codes``; the log says where to find it, not what it is. With a ``CustomMessage`` trigger,
+    the function writes the message once the transaction has committed (``source`` picks its
+    ``triggerSource``: ``resend`` for ResendConfirmationCode) and the kept message is its
+    e-mail text with the code (and username) filled in."""
     key = {"pool_id": pool["id"], "username": username, "purpose": purpose}
     iam_store.remove(ctx.tx, schema.cognito_codes, **key)
     iam_store.add(
@@ -195,6 +216,48 @@ def keep_message(
         pool["id"],
         username,
     )
+    if triggers.function_of(pool, "CustomMessage") is None:
+        return
+    row = iam_store.one(ctx.tx, schema.cognito_users, pool_id=pool["id"], username=username)
+    request = {
+        "userAttributes": attributes_of(row) if row else {},
+        "codeParameter": CODE_PARAMETER,
+        "usernameParameter": USERNAME_PARAMETER if purpose == "invitation" else None,
+        "linkParameter": "{##Click Here##}",
+        "clientMetadata": {},
+    }
+    payload = triggers.event(
+        pool,
+        _CUSTOM_MESSAGE_SOURCES[source or purpose],
+        username,
+        client_id,
+        request,
+        {"smsMessage": None, "emailMessage": None, "emailSubject": None},
+    )
+
+    def write_message() -> None:
+        answer = triggers.run(ctx, pool, "CustomMessage", payload)
+        text = answer.get("emailMessage") or answer.get("smsMessage")
+        if not text:
+            return
+        message = str(text).replace(CODE_PARAMETER, secret).replace(USERNAME_PARAMETER, username)
+        with ctx.store.write() as tx:
+            iam_store.change(tx, schema.cognito_codes, key, message=message)
+
+    then_after(ctx, write_message)
+
+
+def then_after(ctx: OperationContext, step: Callable[[], None]) -> None:
+    """Run ``step`` after the transaction, after whatever else the operation runs then; the
+    operation's answer stays what it was."""
+    earlier = ctx.then
+
+    def both() -> Result | None:
+        result = earlier() if earlier is not None else None
+        step()
+        return result
+
+    ctx.then = both
 
 
 # ----------------------------------------------------------------------------------- operations
@@ -204,7 +267,14 @@ def _admin(name: str, *, writes: bool = True) -> Callable[[Handler], Handler]:
     )
 
 
-@_admin("AdminCreateUser")
+@SERVICE.operation(
+    "AdminCreateUser",
+    action="cognito-idp:AdminCreateUser",
+    resource=pool_resource,
+    resource_policy=pool_tags,
+    writes=True,
+    blocking=True,
+)
 def admin_create_user(ctx: OperationContext, params: Params) -> Result:
     pool = find_pool(ctx, pool_id_param(params))
     name = params.get("Username")
