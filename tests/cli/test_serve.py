@@ -132,3 +132,43 @@ def test_serve_says_when_nothing_is_kept(serve: Serve) -> None:
     endpoint, printed = serve("--ephemeral")
     assert f"localiam {__version__} serving on {endpoint}\n{SERVICES}\n" in printed
     assert "  data: in memory (--ephemeral): nothing is kept when the server stops" in printed
+
+
+def test_cognito_codes_are_printed_only_when_asked(serve: Serve, tmp_path: Path) -> None:
+    """``--show-cognito-codes`` prints a sign-up code as it is made; without it the log only
+    says where the code is (a forgotten-password code sets a new password: a secret)."""
+    import json as _json
+
+    import boto3
+    from botocore import UNSIGNED
+    from botocore.config import Config
+
+    for flag, shown in ((("--show-cognito-codes",), True), ((), False)):
+        directory = tmp_path / f"data-{shown}"
+        endpoint, _ = serve("--data-dir", str(directory), *flag)
+        root = _json.loads((directory / "root-credentials.json").read_text())
+        admin = boto3.client(
+            "cognito-idp",
+            endpoint_url=endpoint,
+            region_name="us-east-1",
+            aws_access_key_id=root["AccessKeyId"],
+            aws_secret_access_key=root["SecretAccessKey"],
+        )
+        pool = admin.create_user_pool(PoolName="p")["UserPool"]["Id"]
+        client = admin.create_user_pool_client(UserPoolId=pool, ClientName="c")["UserPoolClient"]["ClientId"]
+        unsigned = boto3.client(
+            "cognito-idp", endpoint_url=endpoint, region_name="us-east-1", config=Config(signature_version=UNSIGNED)
+        )
+        unsigned.sign_up(ClientId=client, Username="alice", Password="Corr3ct-Horse!")
+        from localiam.testing import cognito_code
+
+        code = cognito_code(directory, pool_id=pool, username="alice")
+        log_file = tmp_path / f"serve-{endpoint.rsplit(':', 1)[1]}.log"
+        deadline = time.monotonic() + (5 if shown else 0.5)
+        while time.monotonic() < deadline and code not in log_file.read_text():
+            time.sleep(0.05)
+        printed = log_file.read_text()
+        if shown:
+            assert f"sign-up code for user alice of pool {pool}: {code}" in printed
+        else:
+            assert code not in printed

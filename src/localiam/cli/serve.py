@@ -47,6 +47,12 @@ if TYPE_CHECKING:
     default=None,
     help="Concurrent Lambda invocations per account before TooManyRequestsException (default 1000, as AWS).",
 )
+@click.option(
+    "--show-cognito-codes",
+    is_flag=True,
+    help="Print each Cognito code and temporary password on stderr as it is made (they are secrets: "
+    "off by default; `localiam cognito codes` reads them).",
+)
 def serve(
     host: str,
     port: int,
@@ -55,6 +61,7 @@ def serve(
     database: str | None,
     unsafe_lambda: bool,
     lambda_concurrency: int | None,
+    show_cognito_codes: bool,
 ) -> None:
     """Serve IAM, STS, Organizations, S3 and Lambda, authenticated with SigV4 and authorized by the engine."""
     import uvicorn
@@ -92,6 +99,8 @@ def serve(
     elif directory is not None:
         click.echo(f"Using {directory} (root credentials of the management account: {directory / ROOT_CREDENTIALS})")
     endpoint = f"http://{host}:{port}"
+    if show_cognito_codes:
+        show_codes()
     start_lambda(directory, store, unsafe=unsafe_lambda, account_concurrency=lambda_concurrency)
     bodies = open_bodies(store, directory)
     services = default_services()
@@ -163,3 +172,17 @@ def start_lambda(directory: Path | None, store: Store, *, unsafe: bool, account_
             fg="yellow",
             err=True,
         )
+
+
+def show_codes() -> None:
+    """``--show-cognito-codes``: the codes Cognito would e-mail, on stderr as they are made."""
+    import logging
+
+    from localiam.services.cognito_idp import users
+
+    users.SHOW_CODES = True
+    logger = logging.getLogger("localiam.cognito")
+    logger.setLevel(logging.INFO)
+    handler = logging.StreamHandler()
+    handler.setFormatter(logging.Formatter("%(message)s"))
+    logger.addHandler(handler)

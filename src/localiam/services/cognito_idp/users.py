@@ -43,6 +43,9 @@ from localiam.state import iam_store, schema
 from localiam.state.iam_store import Row
 
 log = logging.getLogger("localiam.cognito")
+SHOW_CODES = False
+"""``localiam serve --show-cognito-codes``: the log line of a kept code carries the code itself
+(off by default: a forgotten-password code sets a new password, so it is a secret)."""
 
 FILTERABLE = frozenset(
     {"username", "email", "phone_number", "name", "given_name", "family_name", "preferred_username",
@@ -208,14 +211,17 @@ def keep_message(
     iam_store.add(
         ctx.tx, schema.cognito_codes, **key, code=secret, attempts=0, created_at=ctx.now, expires_at=ctx.now + lifetime
     )
-    log.info(
-        "cognito: a %s message for user %s of pool %s is ready: localiam cognito codes --pool-id %s --username %s",
-        purpose,
-        username,
-        pool["id"],
-        pool["id"],
-        username,
-    )
+    if SHOW_CODES:
+        log.info("cognito: %s code for user %s of pool %s: %s", purpose, username, pool["id"], secret)
+    else:
+        log.info(
+            "cognito: a %s message for user %s of pool %s is ready: localiam cognito codes --pool-id %s --username %s",
+            purpose,
+            username,
+            pool["id"],
+            pool["id"],
+            username,
+        )
     if triggers.function_of(pool, "CustomMessage") is None:
         return
     row = iam_store.one(ctx.tx, schema.cognito_users, pool_id=pool["id"], username=username)
