@@ -202,8 +202,10 @@ def test_wrong_password_unknown_and_disabled_users_and_lockout(server: LocaliamS
     messages = [attempt("alice", "Wr0ng-Horse!")["Message"] for _ in range(5)]
     assert messages == ["Incorrect username or password."] * 4 + ["Password attempts exceeded"]
     assert attempt("alice", PASSWORD)["Message"] == "Password attempts exceeded"  # locked, even with the right one
-    server.client("cognito-idp").admin_disable_user(UserPoolId=app["pool"], Username="alice")
-    assert attempt("alice", PASSWORD)["Message"] in ("User is disabled.", "Password attempts exceeded")
+    sign_up(server, app, "bea")
+    server.client("cognito-idp").admin_disable_user(UserPoolId=app["pool"], Username="bea")
+    disabled = attempt("bea", PASSWORD)
+    assert (disabled["Code"], disabled["Message"]) == ("NotAuthorizedException", "User is disabled.")
 
 
 def test_expired_tampered_and_foreign_tokens_are_refused(
