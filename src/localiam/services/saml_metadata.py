@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import dsa, ec, rsa
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from defusedxml import DefusedXmlException  # type: ignore[import-untyped]
 from defusedxml.ElementTree import fromstring  # type: ignore[import-untyped]
 
@@ -50,16 +50,18 @@ def _md(tag: str) -> str:
 
 def _certificate(text: str) -> str:
     """The PEM of a ``ds:X509Certificate`` value (base64 DER), refused when it does not parse
-    or its key is shorter than 1,024 bits."""
+    or its key is not RSA (of 1,024 bits or more) or EC."""
     try:
         der = base64.b64decode("".join(text.split()), validate=True)
         cert = x509.load_der_x509_certificate(der)
         key = cert.public_key()
     except (ValueError, TypeError) as exc:
         raise MetadataError(PARSE_ERROR) from exc
-    if isinstance(key, rsa.RSAPublicKey | dsa.DSAPublicKey) and key.key_size < MIN_KEY_BITS:
+    if isinstance(key, rsa.RSAPublicKey) and key.key_size < MIN_KEY_BITS:
         raise MetadataError(PARSE_ERROR)
-    if not isinstance(key, rsa.RSAPublicKey | dsa.DSAPublicKey | ec.EllipticCurvePublicKey):
+    # RSA or EC: DSA signatures are deprecated (cryptography warns on DSA keys) and IdPs do not
+    # sign SAML with them any more.
+    if not isinstance(key, rsa.RSAPublicKey | ec.EllipticCurvePublicKey):
         raise MetadataError(PARSE_ERROR)
     return cert.public_bytes(serialization.Encoding.PEM).decode("ascii")
 
