@@ -300,3 +300,52 @@ def test_a_signed_in_user_changes_their_attributes_and_password_and_deletes_them
     cognito.delete_user(AccessToken=token)
     err = error_of(cognito.get_user, AccessToken=token)
     assert err["Code"] == "UserNotFoundException"
+
+
+def test_a_forgotten_password_is_reset_with_the_kept_code(server: LocaliamServer, app: dict[str, str]) -> None:
+    sign_up(server, app)
+    cognito = unsigned(server)
+    details = cognito.forgot_password(ClientId=app["client"], Username="alice")["CodeDeliveryDetails"]
+    assert details == {"Destination": "a***@e***", "DeliveryMedium": "EMAIL", "AttributeName": "email"}
+    code = code_of(server, app["pool"], "alice", "forgot-password")
+    err = error_of(
+        cognito.confirm_forgot_password,
+        ClientId=app["client"],
+        Username="alice",
+        ConfirmationCode="1",
+        Password="N3w-Horse!!",
+    )
+    assert err["Code"] == "CodeMismatchException"
+    cognito.confirm_forgot_password(
+        ClientId=app["client"], Username="alice", ConfirmationCode=code, Password="N3w-Horse!!"
+    )
+    result = cognito.initiate_auth(
+        ClientId=app["client"],
+        AuthFlow="USER_PASSWORD_AUTH",
+        AuthParameters={"USERNAME": "alice", "PASSWORD": "N3w-Horse!!"},
+    )
+    assert "AuthenticationResult" in result
+
+
+def test_user_existence_is_hidden_unless_the_client_reveals_it(server: LocaliamServer, app: dict[str, str]) -> None:
+    """``cognito-user-pool-managing-errors``: with ``PreventUserExistenceErrors`` ``ENABLED`` (new
+    clients' default) an unknown user looks like any other; with ``LEGACY`` it is named."""
+    cognito = unsigned(server)
+    hidden = cognito.forgot_password(ClientId=app["client"], Username="nobody@example.com")["CodeDeliveryDetails"]
+    assert hidden["DeliveryMedium"] == "EMAIL" and hidden["Destination"] == "n***@e***"
+    assert cognito.resend_confirmation_code(ClientId=app["client"], Username="nobody")["CodeDeliveryDetails"]
+    err = error_of(cognito.confirm_sign_up, ClientId=app["client"], Username="nobody", ConfirmationCode="123456")
+    assert err["Code"] == "CodeMismatchException"
+    legacy = server.client("cognito-idp").create_user_pool_client(
+        UserPoolId=app["pool"], ClientName="old", PreventUserExistenceErrors="LEGACY",
+        ExplicitAuthFlows=["ALLOW_USER_PASSWORD_AUTH"],
+    )["UserPoolClient"]["ClientId"]  # fmt: skip
+    err = error_of(cognito.forgot_password, ClientId=legacy, Username="nobody")
+    assert err["Code"] == "UserNotFoundException"
+    err = error_of(
+        cognito.initiate_auth,
+        ClientId=legacy,
+        AuthFlow="USER_PASSWORD_AUTH",
+        AuthParameters={"USERNAME": "nobody", "PASSWORD": PASSWORD},
+    )
+    assert (err["Code"], err["Message"]) == ("UserNotFoundException", "User does not exist.")

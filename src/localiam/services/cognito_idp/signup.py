@@ -13,6 +13,10 @@ Developer Guide ``signing-up-users-in-your-app``, ``managing-users-passwords``).
   ``ExpiredCodeException`` "Invalid code provided, please request a code again.", and five wrong
   tries use the code up (``LimitExceededException`` "Attempt limit exceeded, please try after
   some time.").
+- A user who does not exist, while the client prevents user-existence errors (the default for
+  new clients): ForgotPassword and ResendConfirmationCode answer with a delivery that looks like
+  any other, ConfirmSignUp and ConfirmForgotPassword with ``CodeMismatchException``
+  (``cognito-user-pool-managing-errors``); otherwise ``UserNotFoundException``.
 - Lambda triggers (:mod:`.triggers`): ``PreSignUp`` may refuse a sign-up or confirm it at once,
   ``PostConfirmation`` runs once a user is confirmed, ``CustomMessage`` writes the message a
   code goes out in (kept with the code).
@@ -29,6 +33,7 @@ import json
 from dataclasses import replace
 from typing import Any
 
+from localiam.errors import AwsError
 from localiam.services.base import OperationContext, Params, Result
 from localiam.services.cognito_idp import passwords, triggers
 from localiam.services.cognito_idp._service import SERVICE, config_of, error, find_pool_row, not_found
@@ -119,7 +124,7 @@ def use_code(ctx: OperationContext, row: Row, purpose: str, code: Any) -> None:
     ctx.on_rollback.append(count)
     if attempts >= MAX_CODE_ATTEMPTS:
         raise error("LimitExceededException", "Attempt limit exceeded, please try after some time.")
-    raise error("CodeMismatchException", "Invalid verification code provided, please try again.")
+    raise _code_mismatch()
 
 
 @SERVICE.operation("SignUp", action=None, signed=False, writes=True, blocking=True)
@@ -192,19 +197,45 @@ def _sign_up(
     return out
 
 
+class HiddenUser(Exception):
+    """No such user, and the client prevents user-existence errors: the operation answers as
+    if the user existed (``cognito-user-pool-managing-errors``)."""
+
+    def __init__(self, pool: Row, name: str) -> None:
+        super().__init__(name)
+        self.pool = pool
+        self.name = name
+
+
 def _user_for_code(ctx: OperationContext, params: Params) -> tuple[Row, Row, Row]:
     client, pool = client_and_pool(ctx, params.get("ClientId"))
     name = params.get("Username")
     row = find_user(ctx, pool, name)
     check_secret_hash(client, params.get("SecretHash"), [str(name or ""), str(row["username"]) if row else ""])
     if row is None:
+        if json.loads(str(client["config"])).get("PreventUserExistenceErrors") == "ENABLED":
+            raise HiddenUser(pool, str(name or ""))
         raise error("UserNotFoundException", "Username/client id combination not found.")
     return client, pool, row
 
 
+def _simulated_delivery(hidden: HiddenUser) -> dict[str, str]:
+    """What ForgotPassword and ResendConfirmationCode answer for a user who does not exist while
+    the client hides that: a delivery that looks like any other."""
+    destination = _mask(hidden.name) if "@" in hidden.name else "***@***"
+    return {"Destination": destination, "DeliveryMedium": "EMAIL", "AttributeName": "email"}
+
+
+def _code_mismatch() -> AwsError:
+    return error("CodeMismatchException", "Invalid verification code provided, please try again.")
+
+
 @SERVICE.operation("ConfirmSignUp", action=None, signed=False, writes=True, blocking=True)
 def confirm_sign_up(ctx: OperationContext, params: Params) -> Result:
-    client, pool, row = _user_for_code(ctx, params)
+    try:
+        client, pool, row = _user_for_code(ctx, params)
+    except HiddenUser:
+        raise _code_mismatch() from None
     if row["status"] != "UNCONFIRMED":
         raise error("NotAuthorizedException", f"User cannot be confirmed. Current status is {row['status']}")
     use_code(ctx, row, "sign-up", params.get("ConfirmationCode"))
@@ -230,7 +261,10 @@ def confirm_sign_up(ctx: OperationContext, params: Params) -> Result:
 
 @SERVICE.operation("ResendConfirmationCode", action=None, signed=False, writes=True, blocking=True)
 def resend_confirmation_code(ctx: OperationContext, params: Params) -> Result:
-    client, pool, row = _user_for_code(ctx, params)
+    try:
+        client, pool, row = _user_for_code(ctx, params)
+    except HiddenUser as hidden:
+        return {"CodeDeliveryDetails": _simulated_delivery(hidden)}
     if row["status"] != "UNCONFIRMED":
         raise error("InvalidParameterException", "User is already confirmed.")
     keep_message(
@@ -253,7 +287,10 @@ def resend_confirmation_code(ctx: OperationContext, params: Params) -> Result:
 
 @SERVICE.operation("ForgotPassword", action=None, signed=False, writes=True, blocking=True)
 def forgot_password(ctx: OperationContext, params: Params) -> Result:
-    client, pool, row = _user_for_code(ctx, params)
+    try:
+        client, pool, row = _user_for_code(ctx, params)
+    except HiddenUser as hidden:
+        return {"CodeDeliveryDetails": _simulated_delivery(hidden)}
     keep_message(
         ctx,
         pool,
@@ -274,7 +311,10 @@ def forgot_password(ctx: OperationContext, params: Params) -> Result:
 
 @SERVICE.operation("ConfirmForgotPassword", action=None, signed=False, writes=True)
 def confirm_forgot_password(ctx: OperationContext, params: Params) -> Result:
-    _client, pool, row = _user_for_code(ctx, params)
+    try:
+        _client, pool, row = _user_for_code(ctx, params)
+    except HiddenUser:
+        raise _code_mismatch() from None
     password = passwords.check_policy(params.get("Password"), password_policy(pool))
     use_code(ctx, row, "forgot-password", params.get("ConfirmationCode"))
     update_user(
