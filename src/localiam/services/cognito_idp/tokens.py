@@ -20,8 +20,6 @@ The key id is the first 16 characters of the key's RFC 7638 thumbprint; keys nev
 
 from __future__ import annotations
 
-import base64
-import json
 import re
 import secrets
 import time
@@ -32,13 +30,14 @@ from typing import Any
 
 from joserfc import jwt
 from joserfc.errors import JoseError
-from joserfc.jwk import KeySet, RSAKey
+from joserfc.jwk import KeySet
 
+from localiam.services.idp import keys
 from localiam.state.idp_store import IdpKey, ensure_idp_key, idp_key, idp_key_in
 from localiam.state.store import Store, Tx
 
 KIND = "userpool"
-ALGORITHM = "RS256"
+ALGORITHM = keys.ALGORITHM
 ADMIN_SCOPE = "aws.cognito.signin.user.admin"
 _BOOLEAN_ATTRIBUTES = frozenset({"email_verified", "phone_number_verified"})
 
@@ -47,53 +46,27 @@ def issuer(region: str, pool_id: str) -> str:
     return f"https://cognito-idp.{region}.amazonaws.com/{pool_id}"
 
 
-def _new_key(pool_id: str) -> IdpKey:
-    key = RSAKey.generate_key(2048, private=True)
-    return IdpKey(KIND, pool_id, key.thumbprint()[:16], key.as_pem(private=True).decode(), None)
-
-
 def signing_key(store: Store, pool_id: str) -> IdpKey:
     """The pool's key, made when first needed (CreateUserPool makes it)."""
-    return ensure_idp_key(store, KIND, pool_id, lambda: _new_key(pool_id))
+    return ensure_idp_key(store, KIND, pool_id, lambda: keys.new_rsa_key(KIND, pool_id))
 
 
 def signing_key_in(tx: Tx, pool_id: str) -> IdpKey:
     """The pool's key inside a write transaction (CreateUserPool's)."""
-    return idp_key_in(tx, KIND, pool_id, lambda: _new_key(pool_id))
+    return idp_key_in(tx, KIND, pool_id, lambda: keys.new_rsa_key(KIND, pool_id))
 
 
 def pool_key(tx: Tx, pool_id: str) -> IdpKey | None:
     return idp_key(tx, KIND, pool_id)
 
 
-_PRIVATE: dict[tuple[str, str], RSAKey] = {}
-_PUBLIC: dict[tuple[str, str], KeySet] = {}
-
-
-def _private(key: IdpKey) -> RSAKey:
-    cache_key = (key.name, key.key_id)
-    found = _PRIVATE.get(cache_key)
-    if found is None:
-        found = _PRIVATE[cache_key] = RSAKey.import_key(key.private_key)
-    return found
-
-
 def public_keys(key: IdpKey) -> KeySet:
-    cache_key = (key.name, key.key_id)
-    found = _PUBLIC.get(cache_key)
-    if found is None:
-        public = RSAKey.import_key(
-            _private(key).as_dict(private=False), {"kid": key.key_id, "use": "sig", "alg": ALGORITHM}
-        )
-        found = _PUBLIC[cache_key] = KeySet([public])
-    return found
+    return keys.public_key_set(key)
 
 
 def jwks(key: IdpKey) -> dict[str, Any]:
     """``/POOL_ID/.well-known/jwks.json``."""
-    entry = _private(key).as_dict(private=False)
-    entry.update({"kid": key.key_id, "use": "sig", "alg": ALGORITHM})
-    return {"keys": [entry]}
+    return keys.jwks(key)
 
 
 def discovery(region: str, pool_id: str, jwks_uri: str) -> dict[str, Any]:
@@ -192,7 +165,7 @@ def mint(
         "jti": str(uuid.uuid4()),
     }
     header = {"alg": ALGORITHM, "kid": key.key_id}
-    private = _private(key)
+    private = keys.private_key(key)
     return Tokens(
         jwt.encode(header, id_claims, private, algorithms=[ALGORITHM]),
         jwt.encode(header, access_claims, private, algorithms=[ALGORITHM]),
@@ -249,10 +222,9 @@ def _peek_key(tx: Tx, token: str, region: str | None) -> KeySet:
     """The key set of the pool the token's ``iss`` names (before the signature is checked:
     only to choose the key)."""
     try:
-        payload = token.split(".")[1]
-        claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+        _header, claims = keys.unverified_jwt(token)
         iss = str(claims["iss"])
-    except (IndexError, ValueError, KeyError, TypeError):
+    except (ValueError, KeyError):
         raise InvalidToken("Invalid token") from None
     match = _ISSUER.fullmatch(iss)
     if match is None or not match.group(2).startswith(match.group(1) + "_"):

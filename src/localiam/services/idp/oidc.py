@@ -16,13 +16,14 @@ from collections.abc import Mapping
 from typing import Any
 
 from joserfc import jwt
-from joserfc.jwk import KeySet, RSAKey
+from joserfc.jwk import KeySet
 
+from localiam.services.idp import keys
 from localiam.state.idp_store import IdpKey, ensure_idp_key, idp_key
 from localiam.state.store import Store, Tx
 
 KIND = "oidc"
-ALGORITHM = "RS256"
+ALGORITHM = keys.ALGORITHM
 DISCOVERY = ".well-known/openid-configuration"
 JWKS = ".well-known/jwks.json"
 
@@ -42,36 +43,15 @@ def host_path(issuer: str) -> str:
     return issuer_url(issuer).split("://", 1)[1]
 
 
-def _new_key(issuer: str) -> IdpKey:
-    key = RSAKey.generate_key(2048, private=True)
-    kid = key.thumbprint()[:16]
-    pem = key.as_pem(private=True).decode()
-    return IdpKey(KIND, issuer, kid, pem, None)
-
-
 def signing_key(store: Store, issuer: str) -> IdpKey:
     """The issuer's key, made on first use."""
     url = issuer_url(issuer)
-    return ensure_idp_key(store, KIND, url, lambda: _new_key(url))
-
-
-_KEY_SETS: dict[tuple[str, str, str], KeySet] = {}
-"""Key sets made from stored keys, by (issuer, key id, PEM): loading an RSA private key checks
-it, which costs tens of milliseconds, so each is loaded once per process."""
+    return ensure_idp_key(store, KIND, url, lambda: keys.new_rsa_key(KIND, url))
 
 
 def key_set(key: IdpKey) -> KeySet:
     """The issuer's public keys, as a JWKS would give them."""
-    cache_key = (key.name, key.key_id, key.private_key)
-    found = _KEY_SETS.get(cache_key)
-    if found is None:
-        private = RSAKey.import_key(key.private_key)
-        public = RSAKey.import_key(private.as_dict(private=False), {"kid": key.key_id, "use": "sig", "alg": ALGORITHM})
-        found = KeySet([public])
-        if len(_KEY_SETS) > 256:
-            _KEY_SETS.clear()
-        _KEY_SETS[cache_key] = found
-    return found
+    return keys.public_key_set(key)
 
 
 def stored_key_set(tx: Tx, issuer: str) -> KeySet | None:
@@ -82,10 +62,7 @@ def stored_key_set(tx: Tx, issuer: str) -> KeySet | None:
 
 def jwks(key: IdpKey) -> dict[str, Any]:
     """The JWKS document (RFC 7517 section 5): the public key only."""
-    public = RSAKey.import_key(key.private_key)
-    entry = public.as_dict(private=False)
-    entry.update({"kid": key.key_id, "use": "sig", "alg": ALGORITHM})
-    return {"keys": [entry]}
+    return keys.jwks(key)
 
 
 def discovery(issuer: str, endpoint: str) -> dict[str, Any]:
@@ -124,5 +101,4 @@ def mint_token(
         "exp": issued + expires_in,
     }
     body.update(claims or {})
-    private = RSAKey.import_key(key.private_key)
-    return jwt.encode({"alg": ALGORITHM, "kid": key.key_id}, body, private, algorithms=[ALGORITHM])
+    return jwt.encode({"alg": ALGORITHM, "kid": key.key_id}, body, keys.private_key(key), algorithms=[ALGORITHM])

@@ -40,8 +40,6 @@ provider's ARN, or the trusted issuer's name), ``PackedPolicySize``, ``SourceIde
 
 from __future__ import annotations
 
-import base64
-import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -54,6 +52,7 @@ from localiam.engine import PrincipalKind
 from localiam.engine.federation import TRUSTED_ISSUERS, web_identity_keys
 from localiam.errors import AwsError, client_error
 from localiam.services.base import OperationContext, Params, Result
+from localiam.services.idp.keys import unverified_jwt
 from localiam.services.idp.oidc import host_path, issuer_url, stored_key_set
 from localiam.services.sts import jwks
 from localiam.services.sts._service import SERVICE, check_name, constraint_error, credentials
@@ -89,11 +88,6 @@ class UnverifiedToken:
     raw: str = field(repr=False)
 
 
-def _b64json(part: str) -> Any:
-    padded = part + "=" * (-len(part) % 4)
-    return json.loads(base64.urlsafe_b64decode(padded.encode("ascii")))
-
-
 def peek(token: Any) -> UnverifiedToken:
     if not isinstance(token, str):
         raise constraint_error(token, "webIdentityToken", "Member must not be null")
@@ -101,14 +95,11 @@ def peek(token: Any) -> UnverifiedToken:
         raise constraint_error("***", "webIdentityToken", "Member must have length greater than or equal to 4")
     if len(token) > MAX_TOKEN:
         raise constraint_error("***", "webIdentityToken", f"Member must have length less than or equal to {MAX_TOKEN}")
-    parts = token.split(".")
-    if len(parts) != 3:
-        raise invalid_token(NOT_A_JWT)
     try:
-        header, claims = _b64json(parts[0]), _b64json(parts[1])
-    except (ValueError, UnicodeError):
+        header, claims = unverified_jwt(token)
+    except ValueError:
         raise invalid_token(NOT_A_JWT) from None
-    if not isinstance(header, dict) or not isinstance(claims, dict) or not isinstance(claims.get("iss"), str):
+    if not isinstance(claims.get("iss"), str):
         raise invalid_token(NOT_A_JWT)
     return UnverifiedToken(header, claims, issuer_url(claims["iss"]), token)
 
