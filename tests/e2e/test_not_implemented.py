@@ -58,11 +58,11 @@ def test_a_service_localiam_does_not_serve(
 
 
 def test_an_unsigned_call_is_told_by_its_target(server: LocaliamServer) -> None:
-    """Cognito identity pools' GetId is called without a signature: its X-Amz-Target names the
-    service (until localiam serves identity pools, issue 14)."""
-    client = server.client("cognito-identity", config=Config(signature_version=UNSIGNED, retries={"max_attempts": 1}))
-    error = refused(lambda: client.get_id(IdentityPoolId="us-east-1:11111111-2222-3333-4444-555555555555"))
-    assert_not_implemented(error, f"localiam does not implement cognito-identity:GetId {SERVED}")
+    """A call without a signature (credential scope) is routed by its X-Amz-Target: Secrets
+    Manager's ``secretsmanager.ListSecrets`` names a service localiam does not serve."""
+    client = server.client("secretsmanager", config=Config(signature_version=UNSIGNED, retries={"max_attempts": 1}))
+    error = refused(lambda: client.list_secrets())
+    assert_not_implemented(error, f"localiam does not implement secretsmanager:ListSecrets {SERVED}")
 
 
 def test_a_host_name_tells_the_service(server: LocaliamServer) -> None:

@@ -25,6 +25,45 @@ RCP_FULL_AWS_ACCESS: dict[str, Any] = {
 (``orgs_manage_policies_rcps``)."""
 
 _DOCUMENTS: dict[str, dict[str, Any]] = {
+    "AmazonCognitoUnAuthedIdentitiesSessionPolicy": {
+        # The scope-down policy Cognito identity pools put on guests' enhanced-flow credentials
+        # (AWS Managed Policy Reference Guide, version v3).
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Sid": "CognitoUnAuthedIdentitiesSessionPolicy",
+                "Effect": "Allow",
+                "Action": [
+                    "rum:PutRumEvents",
+                    "sagemaker:InvokeEndpoint",
+                    "polly:*",
+                    "comprehend:*",
+                    "translate:*",
+                    "transcribe:*",
+                    "rekognition:*",
+                    "mobiletargeting:*",
+                    "firehose:*",
+                    "personalize:*",
+                    "geo:GetMap*",
+                    "geo:SearchPlaceIndex*",
+                    "geo:GetPlace",
+                    "geo:CalculateRoute*",
+                    "geo:*Geofence",
+                    "geo:*Geofences",
+                    "geo:*DevicePosition*",
+                    "kms:Encrypt",
+                    "kms:Decrypt",
+                    "kms:ReEncryptTo",
+                    "kms:ReEncryptFrom",
+                    "kms:GenerateDataKey",
+                    "kms:GenerateDataKeyPair",
+                    "kms:GenerateDataKeyPairWithoutPlaintext",
+                    "kms:GenerateDataKeyWithoutPlaintext",
+                ],
+                "Resource": "*",
+            }
+        ],
+    },
     "AdministratorAccess": {
         "Version": "2012-10-17",
         "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}],

@@ -559,3 +559,40 @@ cognito_auth_sessions = Table(
     Column("data", Text, nullable=False),  # JSON: the challenge's server state (SRP's b)
     Column("expires_at", Float, nullable=False),
 )
+
+# ------------------------------------------------------------------------ Cognito identity pools
+cognito_identity_pools = Table(
+    "cognito_identity_pools",
+    metadata,
+    Column("id", String(55), primary_key=True),  # us-east-1:GUID
+    Column("account_id", String(12), nullable=False),
+    Column("region", String(32), nullable=False),
+    Column("name", String(128), nullable=False),
+    Column("config", Text, nullable=False),  # JSON: what DescribeIdentityPool reports besides id and name
+    Column("roles", Text, nullable=False),  # JSON: {"Roles": {...}, "RoleMappings": {...}}
+    Column("tag_maps", Text, nullable=False),  # JSON: provider name -> {"UseDefaults", "PrincipalTags"}
+    Column("created_at", Float, nullable=False),
+    Column("updated_at", Float, nullable=False),
+)
+Index("ix_cognito_identity_pools_account", cognito_identity_pools.c.account_id, cognito_identity_pools.c.region)
+
+cognito_identities = Table(
+    "cognito_identities",
+    metadata,
+    Column("id", String(55), primary_key=True),  # us-east-1:GUID
+    Column("pool_id", String(55), nullable=False),
+    Column("created_at", Float, nullable=False),
+    Column("updated_at", Float, nullable=False),
+)
+Index("ix_cognito_identities_pool", cognito_identities.c.pool_id)
+
+cognito_identity_logins = Table(
+    "cognito_identity_logins",
+    metadata,
+    Column("pool_id", String(55), primary_key=True),
+    Column("provider", String(256), primary_key=True),  # accounts.google.com, cognito-idp..., a developer provider
+    Column("subject", String(512), primary_key=True),  # the token's sub, or the developer's user identifier
+    Column("identity_id", String(55), nullable=False),
+    Column("developer", Boolean, nullable=False),
+)
+Index("ix_cognito_identity_logins_identity", cognito_identity_logins.c.identity_id)

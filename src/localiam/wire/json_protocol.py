@@ -85,7 +85,7 @@ def _coral_validation(violations: list[Violation]) -> AwsError:
 
 
 def _cognito_invalid_parameter(violations: list[Violation]) -> AwsError:
-    """Cognito user pools answer the Coral wording as ``InvalidParameterException`` ("1
+    """Cognito user pools and identity pools answer the Coral wording as ``InvalidParameterException`` ("1
     validation error detected: Value at 'password' failed to satisfy constraint ...")."""
     return client_error("InvalidParameterException", validation_message(violations))
 
@@ -94,6 +94,7 @@ def _cognito_invalid_parameter(violations: list[Violation]) -> AwsError:
 INVALID_INPUT: dict[str, Callable[[list[Violation]], AwsError]] = {
     "organizations": _organizations_invalid_input,
     "cognito-idp": _cognito_invalid_parameter,
+    "cognito-identity": _cognito_invalid_parameter,
 }
 
 

@@ -30,6 +30,7 @@ import datetime as _dt
 import hashlib
 import json
 import secrets
+from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any
 
@@ -456,17 +457,32 @@ def user_of_access_token(ctx: OperationContext, token: Any) -> tuple[Row, Row, d
     row = find_user(ctx, pool, claims.get("username"))
     if row is None or row["sub"] != claims.get("sub"):
         raise error("UserNotFoundException", "User does not exist.")
-    valid_after = row["tokens_valid_after"]
-    if valid_after is not None and float(claims.get("iat", 0)) < float(valid_after):
-        raise not_authorized("Access Token has been revoked")
-    origin = iam_store.one(
-        ctx.tx, schema.cognito_refresh_tokens, pool_id=pool["id"], origin_jti=claims.get("origin_jti")
-    )
-    if origin is not None and origin["revoked"]:
+    if revoked(ctx, pool, row, claims):
         raise not_authorized("Access Token has been revoked")
     if not row["enabled"]:
         raise not_authorized("User is disabled.")
     return pool, row, claims
+
+
+def revoked(ctx: OperationContext, pool: Row, row: Row, claims: Mapping[str, Any]) -> bool:
+    """Whether a token of ``row`` was revoked: issued before the user's last sign-out, or from a
+    sign-in whose refresh token was revoked (``token-revocation``)."""
+    valid_after = row["tokens_valid_after"]
+    if valid_after is not None and float(claims.get("iat", 0)) < float(valid_after):
+        return True
+    origin = iam_store.one(
+        ctx.tx, schema.cognito_refresh_tokens, pool_id=pool["id"], origin_jti=claims.get("origin_jti")
+    )
+    return origin is not None and bool(origin["revoked"])
+
+
+def id_token_user(ctx: OperationContext, pool: Row, claims: Mapping[str, Any]) -> Row | None:
+    """The user a verified ID token stands for, if the user still exists, is enabled and has
+    not signed out since (what an identity pool's ``ServerSideTokenCheck`` asks)."""
+    row = find_user(ctx, pool, claims.get("cognito:username"))
+    if row is None or row["sub"] != claims.get("sub") or not row["enabled"] or revoked(ctx, pool, row, claims):
+        return None
+    return row
 
 
 @SERVICE.operation("GetUser", action=None, signed=False)

@@ -171,7 +171,7 @@ def _keys(ctx: OperationContext, issuer: str) -> KeySet:
     )
 
 
-def _verify(ctx: OperationContext, token: UnverifiedToken) -> dict[str, Any]:
+def verify_signature(ctx: OperationContext, token: UnverifiedToken) -> dict[str, Any]:
     if token.header.get("alg") not in ALGORITHMS:
         raise invalid_token()
     keys = _keys(ctx, token.issuer)
@@ -191,7 +191,7 @@ def _number(claims: Mapping[str, Any], name: str) -> float | None:
     return float(value)
 
 
-def _check_claims(ctx: OperationContext, claims: Mapping[str, Any], provider: Provider) -> list[str]:
+def check_claims(ctx: OperationContext, claims: Mapping[str, Any], provider: Provider) -> list[str]:
     """The token's audiences, once its times and subject are valid."""
     now = int(ctx.clock())
     expires = _number(claims, "exp")
@@ -250,8 +250,8 @@ def assume_role_with_web_identity(ctx: OperationContext, params: Params) -> Resu
     token = peek(params.get("WebIdentityToken"))
     role = role_to_assume(ctx, params, ACTION)
     provider = _provider(ctx, token, role.account_id)
-    claims = _verify(ctx, token)
-    audiences = _check_claims(ctx, claims, provider)
+    claims = verify_signature(ctx, token)
+    audiences = check_claims(ctx, claims, provider)
     kept, trust_only = web_identity_keys(provider.key_prefix, claims)
     tags, transitive = _session_tags(claims)
     source_identity = claims.get(SOURCE_IDENTITY_CLAIM)
