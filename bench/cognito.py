@@ -1,6 +1,7 @@
-"""Cognito user pools under load: sign-ins per second (``USER_PASSWORD_AUTH`` with boto3, and
-SRP with pycognito) and access-token checks per second (``GetUser`` under ``wrk``), localiam and
-``moto_server`` in the same run, plus the password hash's own cost.
+"""Cognito under load: user pool sign-ins per second (``USER_PASSWORD_AUTH`` with boto3, and
+SRP with pycognito), access-token checks per second (``GetUser`` under ``wrk``) and identity pool
+credentials per second (``GetId`` + ``GetCredentialsForIdentity``), localiam and ``moto_server``
+in the same run, plus the password hash's own cost.
 
 Run: ``.venv/bin/python bench/cognito.py [--users 50] [--seconds 10] [--threads 4] [--no-moto]``.
 Needs ``wrk`` and, for the comparison, ``.venv/bin/pip install 'moto[server]'`` (bench only).
@@ -13,6 +14,12 @@ RS256 signature, expiry, the user's sign-outs and the revocation of the refresh 
 from. moto checks no password hash it did not make cheaply, and verifies no token signature:
 its figures are what checking little costs. The password hash (scrypt, N=2^14, r=8, p=1) is
 timed on its own in this process: it is most of a password sign-in's cost, on purpose.
+
+Identity pools: ``--users`` people, each with their own Google token from localiam's test issuer,
+ask for credentials from ``--threads`` threads, each time ``GetId`` then
+``GetCredentialsForIdentity`` (the enhanced flow): localiam verifies the token's signature twice,
+lets the engine decide the role's trust policy and writes a role session; moto verifies nothing
+and makes up credentials.
 
 This is a benchmark: it prints figures and never asserts on them (it stops on any failure).
 """
@@ -122,6 +129,101 @@ def sign_ins(
     }
 
 
+IDENTITY_ROLE_TRUST = {
+    "Version": "2012-10-17",
+    "Statement": [
+        {
+            "Effect": "Allow",
+            "Principal": {"Federated": "cognito-identity.amazonaws.com"},
+            "Action": "sts:AssumeRoleWithWebIdentity",
+            "Condition": {
+                "StringEquals": {"cognito-identity.amazonaws.com:aud": "POOL"},
+                "ForAnyValue:StringLike": {"cognito-identity.amazonaws.com:amr": "authenticated"},
+            },
+        }
+    ],
+}
+GOOGLE_APP = "bench-app.apps.googleusercontent.com"
+
+
+def identity_setup(server: Server, users: int, data_dir: Path) -> tuple[str, list[str]]:
+    """An identity pool trusting Google for ``GOOGLE_APP``, its role, and one token per person."""
+    admin = server_client(server, "cognito-identity")
+    pool = admin.create_identity_pool(
+        IdentityPoolName="bench",
+        AllowUnauthenticatedIdentities=False,
+        SupportedLoginProviders={"accounts.google.com": GOOGLE_APP},
+    )["IdentityPoolId"]
+    trust = json.dumps(IDENTITY_ROLE_TRUST).replace('"POOL"', json.dumps(pool))
+    iam = server_client(server, "iam")
+    role = iam.create_role(RoleName="bench-identities", AssumeRolePolicyDocument=trust)["Role"]["Arn"]
+    try:
+        admin.set_identity_pool_roles(IdentityPoolId=pool, Roles={"authenticated": role})
+    except Exception:  # moto has no SetIdentityPoolRoles; it makes credentials up without a role
+        if server.name == "localiam":
+            raise
+    from localiam.testing import oidc_token
+
+    tokens = [
+        oidc_token(str(data_dir), issuer="https://accounts.google.com", subject=f"person-{i}", audience=GOOGLE_APP)
+        for i in range(users)
+    ]
+    return pool, tokens
+
+
+def identity_credentials(server: Server, pool: str, tokens: list[str], seconds: float, threads: int) -> dict[str, Any]:
+    """``GetId`` + ``GetCredentialsForIdentity`` from ``threads`` threads for ``seconds``."""
+    import boto3
+    from botocore import UNSIGNED
+    from botocore.config import Config
+
+    latencies: list[float] = []
+    errors: list[str] = []
+    lock = threading.Lock()
+    deadline = time.monotonic() + seconds
+
+    def work(offset: int) -> None:
+        cognito = boto3.session.Session().client(
+            "cognito-identity",
+            endpoint_url=server.endpoint,
+            region_name="us-east-1",
+            config=Config(signature_version=UNSIGNED, retries={"max_attempts": 1}),
+        )
+        i = offset
+        while time.monotonic() < deadline:
+            logins = {"accounts.google.com": tokens[i % len(tokens)]}
+            start = time.perf_counter()
+            try:
+                identity = cognito.get_id(IdentityPoolId=pool, Logins=logins)["IdentityId"]
+                cognito.get_credentials_for_identity(IdentityId=identity, Logins=logins)
+            except Exception as exc:  # a benchmark reports what failed, then stops
+                with lock:
+                    errors.append(f"{type(exc).__name__}: {exc}")
+                return
+            with lock:
+                latencies.append(time.perf_counter() - start)
+            i += threads
+
+    cpu_before = server_cpu_seconds(server.proc.pid)
+    began = time.monotonic()
+    workers = [threading.Thread(target=work, args=(t,)) for t in range(threads)]
+    for t in workers:
+        t.start()
+    for t in workers:
+        t.join()
+    elapsed = time.monotonic() - began
+    cpu = server_cpu_seconds(server.proc.pid) - cpu_before
+    if errors:
+        return {"error": errors[0]}
+    latencies.sort()
+    return {
+        "per_second": len(latencies) / elapsed,
+        "p50_ms": _stats.percentile(latencies, 50) * 1000,
+        "p90_ms": _stats.percentile(latencies, 90) * 1000,
+        "server_cpu_ms": cpu * 1000 / len(latencies) if latencies else float("nan"),
+    }
+
+
 def get_user_script(tokens: list[str]) -> str:
     bodies = ",\n".join("[==[" + json.dumps({"AccessToken": t}) + "]==]" for t in tokens)
     return f"""
@@ -215,6 +317,14 @@ def main(argv: list[str] | None = None) -> int:
                         server.name,
                         "GetUser (access token checked)",
                         token_checks(server, client, args.users, args, workdir),
+                    )
+                )
+                identity_pool, google_tokens = identity_setup(server, args.users, workdir / "data")
+                rows.append(
+                    (
+                        server.name,
+                        "GetId + GetCredentialsForIdentity",
+                        identity_credentials(server, identity_pool, google_tokens, args.seconds, args.threads),
                     )
                 )
         finally:
