@@ -381,7 +381,15 @@ def test_the_basic_flow_needs_allow_classic_flow(server: LocaliamServer, bucket:
     assert answer["IdentityId"] == identity
     import jwt as pyjwt
 
-    claims = pyjwt.decode(answer["Token"], options={"verify_signature": False})
+    # The token verifies with the keys localiam serves for the identity pools' issuer (PyJWT).
+    keys = pyjwt.PyJWKClient(f"{server.endpoint}/_localiam/cognito-identity/.well-known/jwks_uri")
+    claims = pyjwt.decode(
+        answer["Token"],
+        keys.get_signing_key_from_jwt(answer["Token"]).key,  # type: ignore[arg-type]
+        algorithms=["RS256"],
+        audience=pool,
+        issuer="https://cognito-identity.amazonaws.com",
+    )
     assert claims["iss"] == "https://cognito-identity.amazonaws.com"
     assert (claims["aud"], claims["sub"]) == (pool, identity)
     assert claims["amr"] == ["authenticated", GOOGLE, f"{GOOGLE}:alice"]

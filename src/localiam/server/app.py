@@ -30,6 +30,7 @@ from localiam import __version__
 from localiam.errors import AwsError
 from localiam.server.pipeline import Exchange, Pipeline
 from localiam.server.transport import URL_LENGTH
+from localiam.services.cognito_identity import tokens as identity_tokens
 from localiam.services.cognito_idp import tokens as pool_tokens
 from localiam.services.idp import oidc
 from localiam.state.idp_store import IdpKey, idp_key
@@ -40,6 +41,9 @@ from localiam.wire.protocol import Response
 HEALTH_PATH = "/_localiam/health"
 ADMIN_PREFIX = "/_localiam/"
 IDP_PREFIX = "/_localiam/idp/oidc/"
+IDENTITY_POOL_DOCUMENTS = "/_localiam/cognito-identity/.well-known/"
+"""The keys of identity pools' OpenID tokens (``jwks_uri``) and their discovery document
+(``openid-configuration``), which AWS serves at ``https://cognito-identity.amazonaws.com/.well-known/``."""
 USER_POOL_DOCUMENT = re.compile(
     r"^/([a-z]{2}(?:-[a-z]+)+-\d_[0-9A-Za-z]+)/\.well-known/(jwks\.json|openid-configuration)$"
 )
@@ -275,9 +279,23 @@ def _admin_app(pipeline: Pipeline) -> Starlette:
         body = pool_tokens.discovery(region, pool_id, f"{base}/{pool_id}/.well-known/jwks.json")
         return StarletteResponse(json.dumps(body), media_type="application/json")
 
+    async def identity_pool_document(request: Request) -> StarletteResponse:
+        """The identity pools' issuer: its keys, and a discovery document pointing at them."""
+        document = request.path_params["document"]
+        base = str(request.base_url).rstrip("/")
+        if document == "jwks_uri":
+            key = await run_in_threadpool(_identity_pool_key, pipeline)
+            body: dict[str, Any] = {"keys": identity_tokens.jwks(key)["keys"] if key is not None else []}
+        elif document == "openid-configuration":
+            body = identity_tokens.discovery(f"{base}{IDENTITY_POOL_DOCUMENTS}jwks_uri")
+        else:
+            return StarletteResponse(status_code=404)
+        return StarletteResponse(json.dumps(body), media_type="application/json")
+
     return Starlette(
         routes=[
             Route(HEALTH_PATH, health, methods=["GET"]),
+            Route(IDENTITY_POOL_DOCUMENTS + "{document}", identity_pool_document, methods=["GET"]),
             Route("/{pool}/.well-known/{document}", user_pool_document, methods=["GET"]),
             Route(IDP_PREFIX + "{rest:path}", test_issuer, methods=["GET"]),
         ]
@@ -287,6 +305,11 @@ def _admin_app(pipeline: Pipeline) -> Starlette:
 def _pool_key(pipeline: Pipeline, pool_id: str) -> IdpKey | None:
     with pipeline.store.read() as tx:
         return pool_tokens.pool_key(tx, pool_id)
+
+
+def _identity_pool_key(pipeline: Pipeline) -> IdpKey | None:
+    with pipeline.store.read() as tx:
+        return identity_tokens.signing_key(tx)
 
 
 def _issuer_key(pipeline: Pipeline, name: str) -> IdpKey | None:

@@ -20,7 +20,7 @@ from joserfc.jwk import KeySet
 from localiam.services.cognito_identity._service import ISSUER
 from localiam.services.idp import keys
 from localiam.services.sts.web_identity import register_issuer_keys
-from localiam.state.idp_store import idp_key, idp_key_in
+from localiam.state.idp_store import IdpKey, idp_key, idp_key_in
 from localiam.state.store import Tx
 
 KIND = "identitypool"
@@ -28,9 +28,29 @@ NAME = "cognito-identity.amazonaws.com"
 TAGS_CLAIM = "https://aws.amazon.com/tags"
 
 
+def signing_key(tx: Tx) -> IdpKey | None:
+    """The identity pools' key, once a token was issued (a GET never makes one)."""
+    return idp_key(tx, KIND, NAME)
+
+
 def key_set(tx: Tx) -> KeySet | None:
-    found = idp_key(tx, KIND, NAME)
+    found = signing_key(tx)
     return keys.public_key_set(found) if found is not None else None
+
+
+def jwks(key: IdpKey) -> dict[str, Any]:
+    return keys.jwks(key)
+
+
+def discovery(jwks_uri: str) -> dict[str, Any]:
+    """What ``https://cognito-identity.amazonaws.com/.well-known/openid-configuration`` says."""
+    return {
+        "issuer": ISSUER,
+        "jwks_uri": jwks_uri,
+        "response_types_supported": ["code", "id_token"],
+        "subject_types_supported": ["public"],
+        "id_token_signing_alg_values_supported": [keys.ALGORITHM],
+    }
 
 
 def mint(
