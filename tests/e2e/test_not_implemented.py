@@ -42,7 +42,7 @@ def assert_not_implemented(error: ClientError, message: str) -> None:
         ("sqs", "ListQueues", {}),  # json 1.0 (awsQueryCompatible)
         ("dynamodb", "ListTables", {}),  # json 1.0
         ("secretsmanager", "ListSecrets", {}),  # json 1.1
-        ("apigateway", "GetRestApis", {}),  # rest-json
+        ("appsync", "ListGraphqlApis", {}),  # rest-json
         ("sns", "ListTopics", {}),  # query
         ("ec2", "DescribeInstances", {}),  # ec2
         ("route53", "ListHostedZones", {}),  # rest-xml

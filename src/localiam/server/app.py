@@ -28,8 +28,10 @@ from starlette.routing import Route
 
 from localiam import __version__
 from localiam.errors import AwsError
+from localiam.server import execute_api
 from localiam.server.pipeline import Exchange, Pipeline
 from localiam.server.transport import URL_LENGTH
+from localiam.services.apigateway.execute import Executor
 from localiam.services.cognito_identity import tokens as identity_tokens
 from localiam.services.cognito_idp import tokens as pool_tokens
 from localiam.services.idp import oidc
@@ -67,6 +69,13 @@ class LocaliamApp:
         self.pipeline = pipeline
         self.admin = _admin_app(pipeline)
         self._long: CapacityLimiter | None = None
+        self.executor = Executor(
+            pipeline.store,
+            pipeline.authz,
+            endpoint=pipeline.endpoint,
+            bodies=pipeline.bodies,
+            clock=lambda: pipeline.clock(),
+        )
 
     def _long_running(self) -> CapacityLimiter:
         """The threads of operations that wait a long time without using the store (Invoke
@@ -77,6 +86,11 @@ class LocaliamApp:
         return self._long
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            target = execute_api.target_of(_host(scope), scope["path"])
+            if target is not None:
+                await self._execute_api(scope, receive, send, target)
+                return
         if scope["type"] != "http" or (scope["path"].startswith(ADMIN_PREFIX) and not self._bucket_host(scope)):
             await self.admin(scope, receive, send)
             return
@@ -164,6 +178,33 @@ class LocaliamApp:
             if close is not None:
                 close()
         await send({"type": "http.response.body", "body": b""})
+
+    async def _execute_api(self, scope: Scope, receive: Receive, send: Send, target: execute_api.Target) -> None:
+        """An invocation of an API Gateway stage: the whole body read, then the stage's
+        route, authorization and integration in a worker thread (a Lambda function may call
+        back into the endpoint meanwhile)."""
+        body = await _body(receive, execute_api.MAX_BODY)
+        if body is None:
+            payload = json.dumps({"message": "Request Too Long"}).encode()
+            headers = [(b"content-type", b"application/json"), (b"content-length", str(len(payload)).encode())]
+            await _send(send, 413, [*headers, (b"connection", b"close")], payload)
+            return
+        raw_path = scope.get("raw_path") or scope["path"].encode()
+        http = HttpRequest(
+            method=scope["method"],
+            raw_path=raw_path.decode("latin-1"),
+            raw_query=scope.get("query_string", b"").decode("latin-1"),
+            headers=tuple((k.decode("latin-1"), v.decode("latin-1")) for k, v in scope["headers"]),
+            body=body,
+        )
+        client = scope.get("client")
+        client_ip = client[0] if client else "127.0.0.1"
+        answer = await to_thread.run_sync(
+            execute_api.invoke, self.pipeline, self.executor, target, http, client_ip, limiter=self._long_running()
+        )
+        headers = [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in answer.headers]
+        headers.append((b"content-length", str(len(answer.body)).encode()))
+        await _send(send, answer.status, headers, answer.body if scope["method"] != "HEAD" else b"")
 
     def _bucket_host(self, scope: Scope) -> bool:
         """Whether the request is for a virtual-hosted bucket (``mybucket.localhost:4599``):

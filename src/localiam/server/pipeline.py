@@ -300,6 +300,15 @@ class Pipeline:
         ex.auth = auth
         ex.key = record
 
+    def signing_key(self, access_key_id: str) -> SigningKey | None:
+        """The key the SigV4 verifier checks a signature with (API Gateway's invocations)."""
+        return self._lookup(access_key_id)
+
+    @staticmethod
+    def key_record(auth: AuthResult) -> KeyRecord | None:
+        """The store's record of the key a verified signature used."""
+        return auth.key.record if isinstance(auth.key, _StoreKey) else None
+
     def _lookup(self, access_key_id: str, tx: Tx | None = None) -> SigningKey | None:
         if tx is not None:
             record = self.authz.key(tx, access_key_id)

@@ -6,7 +6,7 @@ from localiam.services.base import Service
 
 
 def default_services() -> dict[str, Service]:
-    from localiam.services import awslambda, cognito_identity, cognito_idp, iam, organizations, s3, sts
+    from localiam.services import apigateway, awslambda, cognito_identity, cognito_idp, iam, organizations, s3, sts
 
     return {
         "iam": iam.SERVICE,
@@ -17,4 +17,5 @@ def default_services() -> dict[str, Service]:
         "lambda": awslambda.SERVICE,
         "cognito-idp": cognito_idp.SERVICE,
         "cognito-identity": cognito_identity.SERVICE,
+        "apigateway": apigateway.SERVICE,
     }

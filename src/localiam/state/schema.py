@@ -596,3 +596,38 @@ cognito_identity_logins = Table(
     Column("developer", Boolean, nullable=False),
 )
 Index("ix_cognito_identity_logins_identity", cognito_identity_logins.c.identity_id)
+
+# ----------------------------------------------------------------------------------- API Gateway
+apigateway_apis = Table(
+    "apigateway_apis",
+    metadata,
+    Column("id", String(16), primary_key=True),
+    Column("account_id", String(12), nullable=False),
+    Column("region", String(32), nullable=False),
+    Column("name", String(1024), nullable=False),
+    Column("document", Text, nullable=False),  # JSON: the API, its resources, methods and authorizers
+    Column("created_at", Float, nullable=False),
+    Column("updated_at", Float, nullable=False),
+)
+Index("ix_apigateway_apis_account", apigateway_apis.c.account_id, apigateway_apis.c.region)
+
+apigateway_deployments = Table(
+    "apigateway_deployments",
+    metadata,
+    Column("api_id", String(16), primary_key=True),
+    Column("id", String(16), primary_key=True),
+    Column("description", Text),
+    Column("snapshot", Text, nullable=False),  # JSON: the API's resources and authorizers when deployed
+    Column("created_at", Float, nullable=False),
+)
+
+apigateway_stages = Table(
+    "apigateway_stages",
+    metadata,
+    Column("api_id", String(16), primary_key=True),
+    Column("name", String(128), primary_key=True),
+    Column("deployment_id", String(16), nullable=False),
+    Column("config", Text, nullable=False),  # JSON: description, variables, settings
+    Column("created_at", Float, nullable=False),
+    Column("updated_at", Float, nullable=False),
+)

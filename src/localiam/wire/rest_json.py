@@ -262,10 +262,13 @@ def path_prefixes(service: str) -> tuple[str, ...]:
     return tuple(sorted(prefixes))
 
 
-def rest_json_resolver(router: Router, service: str = "lambda") -> Callable[[HttpRequest], Route | None]:
+def rest_json_resolver(
+    router: Router, service: str = "lambda", *, unsigned: bool = True
+) -> Callable[[HttpRequest], Route | None]:
     """A :attr:`Router.resolvers` entry for rest-json ``service`` (registered in ``router``):
     its requests are those signed for its signing name, and those without a credential scope
-    whose path starts with one of :func:`path_prefixes`. Put it before the query resolver."""
+    whose path starts with one of :func:`path_prefixes` (unless ``unsigned`` is false). Put it
+    before the query resolver."""
     metadata = service_model(service).metadata
     signing_name = str(metadata.get("signingName", metadata["endpointPrefix"]))
     prefixes = path_prefixes(service)
@@ -274,7 +277,7 @@ def rest_json_resolver(router: Router, service: str = "lambda") -> Callable[[Htt
         scope = routing.credential_scope_service(request)
         if scope is not None:
             return routing.Route(service, router.protocols[service]) if scope == signing_name else None
-        if request.raw_path.startswith(prefixes):
+        if unsigned and request.raw_path.startswith(prefixes):
             return routing.Route(service, router.protocols[service])
         return None
 

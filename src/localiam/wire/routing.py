@@ -143,6 +143,13 @@ class Router:
 
             # After S3's (an unsigned request with S3's marks is S3's), before the query one.
             self.resolvers.insert(self.resolvers.index(self._by_action), rest_json_resolver(self, "lambda"))
+        if "apigateway" in self.protocols:
+            from localiam.wire.rest_json import rest_json_resolver
+
+            # Signed only: an unsigned /restapis/... is S3's (a bucket may be named "restapis").
+            self.resolvers.insert(
+                self.resolvers.index(self._by_action), rest_json_resolver(self, "apigateway", unsigned=False)
+            )
         # First of all: a request for a service nobody here serves is refused in its own protocol.
         self._signing_names = frozenset(signing_name(service) for service in self.protocols)
         self.resolvers.insert(0, self._unserved)
