@@ -68,6 +68,7 @@ LAMBDA_URI = re.compile(
     r"arn:aws:apigateway:[a-z0-9-]+:lambda:path/2015-03-31/functions/(arn:aws:lambda:[^/]+)/invocations"
 )
 _LOOPBACK = ("127.0.0.1", "localhost", "[::1]", "::1")
+MAX_DEPLOYMENTS = 256
 
 
 @dataclass(frozen=True, slots=True)
@@ -201,7 +202,6 @@ class Granted:
 
 @dataclass(frozen=True, slots=True)
 class Stage:
-    api: Mapping[str, Any]
     account: str
     region: str
     name: str
@@ -228,6 +228,7 @@ class Executor:
         self.endpoint = endpoint
         self.clock = clock
         self._cache: dict[tuple[str, ...], tuple[float, dict[str, Any]]] = {}
+        self._deployments: dict[tuple[str, str], tuple[Mapping[str, Any], str]] = {}
         self._lock = threading.Lock()
 
     def invoke(self, inv: Invocation) -> Answer:
@@ -239,20 +240,14 @@ class Executor:
             stage_row = iam_store.one(tx, schema.apigateway_stages, api_id=inv.api_id, name=inv.stage)
             if stage_row is None:
                 return _json_answer(403, {"message": "Forbidden"}, "ForbiddenException", request_id)
-            deployment = iam_store.one(
-                tx, schema.apigateway_deployments, api_id=inv.api_id, id=stage_row["deployment_id"]
-            )
-            assert deployment is not None
-            document = json.loads(str(row["document"]))
-            snapshot = json.loads(str(deployment["snapshot"]))
+            snapshot, root_id = self._deployment(tx, inv.api_id, str(stage_row["deployment_id"]))
             stage = Stage(
-                api=document,
                 account=str(row["account_id"]),
                 region=str(row["region"]),
                 name=inv.stage,
                 variables=json.loads(str(stage_row["config"])).get("variables") or {},
                 snapshot=snapshot,
-                root_id=str(document["rootResourceId"]),
+                root_id=root_id,
             )
             route = match(snapshot, stage.root_id, inv.path, inv.method)
             if route is None:
@@ -432,6 +427,24 @@ class Executor:
         raw_context = answer.get("context")
         context: dict[str, Any] = dict(raw_context) if isinstance(raw_context, dict) else {}
         return Granted(authorizer={"principalId": principal_id, **context}, principal_id=principal_id)
+
+    def _deployment(self, tx: Any, api_id: str, deployment_id: str) -> tuple[Mapping[str, Any], str]:
+        """A deployment's snapshot and root resource id, parsed once: deployments never change
+        (a stage moves to another one)."""
+        key = (api_id, deployment_id)
+        with self._lock:
+            found = self._deployments.get(key)
+        if found is not None:
+            return found
+        row = iam_store.one(tx, schema.apigateway_deployments, api_id=api_id, id=deployment_id)
+        assert row is not None
+        snapshot = json.loads(str(row["snapshot"]))
+        root_id = next(r["id"] for r in snapshot["resources"].values() if r["path"] == "/")
+        with self._lock:
+            if len(self._deployments) >= MAX_DEPLOYMENTS:
+                self._deployments.pop(next(iter(self._deployments)))
+            self._deployments[key] = (snapshot, root_id)
+        return snapshot, root_id
 
     def _cached(self, key: tuple[str, ...]) -> dict[str, Any] | None:
         with self._lock:
