@@ -368,3 +368,125 @@ def test_lambda_token_authorizer(server: LocaliamServer, echo: str) -> None:
     assert (status, body) == (403, {"Message": "User is not authorized to access this resource with an explicit deny"})
     assert call(api.url("/custom"), headers={"Authorization": "who-knows"})[0] == 401
     assert call(api.url("/custom"))[0] == 401
+
+
+REQUEST_AUTHORIZER = """
+def handler(event, context):
+    allowed = event["headers"].get("x-team") == "blue" and event["queryStringParameters"].get("ticket") == "42"
+    effect = "Allow" if allowed else "Deny"
+    statement = {"Effect": effect, "Action": "execute-api:Invoke", "Resource": event["methodArn"]}
+    return {"principalId": "ticket-holder", "policyDocument": {"Version": "2012-10-17", "Statement": [statement]}}
+"""
+
+
+def test_request_authorizer_and_its_cache(server: LocaliamServer, echo: str) -> None:
+    api = Api(server)
+    role = lambda_role(server.client("iam"), "request-authorizer-role")
+    arn = create(server.client("lambda"), "doorman", role, REQUEST_AUTHORIZER)["FunctionArn"]
+    authorizer = api.client.create_authorizer(
+        restApiId=api.id,
+        name="doorman",
+        type="REQUEST",
+        authorizerUri=f"arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/{arn}/invocations",
+        identitySource="method.request.header.x-team, method.request.querystring.ticket",
+        authorizerResultTtlInSeconds=300,
+    )["id"]
+    api.lambda_method(api.resource("gate"), echo, "CUSTOM", authorizerId=authorizer)
+    api.allow_lambda("echo")
+    api.allow_lambda("doorman")
+    api.deploy()
+    assert call(api.url("/gate?ticket=42"), headers={"x-team": "blue"})[0] == 200
+    assert call(api.url("/gate?ticket=41"), headers={"x-team": "blue"})[0] == 403
+    assert call(api.url("/gate?ticket=42"))[0] == 401  # an identity source is missing
+    # The answer for these identity sources is cached for the TTL: the authorizer is not asked
+    # again (it could not be: API Gateway may no longer invoke it), new sources are refused.
+    server.client("lambda").remove_permission(FunctionName="doorman", StatementId="apigateway")
+    assert call(api.url("/gate?ticket=42"), headers={"x-team": "blue"})[0] == 200
+    status, headers, _ = call(api.url("/gate?ticket=43"), headers={"x-team": "blue"})
+    assert status == 500 and headers["x-amzn-errortype"] == "AuthorizerConfigurationException"
+
+
+def test_a_cross_account_caller_needs_the_resource_policy(server: LocaliamServer, echo: str) -> None:
+    """``apigateway-authorization-flow``: a caller of another account is allowed only when both
+    its own policies and the API's resource policy allow."""
+    other = server.create_account()
+    theirs = make_user(
+        server.client("iam", other.access_key_id, other.secret_access_key),
+        server,
+        "partner",
+        inline=policy(allow("execute-api:Invoke")),
+    )
+    creds = {"AccessKeyId": theirs.access_key_id, "SecretKey": theirs.secret_access_key}
+    closed = Api(server, name="closed")
+    closed.lambda_method(closed.resource("cip"), echo, "AWS_IAM")
+    closed.deploy()
+    assert signed_call(closed.url("/cip"), creds)[0] == 403
+    partner = f"arn:aws:iam::{other.account_id}:user/partner"
+    opened = Api(
+        server,
+        name="opened",
+        policy_text=policy(
+            {
+                "Effect": "Allow",
+                "Principal": {"AWS": partner},
+                "Action": "execute-api:Invoke",
+                "Resource": f"arn:aws:execute-api:us-east-1:{server.account_id}:*/prod/GET/cip",
+            }
+        ),
+    )
+    opened.lambda_method(opened.resource("cip"), echo, "AWS_IAM")
+    opened.allow_lambda("echo")
+    opened.deploy()
+    status, _h, body = signed_call(opened.url("/cip"), creds)
+    assert status == 200 and body["identity"]["userArn"] == partner
+    assert signed_call(opened.url("/cip"), creds, method="POST")[0] == 403  # the policy names GET only
+    # Denied by the caller's own side: its policy does not allow.
+    stranger = make_user(server.client("iam", other.access_key_id, other.secret_access_key), server, "stranger")
+    stranger_creds = {"AccessKeyId": stranger.access_key_id, "SecretKey": stranger.secret_access_key}
+    assert signed_call(opened.url("/cip"), stranger_creds)[0] == 403
+
+
+def test_the_aws_cli_builds_and_deploys_an_api(server: LocaliamServer, tmp_path: Any) -> None:
+    from e2e_helpers import AwsCli
+
+    cli = AwsCli(server, tmp_path)
+
+    def run(*words: str) -> Any:
+        done = cli.run(list(words))
+        assert done.returncode == 0, done.stderr
+        return json.loads(done.stdout) if done.stdout.strip() else None
+
+    api = run("apigateway", "create-rest-api", "--name", "seed")["id"]
+    root = run("apigateway", "get-resources", "--rest-api-id", api)["items"][0]["id"]
+    cip = run("apigateway", "create-resource", "--rest-api-id", api, "--parent-id", root, "--path-part", "cip")["id"]
+    run(
+        "apigateway",
+        "put-method",
+        "--rest-api-id",
+        api,
+        "--resource-id",
+        cip,
+        "--http-method",
+        "GET",
+        "--authorization-type",
+        "AWS_IAM",
+    )
+    run(
+        "apigateway",
+        "put-integration",
+        "--rest-api-id",
+        api,
+        "--resource-id",
+        cip,
+        "--http-method",
+        "GET",
+        "--type",
+        "MOCK",
+        "--request-templates",
+        '{"application/json": "{\\"statusCode\\": 200}"}',
+    )
+    run("apigateway", "create-deployment", "--rest-api-id", api, "--stage-name", "prod")
+    status, _h, body = call(f"{server.endpoint}/_aws/execute-api/{api}/prod/cip")
+    assert (status, body) == (403, {"message": "Missing Authentication Token"})
+    root_keys = {"AccessKeyId": server.root.access_key_id, "SecretKey": server.root.secret_access_key}
+    assert signed_call(f"{server.endpoint}/_aws/execute-api/{api}/prod/cip", root_keys)[0] == 200
