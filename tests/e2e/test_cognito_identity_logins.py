@@ -76,8 +76,18 @@ def test_logins_of_two_identities_merge(server: LocaliamServer, two_providers: s
     assert sorted(admin.describe_identity(IdentityId=first)["Logins"]) == [GOOGLE, FACEBOOK]
     assert error_of(admin.describe_identity, IdentityId=second)["Code"] == "ResourceNotFoundException"
     # One login per provider: Bob's Google login cannot join Alice's identity.
-    err = error_of(cognito.get_open_id_token, IdentityId=first, Logins={GOOGLE: google_token(server, "bob")})
+    err = error_of(
+        cognito.get_open_id_token, IdentityId=first, Logins={**facebook, GOOGLE: google_token(server, "bob")}
+    )
     assert err["Code"] == "ResourceConflictException"
+    # Knowing an authenticated identity's id is not enough: a login of someone else cannot be
+    # linked or merged into it.
+    mallory = {FACEBOOK: facebook_token(server, "6666")}
+    err = error_of(cognito.get_credentials_for_identity, IdentityId=first, Logins=mallory)
+    assert (err["Code"], err["Message"]) == (
+        "NotAuthorizedException",
+        "Logins don't match. Please include at least one valid login for this identity or identity pool.",
+    )
     cognito.unlink_identity(IdentityId=first, Logins=google, LoginsToRemove=[FACEBOOK])
     assert admin.describe_identity(IdentityId=first)["Logins"] == [GOOGLE]
     assert cognito.get_id(IdentityPoolId=two_providers, Logins=facebook)["IdentityId"] not in (first, second)

@@ -130,13 +130,29 @@ def identity_for(ctx: OperationContext, params: Params, *, developer_ok: bool = 
     identity = identity_row(ctx, identity_id)
     pool = pool_row(ctx, str(identity["pool_id"]))
     logins = login_checks.verify(ctx, pool, login_checks.logins_param(params), developer_ok=developer_ok)
+    links = links_of(ctx, identity_id)
     if not logins:
-        if authenticated(ctx, identity_id):
+        if links:
             raise not_authorized(LOGINS_DONT_MATCH)
         if not config_of(pool).get("AllowUnauthenticatedIdentities"):
             raise not_authorized(GUESTS_OFF)
         return pool, identity_id, logins
+    if links and not _proves(identity_id, links, logins):
+        # An authenticated identity is used only with one of its own logins ("you must pass at
+        # least one valid token for a login already associated with that identity"): knowing
+        # its id is not enough to link or merge anything into it.
+        raise not_authorized(LOGINS_DONT_MATCH)
     return pool, settle(ctx, str(pool["id"]), identity_id, logins), logins
+
+
+def _proves(identity_id: str, links: Sequence[Row], logins: Sequence[Login]) -> bool:
+    owned = {(str(link["provider"]), str(link["subject"])) for link in links}
+    for login in logins:
+        if login.own_token is not None and login.own_token.get("sub") == identity_id:
+            return True
+        if (login.provider, login.subject) in owned:
+            return True
+    return False
 
 
 # ------------------------------------------------------------------------------- data plane
