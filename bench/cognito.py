@@ -33,6 +33,7 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -75,32 +76,24 @@ def setup(server: Server, users: int) -> tuple[str, str]:
     return pool, client
 
 
-def sign_ins(
-    server: Server, pool: str, client: str, users: int, seconds: float, threads: int, srp: bool
+def threaded(
+    server: Server, seconds: float, threads: int, make: Callable[[], Any], call: Callable[[Any, int], None]
 ) -> dict[str, Any]:
-    """Sign-ins from ``threads`` threads for ``seconds``; per-call latencies."""
-    from pycognito.aws_srp import AWSSRP
-
+    """``call(client, i)`` from ``threads`` threads for ``seconds`` (each thread with its own
+    ``make()`` client, ``i`` running over the thread's share of the people); rate, latencies and
+    the server's CPU per call, or the first error."""
     latencies: list[float] = []
     errors: list[str] = []
     lock = threading.Lock()
     deadline = time.monotonic() + seconds
 
     def work(offset: int) -> None:
-        cognito = unsigned(server)
+        client = make()
         i = offset
         while time.monotonic() < deadline:
-            n = i % users
             start = time.perf_counter()
             try:
-                if srp:
-                    AWSSRP(f"user-{n}", PASSWORD_TEMPLATE.format(n), pool, client, client=cognito).authenticate_user()
-                else:
-                    cognito.initiate_auth(
-                        ClientId=client,
-                        AuthFlow="USER_PASSWORD_AUTH",
-                        AuthParameters={"USERNAME": f"user-{n}", "PASSWORD": PASSWORD_TEMPLATE.format(n)},
-                    )
+                call(client, i)
             except Exception as exc:  # a benchmark reports what failed, then stops
                 with lock:
                     errors.append(f"{type(exc).__name__}: {exc}")
@@ -111,10 +104,10 @@ def sign_ins(
 
     cpu_before = server_cpu_seconds(server.proc.pid)
     began = time.monotonic()
-    pool_threads = [threading.Thread(target=work, args=(t,)) for t in range(threads)]
-    for t in pool_threads:
+    workers = [threading.Thread(target=work, args=(t,)) for t in range(threads)]
+    for t in workers:
         t.start()
-    for t in pool_threads:
+    for t in workers:
         t.join()
     elapsed = time.monotonic() - began
     cpu = server_cpu_seconds(server.proc.pid) - cpu_before
@@ -127,6 +120,26 @@ def sign_ins(
         "p90_ms": _stats.percentile(latencies, 90) * 1000,
         "server_cpu_ms": cpu * 1000 / len(latencies) if latencies else float("nan"),
     }
+
+
+def sign_ins(
+    server: Server, pool: str, client: str, users: int, seconds: float, threads: int, srp: bool
+) -> dict[str, Any]:
+    """Sign-ins from ``threads`` threads for ``seconds``; per-call latencies."""
+    from pycognito.aws_srp import AWSSRP
+
+    def call(cognito: Any, i: int) -> None:
+        n = i % users
+        if srp:
+            AWSSRP(f"user-{n}", PASSWORD_TEMPLATE.format(n), pool, client, client=cognito).authenticate_user()
+        else:
+            cognito.initiate_auth(
+                ClientId=client,
+                AuthFlow="USER_PASSWORD_AUTH",
+                AuthParameters={"USERNAME": f"user-{n}", "PASSWORD": PASSWORD_TEMPLATE.format(n)},
+            )
+
+    return threaded(server, seconds, threads, lambda: unsigned(server), call)
 
 
 IDENTITY_ROLE_TRUST = {
@@ -177,51 +190,20 @@ def identity_credentials(server: Server, pool: str, tokens: list[str], seconds: 
     from botocore import UNSIGNED
     from botocore.config import Config
 
-    latencies: list[float] = []
-    errors: list[str] = []
-    lock = threading.Lock()
-    deadline = time.monotonic() + seconds
-
-    def work(offset: int) -> None:
-        cognito = boto3.session.Session().client(
+    def make() -> Any:
+        return boto3.session.Session().client(
             "cognito-identity",
             endpoint_url=server.endpoint,
             region_name="us-east-1",
             config=Config(signature_version=UNSIGNED, retries={"max_attempts": 1}),
         )
-        i = offset
-        while time.monotonic() < deadline:
-            logins = {"accounts.google.com": tokens[i % len(tokens)]}
-            start = time.perf_counter()
-            try:
-                identity = cognito.get_id(IdentityPoolId=pool, Logins=logins)["IdentityId"]
-                cognito.get_credentials_for_identity(IdentityId=identity, Logins=logins)
-            except Exception as exc:  # a benchmark reports what failed, then stops
-                with lock:
-                    errors.append(f"{type(exc).__name__}: {exc}")
-                return
-            with lock:
-                latencies.append(time.perf_counter() - start)
-            i += threads
 
-    cpu_before = server_cpu_seconds(server.proc.pid)
-    began = time.monotonic()
-    workers = [threading.Thread(target=work, args=(t,)) for t in range(threads)]
-    for t in workers:
-        t.start()
-    for t in workers:
-        t.join()
-    elapsed = time.monotonic() - began
-    cpu = server_cpu_seconds(server.proc.pid) - cpu_before
-    if errors:
-        return {"error": errors[0]}
-    latencies.sort()
-    return {
-        "per_second": len(latencies) / elapsed,
-        "p50_ms": _stats.percentile(latencies, 50) * 1000,
-        "p90_ms": _stats.percentile(latencies, 90) * 1000,
-        "server_cpu_ms": cpu * 1000 / len(latencies) if latencies else float("nan"),
-    }
+    def call(cognito: Any, i: int) -> None:
+        logins = {"accounts.google.com": tokens[i % len(tokens)]}
+        identity = cognito.get_id(IdentityPoolId=pool, Logins=logins)["IdentityId"]
+        cognito.get_credentials_for_identity(IdentityId=identity, Logins=logins)
+
+    return threaded(server, seconds, threads, make, call)
 
 
 def get_user_script(tokens: list[str]) -> str:

@@ -18,6 +18,7 @@ from typing import Any
 
 from localiam.errors import AwsError
 from localiam.services.base import OperationContext, Params, ResourcePolicy, Service
+from localiam.services.cognito_idp._service import page as user_pool_page
 from localiam.state import iam_store, schema
 from localiam.state.iam_store import Row
 
@@ -126,25 +127,14 @@ def pool_tags(ctx: OperationContext, params: Params) -> ResourcePolicy:
 
 
 def page(items: list[Any], params: Params, *, maximum: int = 60) -> tuple[list[Any], str | None]:
-    """One page of ``items`` (in a stable order) and the next token, if any; ``MaxResults``
-    is required by the model for the list operations and runs 1-60."""
-    limit = params.get("MaxResults")
-    if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= maximum:
+    """One page of ``items`` and the next token: as user pools page (``MaxResults`` 1-60,
+    a ``NextToken``), except that the list operations of identity pools require ``MaxResults``."""
+    if params.get("MaxResults") is None:
         raise invalid_parameter(
-            f"1 validation error detected: Value '{limit}' at 'maxResults' failed to satisfy constraint: "
-            f"Member must have value less than or equal to {maximum}"
+            "1 validation error detected: Value null at 'maxResults' failed to satisfy constraint: "
+            "Member must not be null"
         )
-    token = params.get("NextToken")
-    start = 0
-    if token is not None:
-        try:
-            start = int(str(token))
-        except ValueError:
-            raise invalid_parameter("Invalid pagination token.") from None
-    chunk = items[start : start + limit]
-    following = str(start + limit) if start + limit < len(items) else None
-    return chunk, following
-
+    return user_pool_page(items, params, maximum=maximum)
 
 def timestamp(epoch: float) -> _dt.datetime:
     return _dt.datetime.fromtimestamp(epoch, _dt.UTC)
