@@ -6,7 +6,7 @@ from localiam.services.base import Service
 
 
 def default_services() -> dict[str, Service]:
-    from localiam.services import awslambda, cognito_idp, iam, organizations, s3, sts
+    from localiam.services import awslambda, cognito_idp, dynamodb, iam, organizations, s3, sts
 
     return {
         "iam": iam.SERVICE,
@@ -16,4 +16,5 @@ def default_services() -> dict[str, Service]:
         "s3control": s3.CONTROL,
         "lambda": awslambda.SERVICE,
         "cognito-idp": cognito_idp.SERVICE,
+        "dynamodb": dynamodb.SERVICE,
     }
