@@ -26,6 +26,15 @@ Item = dict[str, Value]
 TYPES = ("S", "N", "B", "BOOL", "NULL", "L", "M", "SS", "NS", "BS")
 MAX_ITEM_SIZE = 400 * 1024
 _CONTEXT = decimal.Context(prec=60, Emax=999, Emin=-999)
+
+
+def add(a: str, b: str, *, subtract: bool = False) -> str:
+    """``a + b`` (or ``a - b``) of two numbers, exactly, as DynamoDB stores the result."""
+    x, y = Decimal(a), Decimal(b)
+    total = _CONTEXT.subtract(x, y) if subtract else _CONTEXT.add(x, y)
+    return number_text(to_decimal(str(total)))
+
+
 _MAX = Decimal("9.9999999999999999999999999999999999999E+125")
 _MIN = Decimal("1E-130")
 _SET_NAMES = {"SS": "string", "NS": "number", "BS": "binary"}

@@ -11,18 +11,16 @@ actions; ``ADD`` and ``DELETE`` act on numbers and sets; a set emptied by ``DELE
 from __future__ import annotations
 
 import copy
-from decimal import Decimal
 from typing import Any
 
 from localiam.services.dynamodb.expressions import ast
 from localiam.services.dynamodb.values import (
     Item,
     Value,
+    add,
     equal,
     kind_of,
-    number_text,
     ordered,
-    to_decimal,
     validation,
 )
 
@@ -60,8 +58,7 @@ def operand(item: Item, node: ast.Operand, kind: str = "ConditionExpression") ->
             raise validation("The provided expression refers to an attribute that does not exist in the item")
         if kind_of(left) != "N" or kind_of(right) != "N":
             raise validation("An operand in the update expression has an incorrect data type")
-        a, b = Decimal(left["N"]), Decimal(right["N"])
-        return {"N": number_text(to_decimal(str(a + b if node.operator == "+" else a - b)))}
+        return {"N": add(left["N"], right["N"], subtract=node.operator == "-")}
     name, args = node.name, node.args
     if name == "size":
         value = operand(item, args[0], kind)
@@ -326,8 +323,7 @@ def _add(item: Item, path: ast.Path, value: Value) -> None:
     if kind_of(existing) != kind:
         raise validation("An operand in the update expression has an incorrect data type")
     if kind == "N":
-        total = Decimal(existing["N"]) + Decimal(value["N"])
-        _put(item, path, {"N": number_text(to_decimal(str(total)))})
+        _put(item, path, {"N": add(existing["N"], value["N"])})
         return
     members = list(existing[kind])
     for member in value[kind]:

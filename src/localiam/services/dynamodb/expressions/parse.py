@@ -43,7 +43,7 @@ clause: SET set_action ("," set_action)*
       | REMOVE path ("," path)*
       | ADD path operand ("," path operand)*
       | DELETE path operand ("," path operand)*
-set_action: path "=" set_value
+set_action: path COMPARATOR set_value
 ?set_value: operand | operand PLUS operand -> arithmetic | operand MINUS operand -> arithmetic
 
 projection: path ("," path)*
@@ -246,8 +246,10 @@ class _Builder:
             if verb == "SET":
                 for action in rest:
                     assert isinstance(action, Tree)
-                    target, value = action.children
+                    target, operator, value = action.children
                     assert isinstance(target, Tree)
+                    if str(operator) != "=":
+                        raise self.fail(f'Syntax error; token: "{operator}", near: "{_first_token(target)} {operator}"')
                     actions.append(ast.UpdateAction("SET", self.path(target), self.operand(value)))
             elif verb == "REMOVE":
                 for target in rest:
