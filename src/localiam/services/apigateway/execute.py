@@ -687,5 +687,9 @@ def _claim(value: Any) -> str:
 
 
 def _api_gateway_wording(message: str) -> str:
-    """API Gateway's denial says who, what and on which resource, and nothing of why."""
-    return message.split(" because ", 1)[0]
+    """API Gateway's denial says who, what and on which resource, and of why only "with an
+    explicit deny" (``apigateway-resource-policies-examples``, the 403 a denied caller sees)."""
+    head = message.split(" because ", 1)[0]
+    return head.split(" with an explicit deny", 1)[0] + (
+        " with an explicit deny" if " with an explicit deny" in head else ""
+    )
