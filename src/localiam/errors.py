@@ -8,6 +8,7 @@ fault is the sender's (query protocol ``<Type>Sender</Type>``) or the service's.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Any
 
 
 class AwsError(Exception):
@@ -23,11 +24,11 @@ class AwsError(Exception):
         *,
         code: str | None = None,
         status: int | None = None,
-        fields: Mapping[str, str] | None = None,
+        fields: Mapping[str, Any] | None = None,
     ) -> None:
         super().__init__(message)
         self.message = message
-        self.fields: dict[str, str] = dict(fields or {})
+        self.fields: dict[str, Any] = dict(fields or {})
         """Extra members of the protocol's error body (Organizations' ``Reason`` ...)."""
         if code is not None:
             self.code = code

@@ -171,6 +171,15 @@ def test_mock_integration_on_the_three_addresses(server: LocaliamServer) -> None
     assert (status, body) == (403, {"message": "Missing Authentication Token"})
     assert headers["x-amzn-errortype"] == "MissingAuthenticationTokenException"
     assert call(api.url("/hello"), method="POST")[2] == {"message": "Missing Authentication Token"}
+    kept = {"restApiId": api.id, "resourceId": hello, "httpMethod": "GET", "statusCode": "200"}
+    assert api.client.get_method_response(**kept)["statusCode"] == "200"
+    assert api.client.get_integration_response(**kept)["responseTemplates"] == {
+        "application/json": '{"hello": "world"}'
+    }
+    api.client.delete_integration_response(**kept)
+    assert error_of(api.client.get_integration_response, **kept)["Code"] == "NotFoundException"
+    # The stage still serves its deployment: the change reaches callers once deployed.
+    assert call(api.url("/hello"))[2] == {"hello": "world"}
     stages = api.client.get_stages(restApiId=api.id)["item"]
     assert [s["stageName"] for s in stages] == ["prod"]
     resources = {r["path"]: r for r in api.client.get_resources(restApiId=api.id)["items"]}

@@ -40,7 +40,7 @@ def assert_not_implemented(error: ClientError, message: str) -> None:
     ("service", "operation", "params"),
     [
         ("sqs", "ListQueues", {}),  # json 1.0 (awsQueryCompatible)
-        ("dynamodb", "ListTables", {}),  # json 1.0
+        ("kinesis", "ListStreams", {}),  # json 1.1
         ("secretsmanager", "ListSecrets", {}),  # json 1.1
         ("appsync", "ListGraphqlApis", {}),  # rest-json
         ("sns", "ListTopics", {}),  # query
@@ -133,17 +133,17 @@ def test_served_services_still_answer(server: LocaliamServer) -> None:
 
 def test_the_server_log_says_what_was_asked(server: LocaliamServer, caplog: pytest.LogCaptureFixture) -> None:
     with caplog.at_level(logging.WARNING, logger="localiam.server"):
-        refused(lambda: server.client("dynamodb").list_tables())
+        refused(lambda: server.client("kinesis").list_streams())
     lines = [r for r in caplog.records if r.name == "localiam.server" and r.levelno == logging.WARNING]
     assert len(lines) == 1
-    assert f"localiam does not implement dynamodb:ListTables {SERVED}" in lines[0].getMessage()
+    assert f"localiam does not implement kinesis:ListStreams {SERVED}" in lines[0].getMessage()
 
 
 def test_the_aws_cli_prints_the_message(server: LocaliamServer, tmp_path: Path) -> None:
     cli = AwsCli(server, tmp_path)
     # ``--endpoint-url`` as well as the profile's: the CLI sends some services (SQS) to their
     # legacy global endpoint whatever the profile says.
-    done = cli.run(["dynamodb", "list-tables", "--endpoint-url", server.endpoint])
+    done = cli.run(["kinesis", "list-streams", "--endpoint-url", server.endpoint])
     assert done.returncode != 0
-    expected = f"localiam does not implement dynamodb:ListTables {SERVED}"
-    assert f"(NotImplemented) when calling the ListTables operation: {expected}" in done.stderr
+    expected = f"localiam does not implement kinesis:ListStreams {SERVED}"
+    assert f"(NotImplemented) when calling the ListStreams operation: {expected}" in done.stderr

@@ -51,7 +51,7 @@ def with_host(request: HttpRequest, host: str) -> HttpRequest:
     ("service", "operation", "params", "scope", "protocol"),
     [
         ("sqs", "ListQueues", {}, "sqs", "json"),
-        ("dynamodb", "ListTables", {}, "dynamodb", "json"),
+        ("kinesis", "ListStreams", {}, "kinesis", "json"),
         ("secretsmanager", "ListSecrets", {}, "secretsmanager", "json"),
         ("apigateway", "GetRestApis", {}, "apigateway", "rest-json"),
         ("sns", "ListTopics", {}, "sns", "query"),
@@ -75,7 +75,7 @@ def test_each_protocol_answers_in_its_own_shape(
 
 
 def test_json_and_rest_json_name_the_code_in_a_header() -> None:
-    for service, operation in [("dynamodb", "ListTables"), ("apigateway", "GetRestApis")]:
+    for service, operation in [("kinesis", "ListStreams"), ("apigateway", "GetRestApis")]:
         error = refusal(signed(botocore_request(service, operation, {}), service))
         headers = {k.lower(): v for k, v in error.protocol.serialize_error(error, "rid").headers}
         assert headers["x-amzn-errortype"] == "NotImplemented"

@@ -22,7 +22,8 @@ from dataclasses import dataclass
 
 from localiam.errors import AwsError
 from localiam.server.pipeline import Pipeline
-from localiam.services.apigateway.execute import Answer, Executor, Invocation
+from localiam.services.apigateway.execute import Executor
+from localiam.services.apigateway.invocation import Answer, Invocation
 from localiam.wire.http import HttpRequest
 from localiam.wire.sigv4 import carries_signature, verify_request
 

@@ -6,7 +6,17 @@ from localiam.services.base import Service
 
 
 def default_services() -> dict[str, Service]:
-    from localiam.services import apigateway, awslambda, cognito_identity, cognito_idp, iam, organizations, s3, sts
+    from localiam.services import (
+        apigateway,
+        awslambda,
+        cognito_identity,
+        cognito_idp,
+        dynamodb,
+        iam,
+        organizations,
+        s3,
+        sts,
+    )
 
     return {
         "iam": iam.SERVICE,
@@ -18,4 +28,5 @@ def default_services() -> dict[str, Service]:
         "cognito-idp": cognito_idp.SERVICE,
         "cognito-identity": cognito_identity.SERVICE,
         "apigateway": apigateway.SERVICE,
+        "dynamodb": dynamodb.SERVICE,
     }

@@ -18,6 +18,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Table,
@@ -630,4 +631,45 @@ apigateway_stages = Table(
     Column("config", Text, nullable=False),  # JSON: description, variables, settings
     Column("created_at", Float, nullable=False),
     Column("updated_at", Float, nullable=False),
+)
+
+# ---------------------------------------------------------------------------- DynamoDB
+# Tables are regional: (account, region, name); ``uid`` names a table's items, so that a table
+# deleted and created again starts empty. ``config`` is the JSON of the table's description
+# (key schema, attribute definitions, indexes, billing, stream, TTL, deletion protection).
+# Items are keyed by their partition and sort key values encoded so that bytes order as
+# DynamoDB orders the values (``services/dynamodb/values.py``, ``encode_key``): a Query is a
+# range scan of the primary key; index entries point at the table's item.
+dynamodb_tables = Table(
+    "dynamodb_tables",
+    metadata,
+    Column("account_id", String(12), primary_key=True),
+    Column("region", String(32), primary_key=True),
+    Column("name", String(255), primary_key=True),
+    Column("uid", String(32), nullable=False, unique=True),
+    Column("config", Text, nullable=False),
+    Column("tags", Text, nullable=False),
+    Column("policy", Text),
+    Column("created_at", Float, nullable=False),
+)
+
+dynamodb_items = Table(
+    "dynamodb_items",
+    metadata,
+    Column("table_uid", String(32), primary_key=True),
+    Column("hash_key", LargeBinary, primary_key=True),
+    Column("range_key", LargeBinary, primary_key=True),
+    Column("item", Text, nullable=False),  # JSON, DynamoDB's typed form (binaries base64)
+    Column("size", Integer, nullable=False),
+)
+
+dynamodb_index_items = Table(
+    "dynamodb_index_items",
+    metadata,
+    Column("table_uid", String(32), primary_key=True),
+    Column("index_name", String(255), primary_key=True),
+    Column("hash_key", LargeBinary, primary_key=True),
+    Column("range_key", LargeBinary, primary_key=True),
+    Column("item_hash_key", LargeBinary, primary_key=True),
+    Column("item_range_key", LargeBinary, primary_key=True),
 )

@@ -87,7 +87,7 @@ class ModeledError(AwsError):
         self.fields = dict(fields)
 
 
-def error_fields(error: AwsError) -> dict[str, str]:
+def error_fields(error: AwsError) -> dict[str, Any]:
     """The extra members of ``error``'s body (none for a plain :class:`AwsError`)."""
     fields = getattr(error, "fields", None)
     return dict(fields) if isinstance(fields, Mapping) else {}

@@ -2,7 +2,7 @@
 :mod:`.deployments`) and the invocation of deployed stages with IAM, Cognito user pool and
 Lambda authorizers in front of Lambda proxy, mock and HTTP proxy integrations (:mod:`.execute`)."""
 
-from localiam.services.apigateway import deployments, restapis
+from localiam.services.apigateway import deployments, responses, restapis
 from localiam.services.apigateway._service import SERVICE
 
-__all__ = ["SERVICE", "deployments", "restapis"]
+__all__ = ["SERVICE", "deployments", "responses", "restapis"]

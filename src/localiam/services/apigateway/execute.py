@@ -28,17 +28,12 @@ integration, and API Gateway's answers (Developer Guide ``apigateway-control-acc
 
 from __future__ import annotations
 
-import base64
 import json
 import re
 import threading
 import time
-import urllib.error
-import urllib.parse
-import urllib.request
 import uuid
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from localiam.engine import (
@@ -54,6 +49,25 @@ from localiam.engine import (
 from localiam.errors import AccessDenied, AwsError
 from localiam.policy.model import PolicyType
 from localiam.services.apigateway._service import SERVICE
+from localiam.services.apigateway.integrations import http_proxy, mock_answer, proxy_answer, proxy_event, request_fields
+from localiam.services.apigateway.invocation import (
+    Answer,
+    Granted,
+    Invocation,
+    Route,
+    Stage,
+    clean_path,
+    denied,
+    header,
+    identity_value,
+    internal_error,
+    json_answer,
+    match,
+    missing_token,
+    signature_refused,
+    stage_variables,
+    unauthorized,
+)
 from localiam.services.awslambda.service_invoke import ServiceInvokeError, invoke_as_service
 from localiam.services.base import OperationContext, ResourcePolicy
 from localiam.services.cognito_idp import tokens as user_pool_tokens
@@ -67,147 +81,7 @@ SERVICE_PRINCIPAL = "apigateway.amazonaws.com"
 LAMBDA_URI = re.compile(
     r"arn:aws:apigateway:[a-z0-9-]+:lambda:path/2015-03-31/functions/(arn:aws:lambda:[^/]+)/invocations"
 )
-_LOOPBACK = ("127.0.0.1", "localhost", "[::1]", "::1")
 MAX_DEPLOYMENTS = 256
-
-
-@dataclass(frozen=True, slots=True)
-class Invocation:
-    """One request to a stage, as the server received it."""
-
-    api_id: str
-    stage: str
-    path: str
-    method: str
-    headers: Sequence[tuple[str, str]]
-    query: str
-    body: bytes
-    source_ip: str
-    key: KeyRecord | None = None
-    """The access key of a request whose SigV4 signature (for ``execute-api``) verified."""
-    signature_error: AwsError | None = None
-    """Why a signed request's signature did not verify."""
-    signed: bool = False
-
-
-@dataclass(frozen=True, slots=True)
-class Answer:
-    status: int
-    headers: tuple[tuple[str, str], ...] = ()
-    body: bytes = b""
-
-
-def _json_answer(status: int, body: Mapping[str, Any], error_type: str | None = None, request_id: str = "") -> Answer:
-    headers = [("Content-Type", "application/json"), ("x-amzn-RequestId", request_id)]
-    if error_type:
-        headers.append(("x-amzn-ErrorType", error_type))
-    return Answer(status, tuple(headers), json.dumps(body).encode())
-
-
-def missing_token(request_id: str = "") -> Answer:
-    return _json_answer(
-        403, {"message": "Missing Authentication Token"}, "MissingAuthenticationTokenException", request_id
-    )
-
-
-def unauthorized(request_id: str = "") -> Answer:
-    return _json_answer(401, {"message": "Unauthorized"}, "UnauthorizedException", request_id)
-
-
-def internal_error(status: int = 500, request_id: str = "") -> Answer:
-    return _json_answer(status, {"message": "Internal server error"}, None, request_id)
-
-
-def denied(message: str, request_id: str = "") -> Answer:
-    return _json_answer(403, {"Message": message}, "AccessDeniedException", request_id)
-
-
-_SIGNATURE_ANSWERS = {
-    "SignatureDoesNotMatch": (
-        "InvalidSignatureException",
-        "The request signature we calculated does not match the signature you provided. Check your AWS Secret "
-        "Access Key and signing method. Consult the service documentation for details.",
-    ),
-    "InvalidClientTokenId": ("UnrecognizedClientException", "The security token included in the request is invalid."),
-    "ExpiredToken": ("ExpiredTokenException", "The security token included in the request is expired"),
-}
-
-
-def signature_refused(exc: AwsError, request_id: str = "") -> Answer:
-    """API Gateway's 403 for a signature that does not verify (its own error types)."""
-    kind, message = _SIGNATURE_ANSWERS.get(exc.code, ("IncompleteSignatureException", exc.message))
-    return _json_answer(403, {"message": message}, kind, request_id)
-
-
-# ----------------------------------------------------------------------------------- routing
-@dataclass(frozen=True, slots=True)
-class Route:
-    resource: Mapping[str, Any]
-    method: Mapping[str, Any]
-    path_parameters: Mapping[str, str]
-
-
-def _children(resources: Mapping[str, Any], parent: str) -> list[Mapping[str, Any]]:
-    return [r for r in resources.values() if r.get("parentId") == parent]
-
-
-def match(snapshot: Mapping[str, Any], root_id: str, path: str, http_method: str) -> Route | None:
-    """The resource and method of ``path`` in a deployment: literal parts before ``{param}``
-    before ``{proxy+}``, as API Gateway chooses."""
-    resources = snapshot["resources"]
-    parts = [urllib.parse.unquote(p) for p in path.strip("/").split("/")] if path.strip("/") else []
-
-    def walk(resource_id: str, index: int, params: dict[str, str]) -> tuple[Mapping[str, Any], dict[str, str]] | None:
-        resource = resources[resource_id]
-        if index == len(parts):
-            return resource, params
-        children = _children(resources, resource_id)
-        literal = [c for c in children if not c["pathPart"].startswith("{")]
-        variable = [c for c in children if c["pathPart"].startswith("{") and not c["pathPart"].endswith("+}")]
-        greedy = [c for c in children if c["pathPart"].endswith("+}")]
-        for child in literal:
-            if child["pathPart"] == parts[index]:
-                found = walk(child["id"], index + 1, params)
-                if found:
-                    return found
-        for child in variable:
-            found = walk(child["id"], index + 1, {**params, child["pathPart"][1:-1]: parts[index]})
-            if found:
-                return found
-        for child in greedy:
-            return child, {**params, child["pathPart"][1:-2]: "/".join(parts[index:])}
-        return None
-
-    found = walk(root_id, 0, {})
-    if found is None:
-        return None
-    resource, params = found
-    methods = resource.get("methods") or {}
-    method = methods.get(http_method.upper()) or methods.get("ANY")
-    if method is None:
-        return None
-    return Route(resource, method, params)
-
-
-# ----------------------------------------------------------------------------------- the call
-@dataclass
-class Granted:
-    """Who the method let through, for the proxy event."""
-
-    caller: Caller | None = None
-    claims: Mapping[str, Any] | None = None
-    authorizer: Mapping[str, Any] = field(default_factory=dict)
-    principal_id: str | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class Stage:
-    account: str
-    region: str
-    name: str
-    variables: Mapping[str, str]
-    snapshot: Mapping[str, Any]
-    root_id: str
 
 
 class Executor:
@@ -236,10 +110,10 @@ class Executor:
         with self.store.read() as tx:
             row = iam_store.one(tx, schema.apigateway_apis, id=inv.api_id)
             if row is None:
-                return _json_answer(404, {"message": "Not Found"}, "NotFoundException", request_id)
+                return json_answer(404, {"message": "Not Found"}, "NotFoundException", request_id)
             stage_row = iam_store.one(tx, schema.apigateway_stages, api_id=inv.api_id, name=inv.stage)
             if stage_row is None:
-                return _json_answer(403, {"message": "Forbidden"}, "ForbiddenException", request_id)
+                return json_answer(403, {"message": "Forbidden"}, "ForbiddenException", request_id)
             snapshot, root_id = self._deployment(tx, inv.api_id, str(stage_row["deployment_id"]))
             stage = Stage(
                 account=str(row["account_id"]),
@@ -276,13 +150,13 @@ class Executor:
             source_ip=inv.source_ip,
             endpoint=self.endpoint,
             bodies=self.bodies,
-            user_agent=_header(inv.headers, "user-agent") or "",
+            user_agent=header(inv.headers, "user-agent") or "",
             clock=self.clock,
         )
 
     def method_arn(self, inv: Invocation, stage: Stage) -> str:
         prefix = f"arn:aws:execute-api:{stage.region}:{stage.account}:{inv.api_id}"
-        return f"{prefix}/{stage.name}/{inv.method.upper()}{_path(inv.path)}"
+        return f"{prefix}/{stage.name}/{inv.method.upper()}{clean_path(inv.path)}"
 
     def _resource_policy(self, ctx: OperationContext, inv: Invocation, stage: Stage) -> ResourcePolicy:
         text = stage.snapshot.get("policy")
@@ -327,7 +201,7 @@ class Executor:
         authorizer = stage.snapshot["authorizers"].get(route.method.get("authorizerId") or "")
         if authorizer is None:
             return internal_error(500, request_id)
-        token = _identity(inv, authorizer.get("identitySource") or "method.request.header.Authorization")
+        token = identity_value(inv, authorizer.get("identitySource") or "method.request.header.Authorization")
         if not token:
             return unauthorized(request_id)
         if token.lower().startswith("bearer "):
@@ -356,7 +230,7 @@ class Executor:
             return internal_error(500, request_id)
         arn = self.method_arn(inv, stage)
         sources = [s.strip() for s in str(authorizer.get("identitySource") or "").split(",") if s.strip()]
-        values = [_identity(inv, s) for s in sources]
+        values = [identity_value(inv, s) for s in sources]
         if authorizer["type"] == "TOKEN":
             token = values[0] if values else None
             if not token:
@@ -368,7 +242,7 @@ class Executor:
         else:
             if sources and not all(values):
                 return unauthorized(request_id)
-            event = {"type": "REQUEST", "methodArn": arn, **self._request_fields(inv, stage, route)}
+            event = {"type": "REQUEST", "methodArn": arn, **request_fields(inv, stage, route)}
         ttl = int(authorizer.get("authorizerResultTtlInSeconds", 300))
         cache_key = (inv.api_id, authorizer["id"], *(v or "" for v in values))
         answer = self._cached(cache_key) if ttl and values else None
@@ -388,9 +262,9 @@ class Executor:
             except ServiceInvokeError as exc:
                 if str(exc) == "Unauthorized":
                     return unauthorized(request_id)
-                return _json_answer(500, {"message": None}, "AuthorizerConfigurationException", request_id)
+                return json_answer(500, {"message": None}, "AuthorizerConfigurationException", request_id)
             if not isinstance(result, dict) or not isinstance(result.get("policyDocument"), dict):
-                return _json_answer(500, {"message": None}, "AuthorizerConfigurationException", request_id)
+                return json_answer(500, {"message": None}, "AuthorizerConfigurationException", request_id)
             answer = result
             if ttl and values:
                 with self._lock:
@@ -400,7 +274,7 @@ class Executor:
             f"Lambda authorizer {authorizer['id']} policy", json.dumps(answer["policyDocument"]), PolicyType.IDENTITY
         )
         if compiled is None:
-            return _json_answer(500, {"message": None}, "AuthorizerConfigurationException", request_id)
+            return json_answer(500, {"message": None}, "AuthorizerConfigurationException", request_id)
         # The returned policy is the caller's only policy: evaluated as an identity policy of
         # a principal of the API's account (so no resource-side grant is needed).
         who = Principal(
@@ -457,109 +331,22 @@ class Executor:
             return found[1]
 
     # ------------------------------------------------------------------------- integrations
-    def _request_fields(self, inv: Invocation, stage: Stage, route: Route) -> dict[str, Any]:
-        headers: dict[str, str] = {}
-        multi: dict[str, list[str]] = {}
-        for name, value in inv.headers:
-            headers[name] = value
-            multi.setdefault(name, []).append(value)
-        query = urllib.parse.parse_qsl(inv.query, keep_blank_values=True)
-        single_query: dict[str, str] = {}
-        multi_query: dict[str, list[str]] = {}
-        for name, value in query:
-            single_query[name] = value
-            multi_query.setdefault(name, []).append(value)
-        return {
-            "resource": route.resource["path"],
-            "path": _path(inv.path),
-            "httpMethod": inv.method.upper(),
-            "headers": headers or None,
-            "multiValueHeaders": multi or None,
-            "queryStringParameters": single_query or None,
-            "multiValueQueryStringParameters": multi_query or None,
-            "pathParameters": dict(route.path_parameters) or None,
-            "stageVariables": dict(stage.variables) or None,
-        }
-
-    def _event(self, inv: Invocation, stage: Stage, route: Route, granted: Granted, request_id: str) -> dict[str, Any]:
-        event = self._request_fields(inv, stage, route)
-        identity: dict[str, Any] = {
-            "cognitoIdentityPoolId": None,
-            "accountId": None,
-            "cognitoIdentityId": None,
-            "caller": None,
-            "accessKey": None,
-            "sourceIp": inv.source_ip,
-            "cognitoAuthenticationType": None,
-            "cognitoAuthenticationProvider": None,
-            "userArn": None,
-            "userAgent": _header(inv.headers, "user-agent"),
-            "user": None,
-        }
-        caller = granted.caller
-        if caller is not None:
-            principal = caller.principal
-            federation = principal.federation
-            identity.update(
-                accountId=principal.account,
-                caller=principal.user_id,
-                user=principal.user_id,
-                accessKey=caller.key.access_key_id,
-                userArn=principal.arn,
-            )
-            pool = federation.get("cognito-identity.amazonaws.com:aud")
-            if pool:
-                amr = list(federation.get("cognito-identity.amazonaws.com:amr", ()))
-                identity.update(
-                    cognitoIdentityPoolId=pool[0],
-                    cognitoIdentityId=(federation.get("cognito-identity.amazonaws.com:sub") or [None])[0],
-                    cognitoAuthenticationType=amr[0] if amr else None,
-                    cognitoAuthenticationProvider=",".join(amr[1:]) or None,
-                )
-        authorizer: dict[str, Any] = dict(granted.authorizer)
-        if granted.claims is not None:
-            authorizer["claims"] = {k: _claim(v) for k, v in granted.claims.items()}
-        now = self.clock()
-        event["requestContext"] = {
-            "resourceId": route.resource["id"],
-            "resourcePath": route.resource["path"],
-            "httpMethod": inv.method.upper(),
-            "path": f"/{stage.name}{_path(inv.path)}",
-            "accountId": stage.account,
-            "stage": stage.name,
-            "requestId": request_id,
-            "extendedRequestId": request_id,
-            "requestTime": time.strftime("%d/%b/%Y:%H:%M:%S +0000", time.gmtime(now)),
-            "requestTimeEpoch": int(now * 1000),
-            "protocol": "HTTP/1.1",
-            "apiId": inv.api_id,
-            "domainName": f"{inv.api_id}.execute-api.localhost",
-            "identity": identity,
-            "authorizer": authorizer or None,
-        }
-        binary = not _is_text(inv.headers)
-        event["body"] = (
-            (base64.b64encode(inv.body).decode() if binary else inv.body.decode("utf-8")) if inv.body else None
-        )
-        event["isBase64Encoded"] = bool(inv.body) and binary
-        return event
-
     def _integrate(
         self, ctx: OperationContext, inv: Invocation, stage: Stage, route: Route, granted: Granted, request_id: str
     ) -> Answer:
         integration = route.method.get("methodIntegration") or {}
         kind = integration.get("type")
         if kind == "MOCK":
-            return _mock(integration, request_id)
+            return mock_answer(integration, request_id)
         if kind == "HTTP_PROXY":
-            return _http_proxy(inv, route, integration, request_id)
+            return http_proxy(inv, route, integration, request_id)
         if kind != "AWS_PROXY":
             return internal_error(500, request_id)
         found = LAMBDA_URI.fullmatch(str(integration.get("uri")))
         if found is None:
             return internal_error(500, request_id)
-        function_arn = _stage_variables(found.group(1), stage.variables)
-        event = self._event(inv, stage, route, granted, request_id)
+        function_arn = stage_variables(found.group(1), stage.variables)
+        event = proxy_event(inv, stage, route, granted, request_id, self.clock())
         try:
             result = invoke_as_service(
                 ctx,
@@ -571,121 +358,13 @@ class Executor:
             )
         except ServiceInvokeError:
             return internal_error(500, request_id)
-        return _proxy_answer(result, request_id)
-
-
-def _proxy_answer(result: Any, request_id: str) -> Answer:
-    """The function's answer as HTTP (``set-up-lambda-proxy-integrations``, "Output format"),
-    or 502 when it is not that shape."""
-    if not isinstance(result, dict):
-        return internal_error(502, request_id)
-    status = result.get("statusCode", 200)
-    if isinstance(status, str) and status.isdigit():
-        status = int(status)
-    if not isinstance(status, int) or isinstance(status, bool) or not 100 <= status <= 599:
-        return internal_error(502, request_id)
-    headers: list[tuple[str, str]] = []
-    for name, value in (result.get("headers") or {}).items():
-        headers.append((str(name), str(value)))
-    for name, values in (result.get("multiValueHeaders") or {}).items():
-        if not isinstance(values, list):
-            return internal_error(502, request_id)
-        headers.extend((str(name), str(v)) for v in values)
-    body = result.get("body")
-    if body is None:
-        data = b""
-    elif not isinstance(body, str):
-        return internal_error(502, request_id)
-    elif result.get("isBase64Encoded"):
-        try:
-            data = base64.b64decode(body)
-        except ValueError:
-            return internal_error(502, request_id)
-    else:
-        data = body.encode("utf-8")
-    if not any(n.lower() == "content-type" for n, _ in headers):
-        headers.append(("Content-Type", "application/json"))
-    headers.append(("x-amzn-RequestId", request_id))
-    return Answer(status, tuple(headers), data)
-
-
-def _mock(integration: Mapping[str, Any], request_id: str) -> Answer:
-    template = (integration.get("requestTemplates") or {}).get("application/json") or '{"statusCode": 200}'
-    try:
-        status = int(json.loads(template).get("statusCode", 200))
-    except (ValueError, AttributeError, TypeError):
-        status = 200
-    responses = integration.get("integrationResponses") or {}
-    response = responses.get(str(status)) or {}
-    body = (response.get("responseTemplates") or {}).get("application/json") or ""
-    return Answer(status, (("Content-Type", "application/json"), ("x-amzn-RequestId", request_id)), body.encode())
-
-
-def _http_proxy(inv: Invocation, route: Route, integration: Mapping[str, Any], request_id: str) -> Answer:
-    uri = str(integration.get("uri"))
-    for name, value in route.path_parameters.items():
-        uri = uri.replace("{" + name + "+}", value).replace("{" + name + "}", urllib.parse.quote(value))
-    host = urllib.parse.urlsplit(uri).hostname or ""
-    if host not in _LOOPBACK:
-        return _json_answer(
-            500, {"message": "localiam forwards HTTP_PROXY integrations to loopback only"}, None, request_id
-        )
-    if inv.query:
-        uri += ("&" if "?" in uri else "?") + inv.query
-    headers = {n: v for n, v in inv.headers if n.lower() not in ("host", "content-length", "authorization")}
-    method = str(integration.get("httpMethod") or inv.method).upper()
-    method = inv.method.upper() if method == "ANY" else method
-    request = urllib.request.Request(uri, data=inv.body or None, headers=headers, method=method)
-    try:
-        with urllib.request.urlopen(request, timeout=29) as answer:
-            status, data, got = answer.status, answer.read(), answer.headers.items()
-    except urllib.error.HTTPError as exc:
-        status, data, got = exc.code, exc.read(), exc.headers.items()
-    except (urllib.error.URLError, OSError):
-        return internal_error(502, request_id)
-    skip = ("transfer-encoding", "connection", "content-length")
-    return Answer(status, tuple((n, v) for n, v in got if n.lower() not in skip), data)
-
-
-def _stage_variables(text: str, variables: Mapping[str, str]) -> str:
-    return re.sub(r"\$\{stageVariables\.(\w+)\}", lambda m: variables.get(m.group(1), ""), text)
-
-
-def _identity(inv: Invocation, source: str) -> str | None:
-    """The value an identity source names: ``method.request.header.NAME`` or
-    ``method.request.querystring.NAME``."""
-    if source.startswith("method.request.header."):
-        return _header(inv.headers, source.split(".", 3)[3])
-    if source.startswith("method.request.querystring."):
-        wanted = source.split(".", 3)[3]
-        for name, value in urllib.parse.parse_qsl(inv.query, keep_blank_values=True):
-            if name == wanted:
-                return value
-    return None
-
-
-def _header(headers: Sequence[tuple[str, str]], name: str) -> str | None:
-    wanted = name.lower()
-    return next((v for n, v in headers if n.lower() == wanted), None)
-
-
-def _path(path: str) -> str:
-    return "/" + path.strip("/") if path.strip("/") else "/"
-
-
-def _is_text(headers: Sequence[tuple[str, str]]) -> bool:
-    kind = (_header(headers, "content-type") or "").lower()
-    return not kind or kind.startswith("text/") or "json" in kind or "xml" in kind or "form-urlencoded" in kind
-
-
-def _claim(value: Any) -> str:
-    if isinstance(value, list):
-        return "[" + " ".join(str(v) for v in value) + "]"
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return str(value)
+        return proxy_answer(result, request_id)
 
 
 def _api_gateway_wording(message: str) -> str:
-    """API Gateway's denial says who, what and on which resource, and nothing of why."""
-    return message.split(" because ", 1)[0]
+    """API Gateway's denial says who, what and on which resource, and of why only "with an
+    explicit deny" (``apigateway-resource-policies-examples``, the 403 a denied caller sees)."""
+    head = message.split(" because ", 1)[0]
+    return head.split(" with an explicit deny", 1)[0] + (
+        " with an explicit deny" if " with an explicit deny" in head else ""
+    )

@@ -197,7 +197,7 @@ def _resource(resource: dict[str, Any], embed: bool = False) -> dict[str, Any]:
     out: dict[str, Any] = {k: resource[k] for k in ("id", "parentId", "pathPart", "path") if k in resource}
     methods = resource.get("methods") or {}
     if methods:
-        out["resourceMethods"] = {m: (_method(v) if embed else {}) for m, v in methods.items()}
+        out["resourceMethods"] = {m: (method_view(v) if embed else {}) for m, v in methods.items()}
     return out
 
 
@@ -291,11 +291,11 @@ def delete_resource(ctx: OperationContext, params: Params) -> Result:
 
 
 # ----------------------------------------------------------------------------------- methods
-def _method(method: dict[str, Any]) -> dict[str, Any]:
+def method_view(method: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in method.items() if v is not None}
 
 
-def _put(ctx: OperationContext, params: Params, change: Any) -> Result:
+def put(ctx: OperationContext, params: Params, change: Any) -> Result:
     """Load the API and the method's resource, let ``change(document, resource)`` edit them and
     return the result, then save."""
     row = api_row(ctx, params.get("restApiId"))
@@ -313,7 +313,7 @@ METHOD_PATH = "/restapis/{restApiId}/resources/{resourceId}/methods/{httpMethod}
 @SERVICE.operation(
     "PutMethod", action="apigateway:PUT", resource=on(METHOD_PATH), resource_policy=api_tags, writes=True
 )
-def put_method(ctx: OperationContext, params: Params) -> Result:
+def putmethod_view(ctx: OperationContext, params: Params) -> Result:
     http_method = str(params.get("httpMethod", "")).upper()
     if http_method not in HTTP_METHODS:
         raise bad_request(f"Invalid HttpMethod specified. Valid options are {','.join(HTTP_METHODS)}")
@@ -346,21 +346,21 @@ def put_method(ctx: OperationContext, params: Params) -> Result:
             "authorizationScopes": params.get("authorizationScopes"),
         }
         resource.setdefault("methods", {})[http_method] = method
-        return _method(method)
+        return method_view(method)
 
-    return _put(ctx, params, change)
+    return put(ctx, params, change)
 
 
 @SERVICE.operation("GetMethod", action="apigateway:GET", resource=on(METHOD_PATH), resource_policy=api_tags)
-def get_method(ctx: OperationContext, params: Params) -> Result:
+def getmethod_view(ctx: OperationContext, params: Params) -> Result:
     document = document_of(api_row(ctx, params.get("restApiId")))
-    return _method(method_of(resource_of(document, params.get("resourceId")), params.get("httpMethod")))
+    return method_view(method_of(resource_of(document, params.get("resourceId")), params.get("httpMethod")))
 
 
 @SERVICE.operation(
     "UpdateMethod", action="apigateway:PATCH", resource=on(METHOD_PATH), resource_policy=api_tags, writes=True
 )
-def update_method(ctx: OperationContext, params: Params) -> Result:
+def updatemethod_view(ctx: OperationContext, params: Params) -> Result:
     def change(document: dict[str, Any], resource: dict[str, Any]) -> dict[str, Any]:
         method = method_of(resource, params.get("httpMethod"))
         apply_patch(
@@ -377,43 +377,21 @@ def update_method(ctx: OperationContext, params: Params) -> Result:
         if method["authorizationType"] not in AUTHORIZATION_TYPES:
             raise bad_request("Invalid authorization type specified.")
         resource["methods"][method["httpMethod"]] = method
-        return _method(method)
+        return method_view(method)
 
-    return _put(ctx, params, change)
+    return put(ctx, params, change)
 
 
 @SERVICE.operation(
     "DeleteMethod", action="apigateway:DELETE", resource=on(METHOD_PATH), resource_policy=api_tags, writes=True
 )
-def delete_method(ctx: OperationContext, params: Params) -> Result:
+def deletemethod_view(ctx: OperationContext, params: Params) -> Result:
     def change(document: dict[str, Any], resource: dict[str, Any]) -> dict[str, Any]:
         method = method_of(resource, params.get("httpMethod"))
         del resource["methods"][method["httpMethod"]]
         return {}
 
-    return _put(ctx, params, change)
-
-
-@SERVICE.operation(
-    "PutMethodResponse",
-    action="apigateway:PUT",
-    resource=on(METHOD_PATH + "/responses/{statusCode}"),
-    resource_policy=api_tags,
-    writes=True,
-)
-def put_method_response(ctx: OperationContext, params: Params) -> Result:
-    def change(document: dict[str, Any], resource: dict[str, Any]) -> dict[str, Any]:
-        method = method_of(resource, params.get("httpMethod"))
-        response = {
-            "statusCode": str(params.get("statusCode")),
-            "responseParameters": params.get("responseParameters"),
-            "responseModels": params.get("responseModels"),
-        }
-        method.setdefault("methodResponses", {})[response["statusCode"]] = _method(response)
-        resource["methods"][method["httpMethod"]] = method
-        return _method(response)
-
-    return _put(ctx, params, change)
+    return put(ctx, params, change)
 
 
 # ------------------------------------------------------------------------------- integrations
@@ -453,11 +431,11 @@ def put_integration(ctx: OperationContext, params: Params) -> Result:
             "cacheNamespace": params.get("cacheNamespace") or resource["id"],
             "cacheKeyParameters": params.get("cacheKeyParameters") or [],
         }
-        method["methodIntegration"] = _method(integration)
+        method["methodIntegration"] = method_view(integration)
         resource["methods"][method["httpMethod"]] = method
         return dict(method["methodIntegration"])
 
-    return _put(ctx, params, change)
+    return put(ctx, params, change)
 
 
 @SERVICE.operation("GetIntegration", action="apigateway:GET", resource=on(INTEGRATION_PATH), resource_policy=api_tags)
@@ -484,33 +462,7 @@ def delete_integration(ctx: OperationContext, params: Params) -> Result:
         resource["methods"][method["httpMethod"]] = method
         return {}
 
-    return _put(ctx, params, change)
-
-
-@SERVICE.operation(
-    "PutIntegrationResponse",
-    action="apigateway:PUT",
-    resource=on(INTEGRATION_PATH + "/responses/{statusCode}"),
-    resource_policy=api_tags,
-    writes=True,
-)
-def put_integration_response(ctx: OperationContext, params: Params) -> Result:
-    def change(document: dict[str, Any], resource: dict[str, Any]) -> dict[str, Any]:
-        method = method_of(resource, params.get("httpMethod"))
-        integration = method.get("methodIntegration")
-        if integration is None:
-            raise not_found("No integration defined for method")
-        response = {
-            "statusCode": str(params.get("statusCode")),
-            "selectionPattern": params.get("selectionPattern"),
-            "responseParameters": params.get("responseParameters"),
-            "responseTemplates": params.get("responseTemplates"),
-        }
-        integration.setdefault("integrationResponses", {})[response["statusCode"]] = _method(response)
-        resource["methods"][method["httpMethod"]] = method
-        return _method(response)
-
-    return _put(ctx, params, change)
+    return put(ctx, params, change)
 
 
 # ----------------------------------------------------------------------------------- authorizers
@@ -555,9 +507,9 @@ def create_authorizer(ctx: OperationContext, params: Params) -> Result:
     if not isinstance(name, str) or not name:
         raise bad_request("Invalid authorizer name")
     authorizer = {"id": new_id(6), "name": name, **_authorizer_fields(params, str(kind))}
-    document["authorizers"][authorizer["id"]] = _method(authorizer)
+    document["authorizers"][authorizer["id"]] = method_view(authorizer)
     save(ctx, row, document)
-    return _method(authorizer)
+    return method_view(authorizer)
 
 
 @SERVICE.operation(
