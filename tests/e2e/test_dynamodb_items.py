@@ -49,8 +49,9 @@ def test_put_get_update_delete(ddb: Any) -> None:
     ddb.put_item(TableName="Items", Item=item("a", 1, n={"N": "1.50"}, tags={"SS": ["x"]}, raw={"B": b"\x00\xff"}))
     got = ddb.get_item(TableName="Items", Key=item("a", 1), ConsistentRead=True)["Item"]
     assert got["n"] == {"N": "1.5"} and got["raw"] == {"B": b"\x00\xff"}
-    projected = ddb.get_item(TableName="Items", Key=item("a", 1), ProjectionExpression="#n, tags",
-                             ExpressionAttributeNames={"#n": "n"})["Item"]  # fmt: skip
+    projected = ddb.get_item(
+        TableName="Items", Key=item("a", 1), ProjectionExpression="#n, tags", ExpressionAttributeNames={"#n": "n"}
+    )["Item"]
     assert set(projected) == {"n", "tags"}
     answer = ddb.update_item(
         TableName="Items",
@@ -60,7 +61,7 @@ def test_put_get_update_delete(ddb: Any) -> None:
             ":d": {"N": "0.25"},
             ":m": {"M": {"deep": {"L": [{"NULL": True}]}}},
             ":t": {"SS": ["y"]},
-        },  # fmt: skip
+        },
         ExpressionAttributeNames={"#r": "raw"},
         ReturnValues="UPDATED_NEW",
     )
@@ -83,15 +84,31 @@ def test_conditions_and_return_values(ddb: Any) -> None:
     assert caught.value.response["Error"]["Code"] == "ConditionalCheckFailedException"
     assert caught.value.response["Error"]["Message"] == "The conditional request failed"
     assert caught.value.response["Item"]["v"] == {"N": "1"}
-    err = error_of(ddb.update_item, TableName="Items", Key=item("a", 1), UpdateExpression="SET v = :v",
-                   ConditionExpression="v > :v", ExpressionAttributeValues={":v": {"N": "5"}})  # fmt: skip
+    err = error_of(
+        ddb.update_item,
+        TableName="Items",
+        Key=item("a", 1),
+        UpdateExpression="SET v = :v",
+        ConditionExpression="v > :v",
+        ExpressionAttributeValues={":v": {"N": "5"}},
+    )
     assert err["Code"] == "ConditionalCheckFailedException"
-    out = ddb.update_item(TableName="Items", Key=item("a", 1), UpdateExpression="SET v = :v",
-                          ConditionExpression="v < :v", ExpressionAttributeValues={":v": {"N": "5"}},
-                          ReturnValues="ALL_OLD")  # fmt: skip
+    out = ddb.update_item(
+        TableName="Items",
+        Key=item("a", 1),
+        UpdateExpression="SET v = :v",
+        ConditionExpression="v < :v",
+        ExpressionAttributeValues={":v": {"N": "5"}},
+        ReturnValues="ALL_OLD",
+    )
     assert out["Attributes"]["v"] == {"N": "1"}
-    err = error_of(ddb.delete_item, TableName="Items", Key=item("a", 1), ConditionExpression="v IN (:a, :b)",
-                   ExpressionAttributeValues={":a": {"N": "1"}, ":b": {"N": "2"}})  # fmt: skip
+    err = error_of(
+        ddb.delete_item,
+        TableName="Items",
+        Key=item("a", 1),
+        ConditionExpression="v IN (:a, :b)",
+        ExpressionAttributeValues={":a": {"N": "1"}, ":b": {"N": "2"}},
+    )
     assert err["Code"] == "ConditionalCheckFailedException"
 
 
@@ -103,13 +120,23 @@ def test_validation_messages(ddb: Any) -> None:
     )
     err = error_of(ddb.put_item, TableName="Items", Item={"pk": {"S": "a"}, "sk": {"S": "1"}})
     assert err["Message"] == "One or more parameter values were invalid: Type mismatch for key sk expected: N actual: S"
-    err = error_of(ddb.update_item, TableName="Items", Key=item("a", 1), UpdateExpression="SET pk = :v",
-                   ExpressionAttributeValues={":v": {"S": "b"}})  # fmt: skip
+    err = error_of(
+        ddb.update_item,
+        TableName="Items",
+        Key=item("a", 1),
+        UpdateExpression="SET pk = :v",
+        ExpressionAttributeValues={":v": {"S": "b"}},
+    )
     assert err["Message"] == (
         "One or more parameter values were invalid: Cannot update attribute pk. This attribute is part of the key"
     )
-    err = error_of(ddb.put_item, TableName="Items", Item=item("a", 1), ConditionExpression="size = :v",
-                   ExpressionAttributeValues={":v": {"N": "1"}})  # fmt: skip
+    err = error_of(
+        ddb.put_item,
+        TableName="Items",
+        Item=item("a", 1),
+        ConditionExpression="size = :v",
+        ExpressionAttributeValues={":v": {"N": "1"}},
+    )
     assert err["Message"] == "Invalid ConditionExpression: Attribute name is a reserved keyword; reserved keyword: size"
     err = error_of(ddb.put_item, TableName="Items", Item=item("a", 1, big={"S": "x" * 410_000}))
     assert err["Message"] == "Item size has exceeded the maximum allowed size"
@@ -124,8 +151,13 @@ def test_validation_messages(ddb: Any) -> None:
 def test_numbers_keep_38_digits(ddb: Any) -> None:
     big = "1234567890123456789012345678901234567.8"
     ddb.put_item(TableName="Items", Item=item("n", 1, v={"N": big}))
-    out = ddb.update_item(TableName="Items", Key=item("n", 1), UpdateExpression="ADD v :tenth",
-                          ExpressionAttributeValues={":tenth": {"N": "0.1"}}, ReturnValues="UPDATED_NEW")  # fmt: skip
+    out = ddb.update_item(
+        TableName="Items",
+        Key=item("n", 1),
+        UpdateExpression="ADD v :tenth",
+        ExpressionAttributeValues={":tenth": {"N": "0.1"}},
+        ReturnValues="UPDATED_NEW",
+    )
     assert out["Attributes"]["v"] == {"N": "1234567890123456789012345678901234567.9"}
 
 
@@ -137,7 +169,7 @@ def test_query_pages_through_thousands_of_items(ddb: Any) -> None:
                     {"PutRequest": {"Item": item("p", i, kind={"S": "even" if i % 2 else "odd"})}}
                     for i in range(start, start + 25)
                 ]
-            }  # fmt: skip
+            }
         )
     ddb.put_item(TableName="Items", Item=item("other", 5))
     pages = list(
@@ -151,23 +183,37 @@ def test_query_pages_through_thousands_of_items(ddb: Any) -> None:
     keys = [int(i["sk"]["N"]) for page in pages for i in page["Items"]]
     assert keys == list(range(2500))
     assert len(pages) == 9
-    backwards = ddb.query(TableName="Items", KeyConditionExpression="pk = :p AND sk BETWEEN :a AND :b",
-                          ExpressionAttributeValues={":p": {"S": "p"}, ":a": {"N": "10"}, ":b": {"N": "20"}},
-                          ScanIndexForward=False, Limit=5)  # fmt: skip
+    backwards = ddb.query(
+        TableName="Items",
+        KeyConditionExpression="pk = :p AND sk BETWEEN :a AND :b",
+        ExpressionAttributeValues={":p": {"S": "p"}, ":a": {"N": "10"}, ":b": {"N": "20"}},
+        ScanIndexForward=False,
+        Limit=5,
+    )
     assert [int(i["sk"]["N"]) for i in backwards["Items"]] == [20, 19, 18, 17, 16]
     assert backwards["LastEvaluatedKey"] == item("p", 16)
-    count = ddb.query(TableName="Items", KeyConditionExpression="pk = :p", FilterExpression="kind = :k",
-                      ExpressionAttributeValues={":p": {"S": "p"}, ":k": {"S": "odd"}}, Select="COUNT")  # fmt: skip
+    count = ddb.query(
+        TableName="Items",
+        KeyConditionExpression="pk = :p",
+        FilterExpression="kind = :k",
+        ExpressionAttributeValues={":p": {"S": "p"}, ":k": {"S": "odd"}},
+        Select="COUNT",
+    )
     assert (count["Count"], count["ScannedCount"]) == (1250, 2500)
-    on_index = ddb.query(TableName="Items", IndexName="ByKind", KeyConditionExpression="kind = :k AND sk < :s",
-                         ExpressionAttributeValues={":k": {"S": "even"}, ":s": {"N": "10"}})  # fmt: skip
+    on_index = ddb.query(
+        TableName="Items",
+        IndexName="ByKind",
+        KeyConditionExpression="kind = :k AND sk < :s",
+        ExpressionAttributeValues={":k": {"S": "even"}, ":s": {"N": "10"}},
+    )
     assert [i["sk"]["N"] for i in on_index["Items"]] == ["1", "3", "5", "7", "9"]
     assert set(on_index["Items"][0]) == {"pk", "sk", "kind"}
     scanned = [
-        i for segment in range(3)
+        i
+        for segment in range(3)
         for page in ddb.get_paginator("scan").paginate(TableName="Items", Segment=segment, TotalSegments=3)
         for i in page["Items"]
-    ]  # fmt: skip
+    ]
     assert len(scanned) == 2501
 
 
@@ -199,8 +245,11 @@ def test_sort_keys_order_as_numbers_and_begins_with(server: LocaliamServer, ddb:
     )
     for sk in ["order#2", "order#10", "invoice#1", "order#1", "orders", "Z"]:
         ddb.put_item(TableName="Sorted", Item={"pk": {"S": "c"}, "sk": {"S": sk}})
-    answer = ddb.query(TableName="Sorted", KeyConditionExpression="pk = :p AND begins_with(sk, :o)",
-                       ExpressionAttributeValues={":p": {"S": "c"}, ":o": {"S": "order#"}})  # fmt: skip
+    answer = ddb.query(
+        TableName="Sorted",
+        KeyConditionExpression="pk = :p AND begins_with(sk, :o)",
+        ExpressionAttributeValues={":p": {"S": "c"}, ":o": {"S": "order#"}},
+    )
     assert [i["sk"]["S"] for i in answer["Items"]] == ["order#1", "order#10", "order#2"]
     err = error_of(
         ddb.query, TableName="Sorted", KeyConditionExpression="sk = :o", ExpressionAttributeValues={":o": {"S": "x"}}
@@ -225,12 +274,25 @@ def test_transactions_are_all_or_nothing(ddb: Any) -> None:
     ddb.put_item(TableName="Items", Item=item("acct", 1, balance={"N": "100"}))
     ddb.put_item(TableName="Items", Item=item("acct", 2, balance={"N": "0"}))
     move = [
-        {"Update": {"TableName": "Items", "Key": item("acct", 1), "UpdateExpression": "SET balance = balance - :m",
-                    "ConditionExpression": "balance >= :m", "ExpressionAttributeValues": {":m": {"N": "60"}}}},
-        {"Update": {"TableName": "Items", "Key": item("acct", 2), "UpdateExpression": "SET balance = balance + :m",
-                    "ExpressionAttributeValues": {":m": {"N": "60"}}}},
+        {
+            "Update": {
+                "TableName": "Items",
+                "Key": item("acct", 1),
+                "UpdateExpression": "SET balance = balance - :m",
+                "ConditionExpression": "balance >= :m",
+                "ExpressionAttributeValues": {":m": {"N": "60"}},
+            }
+        },
+        {
+            "Update": {
+                "TableName": "Items",
+                "Key": item("acct", 2),
+                "UpdateExpression": "SET balance = balance + :m",
+                "ExpressionAttributeValues": {":m": {"N": "60"}},
+            }
+        },
         {"Put": {"TableName": "Items", "Item": item("log", 1)}},
-    ]  # fmt: skip
+    ]
     ddb.transact_write_items(TransactItems=move)
     move[2] = {"Put": {"TableName": "Items", "Item": item("log", 2)}}
     with pytest.raises(ClientError) as caught:
@@ -238,7 +300,8 @@ def test_transactions_are_all_or_nothing(ddb: Any) -> None:
     error = caught.value.response
     assert error["Error"]["Code"] == "TransactionCanceledException"
     assert error["Error"]["Message"] == (
-        "Transaction cancelled, please refer cancellation reasons for specific reasons [ConditionalCheckFailed, None, None]"
+        "Transaction cancelled, please refer cancellation reasons for specific reasons "
+        "[ConditionalCheckFailed, None, None]"
     )
     assert [r["Code"] for r in error["CancellationReasons"]] == ["ConditionalCheckFailed", "None", "None"]
     got = ddb.transact_get_items(
@@ -246,13 +309,26 @@ def test_transactions_are_all_or_nothing(ddb: Any) -> None:
         + [{"Get": {"TableName": "Items", "Key": item("log", 2)}}]
     )["Responses"]
     assert [r.get("Item", {}).get("balance") for r in got] == [{"N": "40"}, {"N": "60"}, None]
-    err = error_of(ddb.transact_write_items, TransactItems=[{"Put": {"TableName": "Items", "Item": item("x", 1)}},
-                                                              {"Delete": {"TableName": "Items", "Key": item("x", 1)}}])  # fmt: skip
+    err = error_of(
+        ddb.transact_write_items,
+        TransactItems=[
+            {"Put": {"TableName": "Items", "Item": item("x", 1)}},
+            {"Delete": {"TableName": "Items", "Key": item("x", 1)}},
+        ],
+    )
     assert err["Message"] == "Transaction request cannot include multiple operations on one item"
-    check = [{"ConditionCheck": {"TableName": "Items", "Key": item("acct", 1), "ConditionExpression": "balance > :z",
-                                 "ExpressionAttributeValues": {":z": {"N": "1000"}},
-                                 "ReturnValuesOnConditionCheckFailure": "ALL_OLD"}},
-             {"Delete": {"TableName": "Items", "Key": item("acct", 2)}}]  # fmt: skip
+    check = [
+        {
+            "ConditionCheck": {
+                "TableName": "Items",
+                "Key": item("acct", 1),
+                "ConditionExpression": "balance > :z",
+                "ExpressionAttributeValues": {":z": {"N": "1000"}},
+                "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
+            }
+        },
+        {"Delete": {"TableName": "Items", "Key": item("acct", 2)}},
+    ]
     with pytest.raises(ClientError) as caught:
         ddb.transact_write_items(TransactItems=check)
     assert caught.value.response["CancellationReasons"][0]["Item"]["balance"] == {"N": "40"}
@@ -263,12 +339,19 @@ def test_legacy_parameters(ddb: Any) -> None:
     ddb.put_item(TableName="Items", Item=item("l", 1, v={"N": "1"}), Expected={"pk": {"Exists": False}})
     err = error_of(ddb.put_item, TableName="Items", Item=item("l", 1), Expected={"pk": {"Exists": False}})
     assert err["Code"] == "ConditionalCheckFailedException"
-    ddb.update_item(TableName="Items", Key=item("l", 1), AttributeUpdates={"v": {"Action": "ADD", "Value": {"N": "2"}}},
-                    Expected={"v": {"ComparisonOperator": "EQ", "AttributeValueList": [{"N": "1"}]}})  # fmt: skip
+    ddb.update_item(
+        TableName="Items",
+        Key=item("l", 1),
+        AttributeUpdates={"v": {"Action": "ADD", "Value": {"N": "2"}}},
+        Expected={"v": {"ComparisonOperator": "EQ", "AttributeValueList": [{"N": "1"}]}},
+    )
     got = ddb.get_item(TableName="Items", Key=item("l", 1), AttributesToGet=["v"])["Item"]
     assert got == {"v": {"N": "3"}}
-    found = ddb.query(TableName="Items", KeyConditions={"pk": {"ComparisonOperator": "EQ", "AttributeValueList": [{"S": "l"}]}},
-                      QueryFilter={"v": {"ComparisonOperator": "GT", "AttributeValueList": [{"N": "2"}]}})  # fmt: skip
+    found = ddb.query(
+        TableName="Items",
+        KeyConditions={"pk": {"ComparisonOperator": "EQ", "AttributeValueList": [{"S": "l"}]}},
+        QueryFilter={"v": {"ComparisonOperator": "GT", "AttributeValueList": [{"N": "2"}]}},
+    )
     assert found["Count"] == 1
     err = error_of(ddb.get_item, TableName="Items", Key=item("l", 1), AttributesToGet=["v"], ProjectionExpression="v")
     assert err["Message"].startswith("Can not use both expression and non-expression parameters in the same request")

@@ -56,8 +56,11 @@ def test_list_tables_pages(ddb: Any) -> None:
     assert first["TableNames"] == ["t00", "t01"] and first["LastEvaluatedTableName"] == "t01"
     rest = ddb.list_tables(ExclusiveStartTableName="t01")
     assert rest["TableNames"] == ["t02", "t03", "t04"] and "LastEvaluatedTableName" not in rest
-    paginated = [n for page in ddb.get_paginator("list_tables").paginate(PaginationConfig={"PageSize": 2})
-                 for n in page["TableNames"]]  # fmt: skip
+    paginated = [
+        n
+        for page in ddb.get_paginator("list_tables").paginate(PaginationConfig={"PageSize": 2})
+        for n in page["TableNames"]
+    ]
     assert paginated == [f"t{i:02d}" for i in range(5)]
 
 
@@ -124,8 +127,11 @@ def test_update_table_adds_and_removes_an_index(ddb: Any) -> None:
     assert indexes[0]["IndexStatus"] == "ACTIVE" and indexes[0]["ItemCount"] == 3
     ddb.update_table(TableName="Music", GlobalSecondaryIndexUpdates=[{"Delete": {"IndexName": "ByGenre"}}])
     assert "GlobalSecondaryIndexes" not in ddb.describe_table(TableName="Music")["Table"]
-    ddb.update_table(TableName="Music", BillingMode="PROVISIONED",
-                     ProvisionedThroughput={"ReadCapacityUnits": 5, "WriteCapacityUnits": 5})  # fmt: skip
+    ddb.update_table(
+        TableName="Music",
+        BillingMode="PROVISIONED",
+        ProvisionedThroughput={"ReadCapacityUnits": 5, "WriteCapacityUnits": 5},
+    )
     table = ddb.describe_table(TableName="Music")["Table"]
     assert table["BillingModeSummary"]["BillingMode"] == "PROVISIONED"
     assert table["ProvisionedThroughput"]["ReadCapacityUnits"] == 5
@@ -144,8 +150,11 @@ def test_time_to_live(ddb: Any, server: LocaliamServer) -> None:
     ddb.put_item(TableName="Music", Item={"Artist": {"S": "new"}, "expires": {"N": future}})
     assert "Item" not in ddb.get_item(TableName="Music", Key={"Artist": {"S": "old"}})
     assert [i["Artist"]["S"] for i in ddb.scan(TableName="Music")["Items"]] == ["new"]
-    err = error_of(ddb.update_time_to_live, TableName="Music",
-                   TimeToLiveSpecification={"Enabled": True, "AttributeName": "expires"})  # fmt: skip
+    err = error_of(
+        ddb.update_time_to_live,
+        TableName="Music",
+        TimeToLiveSpecification={"Enabled": True, "AttributeName": "expires"},
+    )
     assert err["Message"] == "TimeToLive is already enabled"
 
 
