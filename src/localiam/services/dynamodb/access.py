@@ -21,9 +21,10 @@ or index ARN, with DynamoDB's condition keys, and the table's resource-based pol
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
+from localiam.errors import AccessDenied, AwsError
 from localiam.policy.model import PolicyType
 from localiam.services.base import OperationContext, ResourcePolicy
 from localiam.services.dynamodb._service import Table, TableRef, load_table, not_found
@@ -67,6 +68,22 @@ def resource_policy(ctx: OperationContext, table: Table | None, ref: TableRef, w
     return ResourcePolicy(compiled, ref.account, tags=dict(table.tags))
 
 
+def authorize_action(
+    ctx: OperationContext,
+    action: str,
+    resource: str,
+    *,
+    context: Mapping[str, str | list[str]] | None = None,
+    resource_policy: ResourcePolicy | None = None,
+) -> None:
+    """``ctx.authorize``, with DynamoDB's answer to a denial: ``AccessDeniedException`` with
+    AWS's message and HTTP 400, as DynamoDB sends it (``CommonErrors``)."""
+    try:
+        ctx.authorize(action, resource, context=context, resource_policy=resource_policy)
+    except AccessDenied as denied:
+        raise AwsError(denied.message, code="AccessDeniedException", status=400) from None
+
+
 def authorize(
     ctx: OperationContext,
     action: str,
@@ -79,7 +96,9 @@ def authorize(
 ) -> None:
     """One check: ``action`` on the table (or ``index``) ARN with ``access``'s keys."""
     arn = resource or (ref.index_arn(index) if index else ref.arn)
-    ctx.authorize(f"dynamodb:{action}", arn, context=access.context(), resource_policy=resource_policy(ctx, table, ref))
+    authorize_action(
+        ctx, f"dynamodb:{action}", arn, context=access.context(), resource_policy=resource_policy(ctx, table, ref)
+    )
 
 
 def authorize_table(

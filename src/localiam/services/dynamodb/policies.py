@@ -24,7 +24,7 @@ from localiam.services.dynamodb._service import (
     not_found,
     table_ref,
 )
-from localiam.services.dynamodb.access import resource_policy
+from localiam.services.dynamodb.access import authorize_action, resource_policy
 from localiam.services.dynamodb.values import validation
 from localiam.state import dynamodb_store
 
@@ -56,7 +56,7 @@ def _authorizer(action: str) -> Any:
     def check(ctx: OperationContext, _op: Any, params: Params) -> None:
         ref, which, arn = _target(ctx, params)
         table = load_table(ctx, ref)
-        ctx.authorize(f"dynamodb:{action}", arn, resource_policy=resource_policy(ctx, table, ref, which))
+        authorize_action(ctx, f"dynamodb:{action}", arn, resource_policy=resource_policy(ctx, table, ref, which))
         if table is None:
             raise not_found(f"Requested resource not found: Table: {ref.name} not found")
 

@@ -9,7 +9,7 @@ from typing import Any
 
 from localiam.services.base import OperationContext, Params, Result
 from localiam.services.dynamodb._service import SERVICE, TableRef, find_table, load_table, not_found, table_ref
-from localiam.services.dynamodb.access import authorize_table, resource_policy
+from localiam.services.dynamodb.access import authorize_action, authorize_table, resource_policy
 from localiam.services.dynamodb.values import validation
 from localiam.state import dynamodb_store
 
@@ -68,7 +68,9 @@ def _tagging(action: str) -> Any:
             context["aws:TagKeys"] = list(params["TagKeys"])
         table = load_table(ctx, ref)
         policy = resource_policy(ctx, table, ref)
-        ctx.authorize(f"dynamodb:{action}", str(params.get("ResourceArn")), context=context, resource_policy=policy)
+        authorize_action(
+            ctx, f"dynamodb:{action}", str(params.get("ResourceArn")), context=context, resource_policy=policy
+        )
         if table is None:
             raise not_found(f"Requested resource not found: ResourcArn: {params.get('ResourceArn')} not found")
 

@@ -20,7 +20,7 @@ from localiam.services.dynamodb._service import (
     find_table,
     table_ref,
 )
-from localiam.services.dynamodb.access import authorize, authorize_table
+from localiam.services.dynamodb.access import authorize, authorize_action, authorize_table
 from localiam.services.dynamodb.values import encode_key, invalid, item_from_json, kind_of, validation
 from localiam.state import dynamodb_store
 
@@ -166,7 +166,7 @@ def _authorize_create(ctx: OperationContext, _op: Any, params: Params) -> None:
     context: dict[str, str | list[str]] = {f"aws:RequestTag/{k}": v for k, v in tags.items()}
     if tags:
         context["aws:TagKeys"] = list(tags)
-    ctx.authorize("dynamodb:CreateTable", ref.arn, context=context)
+    authorize_action(ctx, "dynamodb:CreateTable", ref.arn, context=context)
 
 
 @SERVICE.operation("CreateTable", action="dynamodb:CreateTable", writes=True, authorizer=_authorize_create)
@@ -253,7 +253,7 @@ def describe_table(ctx: OperationContext, params: Params) -> Result:
 
 
 def _authorize_list(ctx: OperationContext, _op: Any, params: Params) -> None:
-    ctx.authorize("dynamodb:ListTables", "*")
+    authorize_action(ctx, "dynamodb:ListTables", "*")
 
 
 @SERVICE.operation("ListTables", action="dynamodb:ListTables", authorizer=_authorize_list)
@@ -370,7 +370,7 @@ def _backfill(ctx: OperationContext, table: Table, index: str) -> None:
 
 def _authorize_star(action: str) -> Any:
     def check(ctx: OperationContext, _op: Any, _params: Params) -> None:
-        ctx.authorize(f"dynamodb:{action}", "*")
+        authorize_action(ctx, f"dynamodb:{action}", "*")
 
     return check
 
