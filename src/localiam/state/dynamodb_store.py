@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from sqlalchemy import and_, delete, func, insert, select, update
+from sqlalchemy import and_, bindparam, delete, func, insert, select, tuple_, update
 
 from localiam.state import schema
 from localiam.state.store import Tx
@@ -24,11 +24,27 @@ TABLES = schema.dynamodb_tables
 Row = dict[str, Any]
 _BATCH = 200
 
+# The statements every item request runs, built once (their compiled forms are cached).
+_TABLE = select(TABLES).where(
+    TABLES.c.account_id == bindparam("account"), TABLES.c.region == bindparam("region"), TABLES.c.name == bindparam("n")
+)
+_ITEM_WHERE = (
+    ITEMS.c.table_uid == bindparam("uid"),
+    ITEMS.c.hash_key == bindparam("hk"),
+    ITEMS.c.range_key == bindparam("rk"),
+)
+_ITEM = select(ITEMS.c.item, ITEMS.c.size).where(*_ITEM_WHERE)
+_ITEM_LOCKED = _ITEM.with_for_update()
+_INSERT_ITEM = insert(ITEMS).values(
+    table_uid=bindparam("uid"), hash_key=bindparam("hk"), range_key=bindparam("rk"),
+    item=bindparam("text"), size=bindparam("bytes"),
+)  # fmt: skip
+_UPDATE_ITEM = update(ITEMS).where(*_ITEM_WHERE).values(item=bindparam("text"), size=bindparam("bytes"))
+_DELETE_ITEM = delete(ITEMS).where(*_ITEM_WHERE)
+
 
 def table(tx: Tx, account_id: str, region: str, name: str) -> Row | None:
-    row = tx.one_or_none(
-        select(TABLES).where(TABLES.c.account_id == account_id, TABLES.c.region == region, TABLES.c.name == name)
-    )
+    row = tx.one_or_none(_TABLE.params(account=account_id, region=region, n=name))
     return dict(row._mapping) if row is not None else None
 
 
@@ -42,10 +58,12 @@ def table_names(tx: Tx, account_id: str, region: str) -> list[str]:
 
 
 def add_table(tx: Tx, **values: Any) -> None:
+    tx.touch(values["account_id"])  # tables are cached with the account's version
     tx.execute(insert(TABLES).values(**values))
 
 
 def change_table(tx: Tx, account_id: str, region: str, name: str, **values: Any) -> None:
+    tx.touch(account_id)
     tx.execute(
         update(TABLES)
         .where(TABLES.c.account_id == account_id, TABLES.c.region == region, TABLES.c.name == name)
@@ -54,6 +72,7 @@ def change_table(tx: Tx, account_id: str, region: str, name: str, **values: Any)
 
 
 def drop_table(tx: Tx, account_id: str, region: str, name: str, uid: str) -> None:
+    tx.touch(account_id)
     tx.execute(
         delete(TABLES).where(TABLES.c.account_id == account_id, TABLES.c.region == region, TABLES.c.name == name)
     )
@@ -76,32 +95,20 @@ def index_count(tx: Tx, uid: str, index: str) -> int:
 
 
 def item(tx: Tx, uid: str, hash_key: bytes, range_key: bytes, *, lock: bool = False) -> Row | None:
-    stmt = select(ITEMS.c.item, ITEMS.c.size).where(
-        ITEMS.c.table_uid == uid, ITEMS.c.hash_key == hash_key, ITEMS.c.range_key == range_key
-    )
-    if lock and tx.conn.dialect.name == "postgresql":
-        stmt = stmt.with_for_update()
-    row = tx.one_or_none(stmt)
+    stmt = _ITEM_LOCKED if lock and tx.conn.dialect.name == "postgresql" else _ITEM
+    row = tx.conn.execute(stmt, {"uid": uid, "hk": hash_key, "rk": range_key}).first()
     return {"item": row.item, "size": row.size} if row is not None else None
 
 
 def put_item(tx: Tx, uid: str, hash_key: bytes, range_key: bytes, text: str, size: int, *, exists: bool) -> None:
     tx.cache_neutral = True
-    if exists:
-        tx.execute(
-            update(ITEMS)
-            .where(ITEMS.c.table_uid == uid, ITEMS.c.hash_key == hash_key, ITEMS.c.range_key == range_key)
-            .values(item=text, size=size)
-        )
-    else:
-        tx.execute(insert(ITEMS).values(table_uid=uid, hash_key=hash_key, range_key=range_key, item=text, size=size))
+    values = {"uid": uid, "hk": hash_key, "rk": range_key, "text": text, "bytes": size}
+    tx.execute(_UPDATE_ITEM if exists else _INSERT_ITEM, values)
 
 
 def delete_item(tx: Tx, uid: str, hash_key: bytes, range_key: bytes) -> None:
     tx.cache_neutral = True
-    tx.execute(
-        delete(ITEMS).where(ITEMS.c.table_uid == uid, ITEMS.c.hash_key == hash_key, ITEMS.c.range_key == range_key)
-    )
+    tx.execute(_DELETE_ITEM, {"uid": uid, "hk": hash_key, "rk": range_key})
 
 
 def put_index_entry(tx: Tx, uid: str, index: str, keys: tuple[bytes, bytes], item_keys: tuple[bytes, bytes]) -> None:
@@ -194,8 +201,6 @@ def query_index(
     while True:
         bounds = _range(INDEX.c.range_key, low, high, low_open, high_open)
         if after is not None:
-            from sqlalchemy import tuple_
-
             position = tuple_(*order)
             bounds.append(position > tuple_(*after) if forward else position < tuple_(*after))
         stmt = (
@@ -225,8 +230,6 @@ def scan(
     tx: Tx, uid: str, *, after: tuple[bytes, bytes] | None = None
 ) -> Iterator[tuple[tuple[bytes, bytes], str, int]]:
     """Every item of the table in key order, in batches: ``((hash key, range key), item, size)``."""
-    from sqlalchemy import tuple_
-
     position = tuple_(ITEMS.c.hash_key, ITEMS.c.range_key)
     while True:
         stmt = select(ITEMS.c.hash_key, ITEMS.c.range_key, ITEMS.c.item, ITEMS.c.size).where(ITEMS.c.table_uid == uid)
@@ -245,8 +248,6 @@ def scan_index(
     tx: Tx, uid: str, index: str, *, after: tuple[bytes, bytes, bytes, bytes] | None = None
 ) -> Iterator[tuple[tuple[bytes, bytes, bytes, bytes], str, int]]:
     """Every entry of an index in its key order, with the item it points at."""
-    from sqlalchemy import tuple_
-
     order = (INDEX.c.hash_key, INDEX.c.range_key, INDEX.c.item_hash_key, INDEX.c.item_range_key)
     while True:
         stmt = (

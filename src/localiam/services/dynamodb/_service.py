@@ -138,23 +138,25 @@ class Table:
 
 
 def load_table(ctx: OperationContext, ref: TableRef) -> Table | None:
-    memo_key = ("dynamodb-table", ref)
-    if memo_key in ctx.tx.memo:
-        cached: Table | None = ctx.tx.memo[memo_key]
-        return cached
-    row = dynamodb_store.table(ctx.tx, ref.account, ref.region, ref.name)
-    table = None
-    if row is not None:
-        table = Table(
-            ref,
-            row["uid"],
-            json.loads(row["config"]),
-            json.loads(row["tags"]),
-            json.loads(row["policy"]) if row["policy"] else {},
-            row["created_at"],
-        )
-    ctx.tx.memo[memo_key] = table
-    return table
+    """The table ``ref`` names, or ``None``. Cached while its account's version stands (every
+    change to a table touches its account, ``dynamodb_store``); never modify what it returns."""
+
+    def compute() -> tuple[tuple[Table | None], tuple[str, ...]]:
+        row = dynamodb_store.table(ctx.tx, ref.account, ref.region, ref.name)
+        table = None
+        if row is not None:
+            table = Table(
+                ref,
+                row["uid"],
+                json.loads(row["config"]),
+                json.loads(row["tags"]),
+                json.loads(row["policy"]) if row["policy"] else {},
+                row["created_at"],
+            )
+        return (table,), (ref.account,)
+
+    (found,) = ctx.authz.derived(ctx.tx, ("dynamodb-table", ref), compute)
+    return found  # type: ignore[no-any-return]
 
 
 def find_table(ctx: OperationContext, ref: TableRef) -> Table:

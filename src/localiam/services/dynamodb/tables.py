@@ -6,6 +6,7 @@ and reported, ``DeletionProtectionEnabled`` refuses DeleteTable."""
 
 from __future__ import annotations
 
+import copy
 import datetime as _dt
 import json
 import uuid
@@ -233,7 +234,6 @@ def create_table(ctx: OperationContext, params: Params) -> Result:
         policy=json.dumps(policy) if policy else None,
         created_at=ctx.now,
     )
-    ctx.tx.memo.clear()
     table = find_table(ctx, ref)
     description = describe(ctx, table, "ACTIVE")
     return {"TableDescription": description}
@@ -295,7 +295,7 @@ def delete_table(ctx: OperationContext, params: Params) -> Result:
 )
 def update_table(ctx: OperationContext, params: Params) -> Result:
     table = find_table(ctx, table_ref(ctx, params.get("TableName")))
-    config = dict(table.config)
+    config = copy.deepcopy(table.config)
     billing = str(params.get("BillingMode") or config["BillingMode"])
     if params.get("BillingMode") or params.get("ProvisionedThroughput"):
         config["BillingMode"] = billing
@@ -340,7 +340,6 @@ def update_table(ctx: OperationContext, params: Params) -> Result:
         else:
             config.pop("GlobalSecondaryIndexes", None)
     dynamodb_store.change_table(ctx.tx, table.ref.account, table.ref.region, table.ref.name, config=json.dumps(config))
-    ctx.tx.memo.clear()
     updated = find_table(ctx, table.ref)
     for name in created:
         _backfill(ctx, updated, name)

@@ -43,8 +43,15 @@ class ConditionFailed(AwsError):
 
 
 def current(ctx: OperationContext, table: Table, keys: tuple[bytes, bytes], *, lock: bool = False) -> Item | None:
-    """The item stored under ``keys``, unless absent or expired."""
-    row = dynamodb_store.item(ctx.tx, table.uid, keys[0], keys[1], lock=lock)
+    """The item stored under ``keys``, unless absent or expired. A read outside a write is
+    answered from the store's row cache while no write at all has committed since (as S3's
+    object metadata is, ``Authz.row``); the item is decoded afresh each time."""
+    if lock:
+        row = dynamodb_store.item(ctx.tx, table.uid, keys[0], keys[1], lock=True)
+    else:
+        row = ctx.authz.row(
+            ctx.tx, ("dynamodb-item", table.uid, keys), lambda: dynamodb_store.item(ctx.tx, table.uid, *keys)
+        )
     if row is None:
         return None
     item = item_from_json(json.loads(row["item"]))
