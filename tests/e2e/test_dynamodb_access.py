@@ -262,3 +262,64 @@ def test_a_user_without_permission_is_refused_table_operations(server: LocaliamS
         "dynamodb:CreateTable",
         f"arn:aws:dynamodb:us-east-1:{server.account_id}:table/Mine",
     )
+
+
+def test_login_with_amazon_users_own_their_items(server: LocaliamServer) -> None:
+    """The AWS example with ``${www.amazon.com:user_id}``: a web identity session from a Login
+    with Amazon token (localiam's test issuer) reads its own items only, inside Query too."""
+    from botocore import UNSIGNED
+    from botocore.config import Config
+
+    from localiam.testing import oidc_token
+
+    admin = server.client("dynamodb")
+    arn = game_scores(admin)
+    iam = server.client("iam")
+    trust_policy = policy(
+        {
+            "Effect": "Allow",
+            "Principal": {"Federated": "www.amazon.com"},
+            "Action": "sts:AssumeRoleWithWebIdentity",
+            "Condition": {"StringEquals": {"www.amazon.com:app_id": "amzn1.application.game"}},
+        }
+    )
+    iam.create_role(RoleName="shoppers", AssumeRolePolicyDocument=trust_policy)
+    iam.put_role_policy(
+        RoleName="shoppers",
+        PolicyName="own",
+        PolicyDocument=policy(
+            allow(
+                ITEM_ACTIONS,
+                arn,
+                Condition={"ForAllValues:StringEquals": {"dynamodb:LeadingKeys": ["${www.amazon.com:user_id}"]}},
+            )
+        ),
+    )
+    token = oidc_token(
+        server,
+        issuer="https://www.amazon.com",
+        subject="amzn1.account.AAA",
+        audience="game",
+        claims={"user_id": "amzn1.account.AAA", "app_id": "amzn1.application.game"},
+    )
+    sts = server.client("sts", config=Config(signature_version=UNSIGNED, retries={"max_attempts": 1}))
+    answer = sts.assume_role_with_web_identity(
+        RoleArn=f"arn:aws:iam::{server.account_id}:role/shoppers", RoleSessionName="web", WebIdentityToken=token
+    )
+    ddb = Keys.of_session(server, answer).client("dynamodb")
+    admin.put_item(TableName="GameScores", Item={"UserId": {"S": "amzn1.account.BBB"}, "GameTitle": {"S": "Go"}})
+    ddb.put_item(TableName="GameScores", Item={"UserId": {"S": "amzn1.account.AAA"}, "GameTitle": {"S": "Go"}})
+    own = ddb.query(
+        TableName="GameScores",
+        KeyConditionExpression="UserId = :u",
+        ExpressionAttributeValues={":u": {"S": "amzn1.account.AAA"}},
+    )
+    assert own["Count"] == 1
+    session_arn = f"arn:aws:sts::{server.account_id}:assumed-role/shoppers/web"
+    err = error_of(
+        ddb.query,
+        TableName="GameScores",
+        KeyConditionExpression="UserId = :u",
+        ExpressionAttributeValues={":u": {"S": "amzn1.account.BBB"}},
+    )
+    assert err["Message"] == denial(session_arn, "dynamodb:Query", arn)
