@@ -355,3 +355,23 @@ def test_legacy_parameters(ddb: Any) -> None:
     assert found["Count"] == 1
     err = error_of(ddb.get_item, TableName="Items", Key=item("l", 1), AttributesToGet=["v"], ProjectionExpression="v")
     assert err["Message"].startswith("Can not use both expression and non-expression parameters in the same request")
+
+
+def test_updated_values_name_nested_paths(ddb: Any) -> None:
+    ddb.put_item(TableName="Items", Item=item("u", 1, doc={"M": {"a": {"N": "1"}, "b": {"N": "2"}}}, gone={"S": "x"}))
+    answer = ddb.update_item(
+        TableName="Items",
+        Key=item("u", 1),
+        UpdateExpression="SET doc.a = :v REMOVE gone",
+        ExpressionAttributeValues={":v": {"N": "5"}},
+        ReturnValues="UPDATED_OLD",
+    )
+    assert answer["Attributes"] == {"doc": {"M": {"a": {"N": "1"}}}, "gone": {"S": "x"}}
+    answer = ddb.update_item(
+        TableName="Items",
+        Key=item("u", 1),
+        UpdateExpression="SET doc.b = doc.b + :v",
+        ExpressionAttributeValues={":v": {"N": "5"}},
+        ReturnValues="UPDATED_NEW",
+    )
+    assert answer["Attributes"] == {"doc": {"M": {"b": {"N": "7"}}}}

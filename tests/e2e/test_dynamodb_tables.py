@@ -173,3 +173,43 @@ def test_streams_are_reported(ddb: Any) -> None:
     ]
     assert description["StreamSpecification"] == {"StreamEnabled": True, "StreamViewType": "NEW_IMAGE"}
     assert description["LatestStreamArn"].startswith(description["TableArn"] + "/stream/")
+
+
+def test_local_secondary_indexes(ddb: Any) -> None:
+    lsi = [
+        {
+            "IndexName": "ByYear",
+            "KeySchema": [
+                {"AttributeName": "Artist", "KeyType": "HASH"},
+                {"AttributeName": "Year", "KeyType": "RANGE"},
+            ],
+            "Projection": {"ProjectionType": "INCLUDE", "NonKeyAttributes": ["Label"]},
+        }
+    ]
+    year = [{"AttributeName": "Year", "AttributeType": "N"}]
+    err = error_of(make_table, ddb, "NoRange", range_key=None, more_definitions=year, LocalSecondaryIndexes=lsi)
+    assert err["Message"] == (
+        "One or more parameter values were invalid: Table KeySchema does not have a range key, which is required "
+        "when specifying a LocalSecondaryIndex"
+    )
+    make_table(ddb, more_definitions=year, LocalSecondaryIndexes=lsi)
+    for title, when in (("b", "1999"), ("a", "2005"), ("c", "1980")):
+        ddb.put_item(
+            TableName="Music",
+            Item={
+                "Artist": {"S": "x"},
+                "SongTitle": {"S": title},
+                "Year": {"N": when},
+                "Label": {"S": "L"},
+                "Secret": {"S": "s"},
+            },
+        )
+    found = ddb.query(
+        TableName="Music",
+        IndexName="ByYear",
+        KeyConditionExpression="Artist = :a AND #y > :y",
+        ExpressionAttributeNames={"#y": "Year"},
+        ExpressionAttributeValues={":a": {"S": "x"}, ":y": {"N": "1985"}},
+    )
+    assert [i["SongTitle"]["S"] for i in found["Items"]] == ["b", "a"]
+    assert set(found["Items"][0]) == {"Artist", "SongTitle", "Year", "Label"}

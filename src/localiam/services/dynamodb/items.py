@@ -181,7 +181,7 @@ def update_item(ctx: OperationContext, params: Params) -> Result:
     request: ItemRequest = parsed(params)
     old, new = writes.update(ctx, request.table, request.item, request.update, request.condition, _on_failure(params))
     out: Result = {}
-    named = {a.path.top for a in request.update.actions} if request.update else set()
+    named = tuple(a.path for a in request.update.actions) if request.update else ()
     returns = request.return_values
     if returns == "ALL_OLD" and old is not None:
         out["Attributes"] = old

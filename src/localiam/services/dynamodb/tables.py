@@ -194,15 +194,18 @@ def create_table(ctx: OperationContext, params: Params) -> Result:
             continue
         indexes = [_index(spec, ref, billing, definitions, scope) for spec in specs]
         if scope == "LOCAL":
+            if len(params["KeySchema"]) == 1:
+                raise invalid(
+                    "Table KeySchema does not have a range key, which is required when specifying a LocalSecondaryIndex"
+                )
+            table_hash = params["KeySchema"][0]["AttributeName"]
             for index in indexes:
-                if index["KeySchema"][0]["AttributeName"] != params["KeySchema"][0]["AttributeName"]:
+                index_hash = index["KeySchema"][0]["AttributeName"]
+                if index_hash != table_hash:
                     raise invalid(
-                        "Table KeySchema does not have a range key, which is required when specifying a "
-                        "LocalSecondaryIndex" if len(params["KeySchema"]) == 1 else
-                        f"Index KeySchema does not have the same leading hash key as table KeySchema for index: "
-                        f"{index['IndexName']}. index hash key: {index['KeySchema'][0]['AttributeName']}, table hash "
-                        f"key: {params['KeySchema'][0]['AttributeName']}"
-                    )  # fmt: skip
+                        "Index KeySchema does not have the same leading hash key as table KeySchema for index: "
+                        f"{index['IndexName']}. index hash key: {index_hash}, table hash key: {table_hash}"
+                    )
         names = [i["IndexName"] for i in indexes]
         if len(set(names)) != len(names):
             raise invalid(f"Duplicate index name: {names[0]}")

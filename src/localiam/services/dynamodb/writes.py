@@ -10,13 +10,12 @@ conditional request failed", with the item when ``ReturnValuesOnConditionCheckFa
 from __future__ import annotations
 
 import json
-from typing import Any
 
 from localiam.errors import AwsError
 from localiam.services.base import OperationContext
 from localiam.services.dynamodb._service import Table, encoded_keys
 from localiam.services.dynamodb.expressions import ast
-from localiam.services.dynamodb.expressions.evaluate import apply_update, condition
+from localiam.services.dynamodb.expressions.evaluate import apply_update, condition, project
 from localiam.services.dynamodb.values import (
     Item,
     check_item_size,
@@ -179,8 +178,7 @@ def condition_check(
     check(current(ctx, table, keys, lock=True), cond, return_on_failure)
 
 
-def updated_attributes(old: Item | None, new: Item, names: set[str], *, before: bool) -> Item:
-    """``UPDATED_OLD`` / ``UPDATED_NEW``: the top-level attributes the update named, as they were
-    or are."""
-    source: Any = (old or {}) if before else new
-    return {name: source[name] for name in names if name in source}
+def updated_attributes(old: Item | None, new: Item, paths: tuple[ast.Path, ...], *, before: bool) -> Item:
+    """``UPDATED_OLD`` / ``UPDATED_NEW``: what the update's paths name (nested paths as nested
+    maps and lists), as it was or is (``API_UpdateItem``, ``ReturnValues``)."""
+    return project((old or {}) if before else new, paths)
