@@ -499,3 +499,31 @@ def test_the_aws_cli_builds_and_deploys_an_api(server: LocaliamServer, tmp_path:
     assert (status, body) == (403, {"message": "Missing Authentication Token"})
     root_keys = {"AccessKeyId": server.root.access_key_id, "SecretKey": server.root.secret_access_key}
     assert signed_call(f"{server.endpoint}/_aws/execute-api/{api}/prod/cip", root_keys)[0] == 200
+
+
+def test_a_method_with_scopes_takes_an_access_token_holding_one(
+    server: LocaliamServer, echo: str, seed_pools: dict[str, str]
+) -> None:
+    """``apigateway-enable-cognito-user-pool``: with ``authorizationScopes`` the method wants an
+    access token with one of them; without, an ID token."""
+    api = Api(server)
+    authorizer = api.client.create_authorizer(
+        restApiId=api.id, name="members", type="COGNITO_USER_POOLS", providerARNs=[seed_pools["pool_arn"]]
+    )["id"]
+    scoped = api.resource("scoped")
+    api.lambda_method(
+        scoped,
+        echo,
+        "COGNITO_USER_POOLS",
+        authorizerId=authorizer,
+        authorizationScopes=["aws.cognito.signin.user.admin"],
+    )
+    other = api.resource("other-scope")
+    api.lambda_method(other, echo, "COGNITO_USER_POOLS", authorizerId=authorizer, authorizationScopes=["photos/read"])
+    api.allow_lambda("echo")
+    api.deploy()
+    tokens = id_token(server, {"pool": seed_pools["pool"], "client": seed_pools["client"]}, "bob")
+    status, _h, body = call(api.url("/scoped"), headers={"Authorization": f"Bearer {tokens['AccessToken']}"})
+    assert status == 200 and body["authorizer"]["claims"]["username"] == "bob"
+    assert call(api.url("/scoped"), headers={"Authorization": tokens["IdToken"]})[0] == 401
+    assert call(api.url("/other-scope"), headers={"Authorization": tokens["AccessToken"]})[0] == 401
