@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.exc import IntegrityError
 
 from localiam.state import schema
@@ -30,9 +30,15 @@ class IdpKey:
     certificate: str | None
 
 
+_ONE = select(schema.test_idp_keys).where(
+    schema.test_idp_keys.c.kind == bindparam("kind"), schema.test_idp_keys.c.name == bindparam("name")
+)
+"""Built once: every user pool token check reads its pool's key (API Gateway's Cognito
+authorizer, identity pools, GetUser)."""
+
+
 def idp_key(tx: Tx, kind: str, name: str) -> IdpKey | None:
-    t = schema.test_idp_keys
-    row = tx.one_or_none(select(t).where(t.c.kind == kind, t.c.name == name))
+    row = tx.execute(_ONE, {"kind": kind, "name": name}).first()
     if row is None:
         return None
     return IdpKey(row.kind, row.name, row.key_id, row.private_key, row.certificate)
