@@ -9,16 +9,21 @@ later, account reports, the policy simulator).
 """
 
 from localiam.services.iam import (  # noqa: F401  (imported to register their operations)
+    account,
     attachments,
+    credential_report,
     groups,
     inline,
+    instance_profiles,
     keys,
     mfa_devices,
+    password_policy,
     policies,
     provider_updates,
     providers,
     reports,
     roles,
+    service_linked,
     simulate,
     users,
     virtual_mfa,

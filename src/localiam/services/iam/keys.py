@@ -18,6 +18,7 @@ import hmac
 import secrets
 
 from localiam.services.base import OperationContext, Params, Result
+from localiam.services.iam.account_settings import check_against_policy
 from localiam.services.iam.common import (
     KEY_ID,
     SERVICE,
@@ -221,6 +222,7 @@ def create_login_profile(ctx: OperationContext, params: Params) -> Result:
     user, profile = _profile(ctx, params)
     if profile is not None:
         raise already_exists(f"Login Profile for user {user['name']} already exists.")
+    check_against_policy(ctx.tx, ctx.account_id, str(params["Password"]))
     row = {
         "account_id": ctx.account_id,
         "user_key": user["name_key"],
@@ -263,6 +265,7 @@ def update_login_profile(ctx: OperationContext, params: Params) -> Result:
         raise _missing(user)
     changes: dict[str, object] = {}
     if params.get("Password") is not None:
+        check_against_policy(ctx.tx, ctx.account_id, str(params["Password"]))
         changes["password_hash"] = hash_password(str(params["Password"]))
     if params.get("PasswordResetRequired") is not None:
         changes["password_reset_required"] = bool_param(params, "PasswordResetRequired")
