@@ -96,6 +96,12 @@ def delete_account_password_policy(ctx: OperationContext, params: Params) -> Res
     return {}
 
 
+def _own_user(ctx: OperationContext, _params: Params) -> str:
+    """The calling user: the only user ``ChangePassword`` acts on."""
+    caller = ctx.caller
+    return caller.principal.arn if caller is not None else "*"
+
+
 def _change_password_authorizer(ctx: OperationContext, op: Operation, params: Params) -> None:
     """``iam:ChangePassword`` on the caller's own user, unless the password policy lets every
     user change their own password."""
@@ -105,10 +111,16 @@ def _change_password_authorizer(ctx: OperationContext, op: Operation, params: Pa
     policy = policy_of(ctx.tx, ctx.account_id)
     if policy is not None and policy.get("AllowUsersToChangePassword"):
         return
-    ctx.authorize("iam:ChangePassword", caller.principal.arn)
+    ctx.authorize(op.action or "iam:ChangePassword", _own_user(ctx, params))
 
 
-@SERVICE.operation("ChangePassword", action="iam:ChangePassword", authorizer=_change_password_authorizer, writes=True)
+@SERVICE.operation(
+    "ChangePassword",
+    action="iam:ChangePassword",
+    resource=_own_user,
+    authorizer=_change_password_authorizer,
+    writes=True,
+)
 def change_password(ctx: OperationContext, params: Params) -> Result:
     validate(
         params,
