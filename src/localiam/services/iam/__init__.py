@@ -23,8 +23,12 @@ from localiam.services.iam import (  # noqa: F401  (imported to register their o
     providers,
     reports,
     roles,
+    server_certificates,
+    service_credentials,
     service_linked,
+    signing_certificates,
     simulate,
+    ssh_keys,
     users,
     virtual_mfa,
 )
