@@ -23,6 +23,7 @@ from localiam.services.iam import (  # noqa: F401  (imported to register their o
     providers,
     reports,
     roles,
+    root_access,
     server_certificates,
     service_credentials,
     service_linked,
