@@ -16,6 +16,7 @@ from localiam.services.iam import (  # noqa: F401  (imported to register their o
     inline,
     instance_profiles,
     keys,
+    last_accessed,
     mfa_devices,
     password_policy,
     policies,
