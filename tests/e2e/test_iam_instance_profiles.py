@@ -138,3 +138,11 @@ def test_create_service_linked_role_is_authorized_with_the_service_name(server, 
     err = error_of(alice.create_service_linked_role, AWSServiceName="rds.amazonaws.com")
     assert err["Code"] == "AccessDenied"
     assert f"arn:aws:iam::{acct}:role/aws-service-role/rds.amazonaws.com/AWSServiceRoleForRDS" in err["Message"]
+
+
+def test_account_authorization_details_list_a_roles_instance_profiles(server, iam):
+    iam.create_role(RoleName="web", AssumeRolePolicyDocument=EC2)
+    iam.create_instance_profile(InstanceProfileName="p")
+    iam.add_role_to_instance_profile(InstanceProfileName="p", RoleName="web")
+    details = iam.get_account_authorization_details(Filter=["Role"])["RoleDetailList"]
+    assert [p["InstanceProfileName"] for p in details[0]["InstanceProfileList"]] == ["p"]
