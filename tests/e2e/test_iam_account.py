@@ -62,10 +62,12 @@ def test_password_policy_is_enforced_on_login_profiles_and_change_password(serve
     assert error_of(bob.change_password, OldPassword="Longenough!", NewPassword="weak")["Code"] == VIOLATION[0]
     bob.change_password(OldPassword="Longenough!", NewPassword="Another-one1")
     bob.change_password(OldPassword="Another-one1", NewPassword="Third-one-1")
+    assert bob.get_account_password_policy()["PasswordPolicy"]["AllowUsersToChangePassword"] is True
 
     iam.update_account_password_policy(MinimumPasswordLength=10)
     err = error_of(bob.change_password, OldPassword="Third-one-1", NewPassword="Fourth-one-1")
     assert err["Code"] == "AccessDenied" and "iam:ChangePassword" in err["Message"]
+    assert error_of(bob.get_account_password_policy)["Code"] == "AccessDenied"
     err = error_of(iam.change_password, OldPassword="a", NewPassword="b")
     assert err["Code"] == "InvalidUserType"
 

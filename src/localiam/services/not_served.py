@@ -97,17 +97,11 @@ INSIDE_AWS: dict[str, dict[str, str]] = {
 }
 
 NOT_YET: dict[str, dict[str, str]] = {
-    "iam": {
-        "EnableOutboundWebIdentityFederation": (
-            "Outbound identity federation (JWTs that AWS principals present to external services) could be "
-            "served with localiam's own issuer; not yet."
-        ),
-        "DisableOutboundWebIdentityFederation": "See EnableOutboundWebIdentityFederation.",
-        "GetOutboundWebIdentityFederationInfo": "See EnableOutboundWebIdentityFederation.",
-    },
     "sts": {
-        "GetWebIdentityToken": "See IAM EnableOutboundWebIdentityFederation: outbound identity federation.",
-        "GetScopedCredentials": ("Scoped-down copies of a session's credentials, a recent addition to STS; not yet."),
+        "GetScopedCredentials": (
+            "Scoped-down copies of a session's credentials (a second session policy intersected with the "
+            "first), a recent addition to STS; not yet."
+        ),
     },
 }
 

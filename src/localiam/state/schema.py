@@ -285,8 +285,9 @@ Index("ix_service_credentials_owner", service_credentials.c.account_id, service_
 
 # Account-wide IAM settings: the alias (one per account, unique across accounts), the
 # password policy (JSON of ``API_PasswordPolicy``'s settings), when the credential report was
-# last generated, the STS global endpoint's token version, and (management accounts) the
-# centralized root access features of the organization.
+# last generated, the STS global endpoint's token version, (management accounts) the
+# centralized root access features of the organization, and the issuer of the account's
+# outbound web identity tokens (kept when the feature is disabled, as AWS keeps it).
 iam_account_settings = Table(
     "iam_account_settings",
     metadata,
@@ -297,6 +298,8 @@ iam_account_settings = Table(
     Column("global_endpoint_token_version", String(16)),
     Column("root_credentials_management", Boolean, nullable=False, default=False),
     Column("root_sessions", Boolean, nullable=False, default=False),
+    Column("outbound_issuer", String(255)),
+    Column("outbound_enabled", Boolean, nullable=False, default=False),
 )
 
 # Asynchronous IAM jobs: service last accessed reports, organizations access reports and

@@ -18,6 +18,7 @@ from localiam.services.iam import (  # noqa: F401  (imported to register their o
     keys,
     last_accessed,
     mfa_devices,
+    outbound_federation,
     password_policy,
     policies,
     provider_updates,

@@ -35,7 +35,7 @@ def policy_of(tx: Tx, account_id: str) -> dict[str, Any] | None:
 def save_setting(tx: Tx, account_id: str, **values: Any) -> None:
     """Set account settings, creating the account's row on first use."""
     if not iam_store.change(tx, schema.iam_account_settings, {"account_id": account_id}, **values):
-        defaults = {"root_credentials_management": False, "root_sessions": False}
+        defaults = {"root_credentials_management": False, "root_sessions": False, "outbound_enabled": False}
         iam_store.add(tx, schema.iam_account_settings, account_id=account_id, **{**defaults, **values})
 
 

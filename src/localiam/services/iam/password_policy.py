@@ -71,7 +71,24 @@ def _missing(ctx: OperationContext) -> Exception:
     return no_such_entity(f"The Password Policy with domain name {ctx.account_id} cannot be found.")
 
 
-@SERVICE.operation("GetAccountPasswordPolicy", action="iam:GetAccountPasswordPolicy", resource=_account_resource)
+def _read_policy_authorizer(ctx: OperationContext, op: Operation, params: Params) -> None:
+    """``AllowUsersToChangePassword`` also lets every IAM user read the policy ("This gives
+    them permission to iam:ChangePassword for only their user and to the
+    iam:GetAccountPasswordPolicy action")."""
+    caller = ctx.caller
+    if caller is not None and caller.principal.kind is PrincipalKind.USER and caller.user_key is not None:
+        policy = policy_of(ctx.tx, ctx.account_id)
+        if policy is not None and policy.get("AllowUsersToChangePassword"):
+            return
+    ctx.authorize(op.action or "iam:GetAccountPasswordPolicy", "*")
+
+
+@SERVICE.operation(
+    "GetAccountPasswordPolicy",
+    action="iam:GetAccountPasswordPolicy",
+    resource=_account_resource,
+    authorizer=_read_policy_authorizer,
+)
 def get_account_password_policy(ctx: OperationContext, params: Params) -> Result:
     """``API_PasswordPolicy``: ``ExpirePasswords`` is true when ``MaxPasswordAge`` is set."""
     policy = policy_of(ctx.tx, ctx.account_id)

@@ -1,11 +1,12 @@
 """AWS Security Token Service: temporary credentials and who is calling.
 
 Operations (STS API Reference): ``AssumeRole`` (:mod:`.assume_role`), ``AssumeRoot``
-(:mod:`.assume_root`), ``GetSessionToken`` and
-``GetFederationToken`` (:mod:`.federation`), ``AssumeRoleWithWebIdentity`` (:mod:`.web_identity`),
-``AssumeRoleWithSAML`` (:mod:`.saml`), ``GetCallerIdentity`` and ``GetAccessKeyInfo``
-(:mod:`.identity`), ``DecodeAuthorizationMessage`` (:mod:`.authorization_message`). Each module
-registers its operations on :data:`SERVICE` with the IAM action, resource and condition keys
+(:mod:`.assume_root`), ``GetSessionToken`` and ``GetFederationToken`` (:mod:`.federation`),
+``AssumeRoleWithWebIdentity`` (:mod:`.web_identity`), ``GetWebIdentityToken``
+(:mod:`.web_identity_token`), ``AssumeRoleWithSAML`` (:mod:`.saml`), ``GetCallerIdentity`` and
+``GetAccessKeyInfo`` (:mod:`.identity`), ``DecodeAuthorizationMessage``
+(:mod:`.authorization_message`). Each module registers its operations on :data:`SERVICE`
+with the IAM action, resource and condition keys
 they are authorized with.
 """
 
@@ -17,6 +18,7 @@ from localiam.services.sts import (
     identity,
     saml,
     web_identity,
+    web_identity_token,
 )
 from localiam.services.sts._service import SERVICE
 from localiam.services.sts.authorization_message import encode_authorization_message
@@ -31,4 +33,5 @@ __all__ = [
     "identity",
     "saml",
     "web_identity",
+    "web_identity_token",
 ]

@@ -1,6 +1,6 @@
 """IAM: instance profiles, server and signing certificates, SSH public keys, service-specific
 credentials, account settings (alias, password policy, credential report, STS preferences,
-centralized root access) and asynchronous jobs
+centralized root access, outbound web identity federation) and asynchronous jobs
 
 Revision ID: 0010
 Revises: 0007
@@ -94,6 +94,8 @@ def upgrade() -> None:
         sa.Column("global_endpoint_token_version", sa.String(length=16), nullable=True),
         sa.Column("root_credentials_management", sa.Boolean(), nullable=False),
         sa.Column("root_sessions", sa.Boolean(), nullable=False),
+        sa.Column("outbound_issuer", sa.String(length=255), nullable=True),
+        sa.Column("outbound_enabled", sa.Boolean(), nullable=False),
         sa.PrimaryKeyConstraint("account_id"),
         sa.UniqueConstraint("alias"),
     )
