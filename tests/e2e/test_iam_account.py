@@ -8,9 +8,10 @@ from __future__ import annotations
 import csv
 import io
 import json
+import time
 
 import pytest
-from e2e_helpers import allow, error_of, make_user, policy
+from e2e_helpers import allow, error_of, make_user, policy, wait_past
 
 VIOLATION = ("PasswordPolicyViolation", "Password does not conform to the account password policy.")
 
@@ -205,3 +206,26 @@ def test_tag_limit_messages_end_with_a_period(server, iam):
     iam.create_user(UserName="u", Tags=[{"Key": f"k{i}", "Value": "v"} for i in range(50)])
     err = error_of(iam.tag_user, UserName="u", Tags=[{"Key": "one-more", "Value": "v"}])
     assert (err["Code"], err["Message"]) == ("LimitExceeded", "The number of tags has reached the maximum limit of 50.")
+
+
+def test_password_reuse_prevention(server, iam):
+    """``PasswordReusePrevention``: "the number of previous passwords that IAM users are
+    prevented from reusing" (``API_UpdateAccountPasswordPolicy``)."""
+    iam.update_account_password_policy(PasswordReusePrevention=2, AllowUsersToChangePassword=True)
+    iam.create_user(UserName="dee")
+    iam.create_login_profile(UserName="dee", Password="first-password")
+    key = iam.create_access_key(UserName="dee")["AccessKey"]
+    dee = server.client("iam", key["AccessKeyId"], key["SecretAccessKey"])
+    err = error_of(dee.change_password, OldPassword="first-password", NewPassword="first-password")
+    assert (err["Code"], err["Message"]) == VIOLATION
+    dee.change_password(OldPassword="first-password", NewPassword="second-password")
+    assert error_of(iam.update_login_profile, UserName="dee", Password="first-password")["Code"] == VIOLATION[0]
+    iam.update_login_profile(UserName="dee", Password="third-password")
+    iam.update_login_profile(UserName="dee", Password="first-password")  # three passwords ago
+
+    wait_past(time.time())  # the change is a second later than the user's creation
+    iam.update_login_profile(UserName="dee", Password="fourth-password")
+    iam.generate_credential_report()
+    rows = list(csv.DictReader(io.StringIO(iam.get_credential_report()["Content"].decode())))
+    dee_row = next(r for r in rows if r["user"] == "dee")
+    assert dee_row["password_last_changed"] > dee_row["user_creation_time"]

@@ -202,6 +202,8 @@ login_profiles = Table(
     Column("password_hash", String(256), nullable=False),
     Column("password_reset_required", Boolean, nullable=False),
     Column("created_at", Float, nullable=False),
+    Column("password_changed_at", Float),  # NULL: never changed since the profile was created
+    Column("previous_hashes", Text),  # JSON list, newest first: the account's PasswordReusePrevention
 )
 
 # ---------------------------------------------------------------------------- IAM: the rest of the API

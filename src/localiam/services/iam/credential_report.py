@@ -118,7 +118,7 @@ def report_csv(ctx: OperationContext) -> str:
                 _when(user["created_at"]),
                 "true" if profile else "false",
                 "no_information" if profile else "N/A",
-                _when(profile["created_at"]) if profile else "N/A",
+                _when(profile["password_changed_at"] or profile["created_at"]) if profile else "N/A",
                 "N/A",
                 str(mfa).lower(),
                 *_keys(owned(schema.access_keys, key, "created_at")),

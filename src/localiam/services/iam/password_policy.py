@@ -11,8 +11,8 @@ The policy is enforced when a password is set: ``CreateLoginProfile``, ``UpdateL
 and ``ChangePassword`` answer ``PasswordPolicyViolation`` "Password does not conform to the
 account password policy." (observed). ``AllowUsersToChangePassword`` gives every IAM user
 ``iam:ChangePassword`` on itself ("This gives them permission to iam:ChangePassword for only
-their user"). Not enforced here: ``PasswordReusePrevention`` (no history is kept) and
-expiry (there is no console sign-in).
+their user"), and ``PasswordReusePrevention`` refuses the last N passwords the same way. Not
+enforced: expiry (there is no console sign-in).
 """
 
 from __future__ import annotations
@@ -23,10 +23,10 @@ from typing import Any
 from localiam.engine import PrincipalKind
 from localiam.errors import client_error
 from localiam.services.base import Operation, OperationContext, Params, Result
-from localiam.services.iam.account_settings import check_against_policy, policy_of, save_setting
+from localiam.services.iam.account_settings import policy_of, save_setting
 from localiam.services.iam.common import SERVICE, Rule, bool_param, no_such_entity, validate
 from localiam.services.iam.entities import get
-from localiam.services.iam.keys import check_password, hash_password
+from localiam.services.iam.keys import check_password, password_change
 from localiam.state import iam_store, schema
 
 _FLAGS = (
@@ -152,13 +152,7 @@ def change_password(ctx: OperationContext, params: Params) -> Result:
         raise no_such_entity(f"Login Profile for User {user['name']} cannot be found.")
     if not check_password(str(params["OldPassword"]), profile["password_hash"]):
         raise client_error("InvalidInput", "The old password was incorrect.", 400)
-    check_against_policy(ctx.tx, ctx.account_id, str(params["NewPassword"]))
-    iam_store.change(
-        ctx.tx,
-        schema.login_profiles,
-        where,
-        password_hash=hash_password(str(params["NewPassword"])),
-        password_reset_required=False,
-    )
+    changes = password_change(ctx.tx, ctx.account_id, profile, str(params["NewPassword"]), ctx.now)
+    iam_store.change(ctx.tx, schema.login_profiles, where, password_reset_required=False, **changes)
     ctx.tx.touch(ctx.account_id)
     return {}

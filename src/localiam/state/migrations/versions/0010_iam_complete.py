@@ -1,6 +1,7 @@
 """IAM: instance profiles, server and signing certificates, SSH public keys, service-specific
 credentials, account settings (alias, password policy, credential report, STS preferences,
-centralized root access, outbound web identity federation) and asynchronous jobs
+centralized root access, outbound web identity federation), asynchronous jobs, and when a
+login profile's password changed and its previous passwords' hashes
 
 Revision ID: 0010
 Revises: 0007
@@ -110,8 +111,16 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("job_id"),
     )
 
+    with op.batch_alter_table("login_profiles", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("password_changed_at", sa.Float(), nullable=True))
+        batch_op.add_column(sa.Column("previous_hashes", sa.Text(), nullable=True))
+
 
 def downgrade() -> None:
+    with op.batch_alter_table("login_profiles", schema=None) as batch_op:
+        batch_op.drop_column("previous_hashes")
+        batch_op.drop_column("password_changed_at")
+
     op.drop_table("iam_jobs")
     op.drop_table("iam_account_settings")
     op.drop_index("ix_service_credentials_owner", table_name="service_credentials")
