@@ -37,6 +37,8 @@ def test_instance_profile_lifecycle_with_a_role_and_tags(server, iam):
         "LimitExceeded",
         "Cannot exceed quota for InstanceSessionsPerInstanceProfile: 1",
     )
+    err = error_of(iam.add_role_to_instance_profile, InstanceProfileName="web-profile", RoleName="web")
+    assert (err["Code"], err["status"]) == ("LimitExceeded", 409)
     err = error_of(iam.delete_role, RoleName="web")
     assert (err["Code"], err["Message"]) == (
         "DeleteConflict",

@@ -5,8 +5,9 @@ Reference ``API_CreateInstanceProfile`` ...; shape ``API_InstanceProfile``).
 
 An instance profile holds at most one role (``API_AddRoleToInstanceProfile``: "An instance
 profile can contain only one role, and this quota cannot be increased"; AWS: "Cannot exceed
-quota for InstanceSessionsPerInstanceProfile: 1"), and adding a role needs ``iam:PassRole`` on
-it ("The caller of this operation must be granted the PassRole permission on the IAM role by a
+quota for InstanceSessionsPerInstanceProfile: 1", also when the role is already the one in it;
+an account holds 1,000 profiles: "Cannot exceed quota for InstanceProfilesPerAccount: 1000"),
+and adding a role needs ``iam:PassRole`` on it ("The caller of this operation must be granted the PassRole permission on the IAM role by a
 permissions policy"), passed to EC2 with ``iam:AssociatedResourceArn``
 ``arn:aws:ec2:*:ACCOUNT:instance/*`` as that page prescribes. ``DeleteInstanceProfile`` refuses
 while a role is in it ("Cannot delete entity, must remove roles from instance profile first."),
@@ -53,6 +54,7 @@ from localiam.state import iam_store, schema
 from localiam.state.iam_store import Row
 
 KIND = "instance-profile"
+QUOTA = 1000
 PATH_RULE = Rule("Path", False, PATH, 1, 512)
 
 
@@ -140,6 +142,8 @@ def create_instance_profile(ctx: OperationContext, params: Params) -> Result:
     name = str(params["InstanceProfileName"])
     if find_profile(ctx, name) is not None:
         raise already_exists(f"Instance Profile {name} already exists.")
+    if iam_store.count(ctx.tx, schema.instance_profiles, account_id=ctx.account_id) >= QUOTA:
+        raise limit_exceeded(f"Cannot exceed quota for InstanceProfilesPerAccount: {QUOTA}")
     iam_store.add(
         ctx.tx,
         schema.instance_profiles,
@@ -206,10 +210,8 @@ def add_role_to_instance_profile(ctx: OperationContext, params: Params) -> Resul
     validate(params, name_rule("InstanceProfileName", 128), name_rule("RoleName"))
     profile = get_profile(ctx, str(params["InstanceProfileName"]))
     role = get(ctx, "role", str(params["RoleName"]))
-    current = role_keys_in(ctx, profile["name_key"])
-    if role["name_key"] in current:
-        raise already_exists(f"Role {role['name']} is already associated with instance profile {profile['name']}.")
-    if current:
+    if role_keys_in(ctx, profile["name_key"]):
+        # The same role again is the same answer (observed: coreos/mantle#1058).
         raise limit_exceeded("Cannot exceed quota for InstanceSessionsPerInstanceProfile: 1")
     ctx.authorize(
         "iam:PassRole",
