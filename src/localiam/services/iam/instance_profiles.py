@@ -7,12 +7,12 @@ An instance profile holds at most one role (``API_AddRoleToInstanceProfile``: "A
 profile can contain only one role, and this quota cannot be increased"; AWS: "Cannot exceed
 quota for InstanceSessionsPerInstanceProfile: 1", also when the role is already the one in it;
 an account holds 1,000 profiles: "Cannot exceed quota for InstanceProfilesPerAccount: 1000"),
-and adding a role needs ``iam:PassRole`` on it ("The caller of this operation must be granted the PassRole permission on the IAM role by a
-permissions policy"), passed to EC2 with ``iam:AssociatedResourceArn``
-``arn:aws:ec2:*:ACCOUNT:instance/*`` as that page prescribes. ``DeleteInstanceProfile`` refuses
-while a role is in it ("Cannot delete entity, must remove roles from instance profile first."),
-and ``DeleteRole`` refuses while the role is in a profile (``roles.py``). Unique ids start with
-``AIPA`` (``reference_identifiers``).
+and adding a role needs ``iam:PassRole`` on it ("The caller of this operation must be granted
+the PassRole permission on the IAM role by a permissions policy"), passed to EC2 with
+``iam:AssociatedResourceArn`` ``arn:aws:ec2:*:ACCOUNT:instance/*`` as that page prescribes.
+``DeleteInstanceProfile`` refuses while a role is in it ("Cannot delete entity, must remove
+roles from instance profile first."), and ``DeleteRole`` refuses while the role is in a profile
+(``roles.py``). Unique ids start with ``AIPA`` (``reference_identifiers``).
 """
 
 from __future__ import annotations
