@@ -37,7 +37,9 @@ def test_password_policy_round_trip_and_defaults(server, iam):
         "MaxPasswordAge": 90,
     }
     iam.update_account_password_policy()
-    assert iam.get_account_password_policy()["PasswordPolicy"]["MinimumPasswordLength"] == 8
+    assert (
+        iam.get_account_password_policy()["PasswordPolicy"]["MinimumPasswordLength"] == 6
+    )  # "the default value of 6" (API_UpdateAccountPasswordPolicy)
     err = error_of(iam.update_account_password_policy, MinimumPasswordLength=129)
     assert err["Code"] == "ValidationError"
     iam.delete_account_password_policy()

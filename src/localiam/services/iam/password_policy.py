@@ -3,7 +3,7 @@
 ``id_credentials_passwords_account-policy``).
 
 Omitted settings take the documented defaults (``API_UpdateAccountPasswordPolicy``: minimum
-length 8, no character requirements, users may not change their password, passwords never
+length 6, no character requirements, users may not change their password, passwords never
 expire). Without a policy, ``GetAccountPasswordPolicy`` answers ``NoSuchEntity`` "The Password
 Policy with domain name ACCOUNT cannot be found." (AWS's observed wording).
 
@@ -53,7 +53,7 @@ def update_account_password_policy(ctx: OperationContext, params: Params) -> Res
         Rule("MaxPasswordAge", min_value=1, max_value=1095),
         Rule("PasswordReusePrevention", min_value=1, max_value=24),
     )
-    policy: dict[str, Any] = {"MinimumPasswordLength": int(params.get("MinimumPasswordLength") or 8)}
+    policy: dict[str, Any] = {"MinimumPasswordLength": int(params.get("MinimumPasswordLength") or 6)}
     for flag in _FLAGS:
         policy[flag] = bool_param(params, flag)
     if params.get("MaxPasswordAge"):
