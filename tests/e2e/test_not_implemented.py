@@ -86,15 +86,8 @@ def test_a_host_name_tells_the_service(server: LocaliamServer) -> None:
 @pytest.mark.parametrize(
     ("service", "call", "operation"),
     [
-        ("iam", lambda c: c.create_account_alias(AccountAlias="my-alias"), "CreateAccountAlias"),  # query
-        (
-            "sts",
-            lambda c: c.assume_root(
-                TargetPrincipal="111111111111",
-                TaskPolicyArn={"arn": "arn:aws:iam::aws:policy/root-task/IAMAuditRootUserCredentials"},
-            ),
-            "AssumeRoot",
-        ),
+        ("iam", lambda c: c.get_account_properties(), "GetAccountProperties"),  # query
+        ("sts", lambda c: c.get_scoped_credentials(DurationSeconds=900), "GetScopedCredentials"),
         ("organizations", lambda c: c.list_handshakes_for_account(), "ListHandshakesForAccount"),  # json
         ("lambda", lambda c: c.put_function_concurrency(FunctionName="f", ReservedConcurrentExecutions=1), None),
         ("s3", lambda c: c.get_bucket_website(Bucket="some-bucket"), "GetBucketWebsite"),  # rest-xml

@@ -219,6 +219,10 @@ def test_a_trust_policy_is_checked_as_a_trust_policy() -> None:
             "/accounts/111111111111/roles/Reader/trust/Statement/0/Resource",
             "RESOURCE_NOT_ALLOWED: Has prohibited field Resource",
         ),
+        (
+            "/accounts/111111111111/roles/Reader/trust/Statement/0/Action",
+            "TRUST_ACTION_NOT_ASSUME: AssumeRole policy may only specify STS AssumeRole actions.",
+        ),
     ]
 
 

@@ -164,7 +164,7 @@ def authorize(
     has_identity = principal.kind in _IDENTITY_KINDS
     identity = inputs.identity if has_identity else ()
     boundary = inputs.boundary if has_identity else None
-    session = inputs.session if has_identity else ()
+    session = inputs.session if has_identity or principal.kind is PrincipalKind.ROOT else ()
     resource = inputs.resource
     # A Deny with NotPrincipal always reaches a principal with a boundary (match.py).
     who = principal.bounded_facts if boundary is not None else principal.facts
@@ -276,7 +276,15 @@ def authorize(
     # 5. The identity side: identity policies, then the boundary, then session policies.
     identity_refs: list[StatementRef] = []
     if principal.kind is PrincipalKind.ROOT:
+        # The root user may do anything, except what a session policy leaves out: the task
+        # policy of an AssumeRoot session (``id_root-user-privileged-task``).
         identity_allow = boundary_ok = session_ok = True
+        if session:
+            ref = _first_allow(plan.session_allows, facts, tracer)
+            session_ok = ref is not None
+            if ref is not None:
+                identity_refs.append(ref)
+            verdicts[PolicyType.SESSION] = Verdict.ALLOW if session_ok else Verdict.NO_MATCH
     elif has_identity:
         ref = _first_allow(plan.identity_allows, facts, tracer)
         identity_allow = ref is not None
@@ -312,7 +320,7 @@ def authorize(
         shortfall = PolicyType.SESSION
 
     if principal.account == (inputs.owner_account or resource_facts.account):
-        if principal.kind is PrincipalKind.ROOT and not inputs.resource_must_allow:
+        if principal.kind is PrincipalKind.ROOT and session_ok and not inputs.resource_must_allow:
             return _decision(request, verdicts, explained, Outcome.ALLOW, None, tuple(determining + resource_refs))
         if kinds and (bool(kinds & _UNLIMITED_GRANTS) or (ROLE in kinds and boundary_ok and session_ok)):
             return _decision(request, verdicts, explained, Outcome.ALLOW, None, tuple(determining + resource_refs))

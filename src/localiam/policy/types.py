@@ -166,6 +166,17 @@ def check_policy_type(
             for field in ("Resource", "NotResource"):
                 if field in has:
                     c.error("RESOURCE_NOT_ALLOWED", _where(stmt, field), f"Has prohibited field {field}")
+            actions = stmt.actions
+            if actions is not None and not actions.negated:
+                for i, pattern in enumerate(actions.patterns):
+                    vendor = pattern.split(":", 1)[0].lower() if ":" in pattern else ""
+                    if vendor and vendor != "sts":
+                        c.error(
+                            "TRUST_ACTION_NOT_ASSUME",
+                            actions.location(_where(stmt), i),
+                            "AssumeRole policy may only specify STS AssumeRole actions.",
+                        )
+                        break
 
         elif policy_type is PolicyType.RCP:
             if "NotPrincipal" in has:

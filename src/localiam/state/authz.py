@@ -404,6 +404,17 @@ class Authz:
                 **common,
             )
             return Caller(p, key, tuple(identity), boundary, tuple(session_policies))
+        if s["kind"] == "assumed-root":
+            # AssumeRoot: the member account's root user, limited to the task policy.
+            p = Principal(
+                PrincipalKind.ROOT,
+                f"arn:aws:iam::{account}:root",
+                account,
+                user_id=account,
+                token_issue_time=issued,
+                **common,
+            )
+            return Caller(p, key, (self._root_permissions,), None, tuple(session_policies) or (self._no_permissions,))
         if s["kind"] == "federated-user" and s.get("user_key") is None:
             # GetFederationToken called with the root user's keys: the root user's permissions
             # (everything) intersected with the session policies, so the session policies.

@@ -113,6 +113,76 @@ _DOCUMENTS: dict[str, dict[str, Any]] = {
         "Version": "2012-10-17",
         "Statement": [{"Effect": "Allow", "Action": ["lambda:InvokeFunction"], "Resource": ["*"]}],
     },
+    # The task policies of centralized root access (``id_root-user-privileged-task``): what an
+    # AssumeRoot session may do. Abridged to the actions the IAM User Guide lists for each task.
+    "root-task/IAMAuditRootUserCredentials": {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Action": [
+                    "iam:GetAccessKeyLastUsed",
+                    "iam:GetAccountSummary",
+                    "iam:GetLoginProfile",
+                    "iam:GetUser",
+                    "iam:ListAccessKeys",
+                    "iam:ListMFADevices",
+                    "iam:ListSigningCertificates",
+                ],
+                "Resource": "*",
+            }
+        ],
+    },
+    "root-task/IAMCreateRootUserPassword": {
+        "Version": "2012-10-17",
+        "Statement": [
+            {"Effect": "Allow", "Action": ["iam:CreateLoginProfile", "iam:GetLoginProfile"], "Resource": "*"}
+        ],
+    },
+    "root-task/IAMDeleteRootUserCredentials": {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Action": [
+                    "iam:DeactivateMFADevice",
+                    "iam:DeleteAccessKey",
+                    "iam:DeleteLoginProfile",
+                    "iam:DeleteSigningCertificate",
+                    "iam:DeleteVirtualMFADevice",
+                    "iam:GetAccessKeyLastUsed",
+                    "iam:GetLoginProfile",
+                    "iam:GetUser",
+                    "iam:ListAccessKeys",
+                    "iam:ListMFADevices",
+                    "iam:ListSigningCertificates",
+                ],
+                "Resource": "*",
+            }
+        ],
+    },
+    "root-task/S3UnlockBucketPolicy": {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Action": ["s3:DeleteBucketPolicy", "s3:GetBucketPolicy", "s3:ListAllMyBuckets"],
+                "Resource": "*",
+            }
+        ],
+    },
+    "root-task/SQSUnlockQueuePolicy": {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Action": ["sqs:DeleteQueue", "sqs:GetQueueAttributes", "sqs:ListQueues", "sqs:SetQueueAttributes"],
+                "Resource": "*",
+            }
+        ],
+    },
 }
+
+ROOT_TASK_POLICIES = tuple(name for name in _DOCUMENTS if name.startswith("root-task/"))
 
 AWS_MANAGED: dict[str, dict[str, Any]] = {AWS_MANAGED_PREFIX + name: doc for name, doc in _DOCUMENTS.items()}

@@ -139,8 +139,33 @@ def rename_user(tx: Tx, account_id: str, old_key: str, *, name: str, path: str) 
         {"account_id": account_id, "resource_type": "user", "resource_key": old_key},
         resource_key=new_key,
     )
-    for table in (schema.group_members, schema.access_keys, schema.login_profiles, schema.sessions, schema.mfa_devices):
+    for table in (
+        schema.group_members,
+        schema.access_keys,
+        schema.login_profiles,
+        schema.sessions,
+        schema.mfa_devices,
+        schema.signing_certificates,
+        schema.ssh_public_keys,
+        schema.service_credentials,
+    ):
         change(tx, table, {"account_id": account_id, "user_key": old_key}, user_key=new_key)
+
+
+def rename_group(tx: Tx, account_id: str, old_key: str, *, name: str, path: str) -> None:
+    """``UpdateGroup``: move the group and everything keyed by its name to ``name``."""
+    new_key = name.lower()
+    change(tx, schema.groups, {"account_id": account_id, "name_key": old_key}, name=name, name_key=new_key, path=path)
+    if new_key == old_key:
+        return
+    for table in (schema.attachments, schema.inline_policies):
+        change(
+            tx,
+            table,
+            {"account_id": account_id, "principal_type": "group", "principal_key": old_key},
+            principal_key=new_key,
+        )
+    change(tx, schema.group_members, {"account_id": account_id, "group_key": old_key}, group_key=new_key)
 
 
 # --------------------------------------------------------------------------- policies

@@ -203,6 +203,120 @@ login_profiles = Table(
     Column("password_hash", String(256), nullable=False),
     Column("password_reset_required", Boolean, nullable=False),
     Column("created_at", Float, nullable=False),
+    Column("password_changed_at", Float),  # NULL: never changed since the profile was created
+    Column("previous_hashes", Text),  # JSON list, newest first: the account's PasswordReusePrevention
+)
+
+# ---------------------------------------------------------------------------- IAM: the rest of the API
+# Instance profiles (``API_InstanceProfile``): at most one role each (``reference_iam-quotas``).
+instance_profiles = Table(
+    "instance_profiles",
+    metadata,
+    Column("account_id", String(12), primary_key=True),
+    Column("name_key", String(128), primary_key=True),
+    Column("name", String(128), nullable=False),
+    Column("profile_id", String(32), nullable=False, unique=True),
+    Column("path", String(512), nullable=False),
+    Column("created_at", Float, nullable=False),
+)
+
+instance_profile_roles = Table(
+    "instance_profile_roles",
+    metadata,
+    Column("account_id", String(12), primary_key=True),
+    Column("profile_key", String(128), primary_key=True),
+    Column("role_key", String(64), primary_key=True),
+)
+
+# Server certificates (``API_ServerCertificateMetadata``): the private key is checked on upload
+# and never kept (IAM never returns it).
+server_certificates = Table(
+    "server_certificates",
+    metadata,
+    Column("account_id", String(12), primary_key=True),
+    Column("name_key", String(128), primary_key=True),
+    Column("name", String(128), nullable=False),
+    Column("certificate_id", String(32), nullable=False, unique=True),
+    Column("path", String(512), nullable=False),
+    Column("body", Text, nullable=False),
+    Column("chain", Text),
+    Column("expires_at", Float, nullable=False),
+    Column("uploaded_at", Float, nullable=False),
+)
+
+# A user's X.509 signing certificates, SSH public keys and service-specific credentials: each
+# has an id of its own; ``user_key`` is NULL for the root user's signing certificates.
+signing_certificates = Table(
+    "signing_certificates",
+    metadata,
+    Column("certificate_id", String(128), primary_key=True),
+    Column("account_id", String(12), nullable=False),
+    Column("user_key", String(64)),
+    Column("body", Text, nullable=False),
+    Column("status", String(8), nullable=False),
+    Column("uploaded_at", Float, nullable=False),
+)
+Index("ix_signing_certificates_owner", signing_certificates.c.account_id, signing_certificates.c.user_key)
+
+ssh_public_keys = Table(
+    "ssh_public_keys",
+    metadata,
+    Column("key_id", String(128), primary_key=True),
+    Column("account_id", String(12), nullable=False),
+    Column("user_key", String(64), nullable=False),
+    Column("body", Text, nullable=False),
+    Column("fingerprint", String(64), nullable=False),
+    Column("status", String(8), nullable=False),
+    Column("uploaded_at", Float, nullable=False),
+)
+Index("ix_ssh_public_keys_owner", ssh_public_keys.c.account_id, ssh_public_keys.c.user_key)
+
+service_credentials = Table(
+    "service_credentials",
+    metadata,
+    Column("credential_id", String(128), primary_key=True),
+    Column("account_id", String(12), nullable=False),
+    Column("user_key", String(64), nullable=False),
+    Column("service_name", String(128), nullable=False),
+    Column("service_user_name", String(200), nullable=False),
+    Column("password_hash", String(256), nullable=False),
+    Column("status", String(8), nullable=False),
+    Column("created_at", Float, nullable=False),
+    Column("expires_at", Float),
+)
+Index("ix_service_credentials_owner", service_credentials.c.account_id, service_credentials.c.user_key)
+
+# Account-wide IAM settings: the alias (one per account, unique across accounts), the
+# password policy (JSON of ``API_PasswordPolicy``'s settings), when the credential report was
+# last generated, the STS global endpoint's token version, (management accounts) the
+# centralized root access features of the organization, and the issuer of the account's
+# outbound web identity tokens (kept when the feature is disabled, as AWS keeps it).
+iam_account_settings = Table(
+    "iam_account_settings",
+    metadata,
+    Column("account_id", String(12), primary_key=True),
+    Column("alias", String(63), unique=True),
+    Column("password_policy", Text),
+    Column("credential_report_at", Float),
+    Column("global_endpoint_token_version", String(16)),
+    Column("root_credentials_management", Boolean, nullable=False, default=False),
+    Column("root_sessions", Boolean, nullable=False, default=False),
+    Column("outbound_issuer", String(255)),
+    Column("outbound_enabled", Boolean, nullable=False, default=False),
+)
+
+# Asynchronous IAM jobs: service last accessed reports, organizations access reports and
+# service-linked role deletions (``kind``); ``subject`` is what the job is about (an ARN, an
+# entity path), ``detail`` JSON of what the job needs to answer.
+iam_jobs = Table(
+    "iam_jobs",
+    metadata,
+    Column("job_id", String(128), primary_key=True),
+    Column("account_id", String(12), nullable=False),
+    Column("kind", String(32), nullable=False),
+    Column("subject", String(2048), nullable=False),
+    Column("detail", Text),
+    Column("created_at", Float, nullable=False),
 )
 
 # Virtual MFA devices (``API_VirtualMFADevice``): the serial number is the device's ARN,

@@ -49,6 +49,11 @@ WRITES = (
     "Enable",
     "Resync",
     "Deactivate",
+    "Disable",
+    "Generate",
+    "Upload",
+    "Reset",
+    "Change",
 )
 
 

@@ -53,9 +53,31 @@ def invalid_input(message: str) -> AwsError:
     return client_error("InvalidInput", message, 400)
 
 
+SYNTAX_ERRORS = "Syntax errors in policy."
+_IAM_WORDING = {
+    "MISSING_STATEMENT": SYNTAX_ERRORS,
+    "MISSING_EFFECT": SYNTAX_ERRORS,
+    "INVALID_EFFECT": SYNTAX_ERRORS,
+    "INVALID_VERSION": "The policy failed legacy parsing",
+}
+"""IAM's words where the policy parser speaks S3's (``Invalid effect: X``, ``Missing required
+field Effect`` are S3 bucket-policy answers; IAM answers "Syntax errors in policy." for the
+same documents) or adds detail IAM does not give ("Syntax errors in policy." and "The policy
+failed legacy parsing" are IAM's whole messages: ``API_CreatePolicy`` errors,
+``MalformedPolicyDocument``)."""
+
+
+def iam_wording(finding: Finding) -> str:
+    if finding.code in _IAM_WORDING:
+        return _IAM_WORDING[finding.code]
+    if finding.message.startswith(SYNTAX_ERRORS):
+        return SYNTAX_ERRORS
+    return finding.message
+
+
 def malformed(errors: Sequence[Finding]) -> AwsError:
-    """``MalformedPolicyDocument`` with the first error's AWS wording."""
-    message = errors[0].message if errors else "Syntax errors in policy."
+    """``MalformedPolicyDocument`` with the first error in IAM's wording."""
+    message = iam_wording(errors[0]) if errors else SYNTAX_ERRORS
     return client_error("MalformedPolicyDocument", message, 400)
 
 

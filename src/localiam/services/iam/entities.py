@@ -12,12 +12,13 @@ Condition keys: Service Authorization Reference ``list_awsidentityandaccessmanag
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from localiam.engine import PrincipalKind
 from localiam.errors import client_error
 from localiam.services.base import (
+    Handler,
     KeysOf,
     OperationContext,
     Params,
@@ -29,6 +30,7 @@ from localiam.services.base import (
 from localiam.services.iam.common import (
     NAME,
     PATH,
+    SERVICE,
     TAG_KEY,
     TAG_VALUE,
     Rule,
@@ -264,3 +266,17 @@ def merged(*sources: KeysOf) -> KeysOf:
         return out
 
     return keys
+
+
+def user_operation(name: str, *, writes: bool = False) -> Callable[[Handler], Handler]:
+    """Register an operation on one user's credentials (``UserName``, the caller when omitted):
+    authorized with ``iam:NAME`` on the user's ARN, with the user's tags as
+    ``iam:ResourceTag/${TagKey}``."""
+    return SERVICE.operation(
+        name,
+        action=f"iam:{name}",
+        resource=resource("user", "UserName"),
+        condition_keys=entity_keys("user", "UserName"),
+        resource_policy=resource_tags("user", "UserName"),
+        writes=writes,
+    )

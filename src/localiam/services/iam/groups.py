@@ -1,5 +1,5 @@
 """IAM groups and their members: ``CreateGroup``, ``GetGroup``, ``ListGroups``,
-``DeleteGroup``, ``AddUserToGroup``, ``RemoveUserFromGroup``, ``ListGroupsForUser``
+``UpdateGroup``, ``DeleteGroup``, ``AddUserToGroup``, ``RemoveUserFromGroup``, ``ListGroupsForUser``
 (IAM API Reference).
 
 Quota (``reference_iam-quotas``): a user belongs to at most 10 groups ("Cannot exceed quota
@@ -16,11 +16,13 @@ from localiam.services.iam.common import (
     Rule,
     already_exists,
     delete_conflict,
+    iam_arn,
     limit_exceeded,
     list_by_path,
     listing_resource,
     name_rule,
     new_id,
+    no_such_entity,
     paginate,
     validate,
 )
@@ -115,9 +117,35 @@ def remove_user_from_group(ctx: OperationContext, params: Params) -> Result:
     validate(params, name_rule("GroupName", 128), name_rule("UserName", 128))
     group = get(ctx, "group", str(params["GroupName"]))
     user = get(ctx, "user", str(params["UserName"]))
-    iam_store.remove(
+    removed = iam_store.remove(
         ctx.tx, schema.group_members, account_id=ctx.account_id, group_key=group["name_key"], user_key=user["name_key"]
     )
+    if not removed:
+        # API_RemoveUserFromGroup lists NoSuchEntity; the membership is the entity missing.
+        raise no_such_entity(f"The user with name {user['name']} cannot be found.")
+    ctx.tx.touch(ctx.account_id)
+    return {}
+
+
+@SERVICE.operation("UpdateGroup", action="iam:UpdateGroup", resource=resource("group", "GroupName"), writes=True)
+def update_group(ctx: OperationContext, params: Params) -> Result:
+    """Renaming or moving a group needs ``iam:UpdateGroup`` on the new ARN too
+    (``API_UpdateGroup``: "the requester must have appropriate permissions on both the source
+    object and the target object"); members, inline and attached policies follow the name."""
+    validate(
+        params,
+        name_rule("GroupName", 128),
+        name_rule("NewGroupName", 128, required=False),
+        Rule("NewPath", False, PATH, 1, 512),
+    )
+    row = get(ctx, "group", str(params["GroupName"]))
+    new_name = str(params.get("NewGroupName") or row["name"])
+    new_path = str(params.get("NewPath") or row["path"])
+    if new_name.lower() != row["name_key"] and find(ctx, "group", new_name) is not None:
+        raise already_exists(f"Group with name {new_name} already exists.")
+    if (new_name, new_path) != (row["name"], row["path"]):
+        ctx.authorize("iam:UpdateGroup", iam_arn(ctx.account_id, "group", new_path, new_name))
+    iam_store.rename_group(ctx.tx, ctx.account_id, row["name_key"], name=new_name, path=new_path)
     ctx.tx.touch(ctx.account_id)
     return {}
 

@@ -15,9 +15,12 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import json
 import secrets
 
+from localiam.errors import client_error
 from localiam.services.base import OperationContext, Params, Result
+from localiam.services.iam.account_settings import check_against_policy, policy_of
 from localiam.services.iam.common import (
     KEY_ID,
     SERVICE,
@@ -35,12 +38,15 @@ from localiam.services.iam.entities import caller_user_name, entity_keys, get, r
 from localiam.state import iam_store, schema
 from localiam.state.accounts import create_access_key
 from localiam.state.iam_store import Row
+from localiam.state.store import Tx
 
 MAX_KEYS = 2
 STATUS_RULE = Rule("Status", True, enum=("Active", "Inactive", "Expired"))
 KEY_RULE = Rule("AccessKeyId", True, KEY_ID, 16, 128)
 PASSWORD_RULE = Rule("Password", False, None, 1, 128)
 _ITERATIONS = 100_000
+MAX_HISTORY = 24
+"""The most previous passwords ``PasswordReusePrevention`` can name (1 to 24)."""
 
 USER = ("user", "UserName")
 
@@ -187,6 +193,23 @@ def get_access_key_last_used(ctx: OperationContext, params: Params) -> Result:
 
 
 # --------------------------------------------------------------------------- login profiles
+def password_change(tx: Tx, account_id: str, profile: Row, password: str, now: float) -> dict[str, object]:
+    """The login profile's columns for a new password: checked against the account password
+    policy, including ``PasswordReusePrevention`` ("the number of previous passwords that IAM
+    users are prevented from reusing": the current one and those before it)."""
+    check_against_policy(tx, account_id, password)
+    history = [profile["password_hash"], *json.loads(profile.get("previous_hashes") or "[]")]
+    policy = policy_of(tx, account_id) or {}
+    reuse = int(policy.get("PasswordReusePrevention") or 0)
+    if any(check_password(password, old) for old in history[:reuse]):
+        raise client_error("PasswordPolicyViolation", "Password does not conform to the account password policy.", 400)
+    return {
+        "password_hash": hash_password(password),
+        "password_changed_at": now,
+        "previous_hashes": json.dumps(history[:MAX_HISTORY]),
+    }
+
+
 def _profile(ctx: OperationContext, params: Params) -> tuple[Row, Row | None]:
     name = caller_user_name(ctx, params)
     if name is None:
@@ -221,6 +244,7 @@ def create_login_profile(ctx: OperationContext, params: Params) -> Result:
     user, profile = _profile(ctx, params)
     if profile is not None:
         raise already_exists(f"Login Profile for user {user['name']} already exists.")
+    check_against_policy(ctx.tx, ctx.account_id, str(params["Password"]))
     row = {
         "account_id": ctx.account_id,
         "user_key": user["name_key"],
@@ -263,7 +287,7 @@ def update_login_profile(ctx: OperationContext, params: Params) -> Result:
         raise _missing(user)
     changes: dict[str, object] = {}
     if params.get("Password") is not None:
-        changes["password_hash"] = hash_password(str(params["Password"]))
+        changes.update(password_change(ctx.tx, ctx.account_id, profile, str(params["Password"]), ctx.now))
     if params.get("PasswordResetRequired") is not None:
         changes["password_reset_required"] = bool_param(params, "PasswordResetRequired")
     if changes:

@@ -143,9 +143,9 @@ def policy_shape(
     out["CreateDate"] = timestamp(row["created_at"])
     out["UpdateDate"] = timestamp(row["updated_at"])
     if details and not row["aws_managed"]:
-        tags = iam_store.tags_of(ctx.tx, ctx.account_id, "policy", row["name"].lower())
-        if tags:
-            out["Tags"] = tag_list(tags)
+        # GetPolicy answers an empty ``Tags`` list for a customer managed policy without tags
+        # (measured against AWS's answers: issue 20), where GetRole and GetUser leave it out.
+        out["Tags"] = tag_list(iam_store.tags_of(ctx.tx, ctx.account_id, "policy", row["name"].lower()))
     return out
 
 

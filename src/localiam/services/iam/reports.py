@@ -3,7 +3,7 @@ policy or as a permissions boundary) and ``GetAccountAuthorizationDetails`` (eve
 group, role and managed policy with their policies; IAM API Reference).
 
 ``GetAccountAuthorizationDetails`` lists the customer managed policies of the account and the
-AWS managed policies the account uses; instance profiles are not modelled, so roles list none.
+AWS managed policies the account uses; each role lists the instance profiles it is in.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from typing import Any
 from localiam.services.base import OperationContext, Params, Result
 from localiam.services.iam.common import ARN_RULE, PATH, SERVICE, Rule, encode_document, paginate, validate
 from localiam.services.iam.entities import boundary_shape, group_shape, role_shape, tag_list, user_shape
+from localiam.services.iam.instance_profiles import profile_shape, profiles_of_role
 from localiam.services.iam.managed import (
     all_policies,
     find_policy,
@@ -129,7 +130,7 @@ def _group_detail(ctx: OperationContext, row: Row) -> Result:
 def _role_detail(ctx: OperationContext, row: Row) -> Result:
     full = role_shape(ctx, row, details=True)
     out = {k: full[k] for k in ("Path", "RoleName", "RoleId", "Arn", "CreateDate", "AssumeRolePolicyDocument")}
-    out["InstanceProfileList"] = []
+    out["InstanceProfileList"] = [profile_shape(ctx, p) for p in profiles_of_role(ctx, row["name_key"])]
     out["RolePolicyList"] = _inline(ctx, "role", row["name_key"])
     out["AttachedManagedPolicies"] = _attached(ctx, "role", row["name_key"])
     for key in ("PermissionsBoundary", "Tags", "RoleLastUsed"):

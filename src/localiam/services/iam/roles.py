@@ -5,7 +5,9 @@ Reference ``API_CreateRole`` ...).
 The trust policy is validated as a role trust policy (``PolicyType.TRUST``); a role's maximum
 session duration is 3,600 to 43,200 seconds, 3,600 by default (``API_CreateRole``).
 ``DeleteRole`` refuses while the role has inline policies ("Cannot delete entity, must delete
-policies first.") or attached managed policies ("... must detach all policies first.").
+policies first.") or attached managed policies ("... must detach all policies first.") or is in
+an instance profile ("... must remove roles from instance profile first."); a service-linked
+role is changed only by its service (``service_linked.py``).
 """
 
 from __future__ import annotations
@@ -42,6 +44,7 @@ from localiam.services.iam.entities import (
     tag_keys_key,
 )
 from localiam.services.iam.managed import boundary_policy
+from localiam.services.iam.service_linked import unmodifiable
 from localiam.services.iam.users import BOUNDARY_RULE, PATH_RULE, boundary_key
 from localiam.state import iam_store, schema
 
@@ -167,6 +170,7 @@ def update_role_description(ctx: OperationContext, params: Params) -> Result:
 def update_assume_role_policy(ctx: OperationContext, params: Params) -> Result:
     validate(params, name_rule("RoleName"), document_rule("PolicyDocument"))
     row = get(ctx, "role", str(params["RoleName"]))
+    unmodifiable(row)
     trust = checked_document(params, "PolicyDocument", PolicyType.TRUST)
     iam_store.change(
         ctx.tx, schema.roles, {"account_id": ctx.account_id, "name_key": row["name_key"]}, trust_policy=trust
@@ -186,7 +190,10 @@ def update_assume_role_policy(ctx: OperationContext, params: Params) -> Result:
 def delete_role(ctx: OperationContext, params: Params) -> Result:
     validate(params, name_rule("RoleName"))
     row = get(ctx, "role", str(params["RoleName"]))
+    unmodifiable(row)
     owned = {"account_id": ctx.account_id, "principal_type": "role", "principal_key": row["name_key"]}
+    if iam_store.count(ctx.tx, schema.instance_profile_roles, account_id=ctx.account_id, role_key=row["name_key"]):
+        raise delete_conflict("Cannot delete entity, must remove roles from instance profile first.")
     if iam_store.count(ctx.tx, schema.inline_policies, **owned):
         raise delete_conflict("Cannot delete entity, must delete policies first.")
     if iam_store.count(ctx.tx, schema.attachments, **owned):

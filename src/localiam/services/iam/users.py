@@ -166,6 +166,12 @@ def delete_user(ctx: OperationContext, params: Params) -> Result:
         raise delete_conflict("Cannot delete entity, must delete access keys first.")
     if iam_store.count(ctx.tx, schema.mfa_devices, **where):
         raise delete_conflict("Cannot delete entity, must delete MFA device first.")
+    if iam_store.count(ctx.tx, schema.signing_certificates, **where):
+        raise delete_conflict("Cannot delete entity, must delete signing certificates first.")
+    if iam_store.count(ctx.tx, schema.ssh_public_keys, **where):
+        raise delete_conflict("Cannot delete entity, must delete SSH public keys first.")
+    if iam_store.count(ctx.tx, schema.service_credentials, **where):
+        raise delete_conflict("Cannot delete entity, must delete service specific credentials first.")
     if iam_store.count(ctx.tx, schema.inline_policies, **owned):
         raise delete_conflict("Cannot delete entity, must delete policies first.")
     if iam_store.count(ctx.tx, schema.attachments, **owned):
