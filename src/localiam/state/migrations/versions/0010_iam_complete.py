@@ -4,14 +4,14 @@ centralized root access, outbound web identity federation), asynchronous jobs, a
 login profile's password changed and its previous passwords' hashes
 
 Revision ID: 0010
-Revises: 0007
+Revises: 0009
 """
 
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0010"
-down_revision = "0007"
+down_revision = "0009"
 branch_labels = None
 depends_on = None
 
