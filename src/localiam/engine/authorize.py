@@ -204,12 +204,15 @@ def authorize(
 
     # 1. An explicit deny anywhere wins, reported in AWS's evaluation order.
     if tracer is not None:
-        for policy_type, (check, policy, i) in plan.denies:
-            hit = check(facts)
-            tracer.statement(policy, i, hit)
-            if hit:
-                verdicts[policy_type] = Verdict.DENY
-                return _decision(request, verdicts, explained, Outcome.EXPLICIT_DENY, policy_type, (policy.refs[i],))
+        for policy_type, deny_group in plan.deny_parts:
+            for check, policy, i in deny_group.entries:
+                hit = check(facts)
+                tracer.statement(policy, i, hit)
+                if hit:
+                    verdicts[policy_type] = Verdict.DENY
+                    return _decision(
+                        request, verdicts, explained, Outcome.EXPLICIT_DENY, policy_type, (policy.refs[i],)
+                    )
     else:
         group = plan.deny_group
         on_resource = group.on_resource

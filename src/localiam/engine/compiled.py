@@ -8,16 +8,30 @@ principal, and evaluates their conditions.
 
 from __future__ import annotations
 
+import itertools
+import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from localiam.policy.match import (
+    ALWAYS,
+    NEVER,
+    PlainPatterns,
+    RequestFacts,
     action_matches,
     action_mismatch,
     action_resource_match,
     compile_resource,
     compile_statement,
+    plain_patterns,
+    plain_resource_patterns,
+    statement_shape,
 )
 from localiam.policy.model import Effect, Policy, PolicyType, Statement
+
+Check = Callable[[RequestFacts], bool]
+Entry = tuple[Check, "CompiledPolicy", int]
 
 
 def default_label(policy_type: PolicyType, name: str) -> str:
@@ -58,6 +72,41 @@ class StatementRef:
         return f"{self.policy_label} ({statement})"
 
 
+class Piece(NamedTuple):
+    """What one policy gives a plan for one action and one effect, compiled once: the
+    statements whose Action element matches, in order (``entries``), and for the fast scan
+    ``scan``: ``(shape id, entry, conditional)`` for each that can apply (a statement whose
+    condition can never hold is left out, and nothing after one that always applies is
+    reached), where ``conditional`` is false for a statement with nothing to check but a
+    plain Resource block (:func:`~localiam.policy.match.plain_resource_patterns`), whose
+    patterns ``patterns`` holds, compiled (``None`` when there are none). Statements of the
+    same shape (:func:`~localiam.policy.match.statement_shape`) have the same shape id,
+    in every policy: a plan keeps the first."""
+
+    entries: tuple[Entry, ...]
+    scan: tuple[tuple[int, Entry, bool], ...]
+    patterns: PlainPatterns | None
+
+
+_shape_ids: dict[object, int] = {}
+_next_shape_id = itertools.count()
+_shape_lock = threading.Lock()
+
+
+def shape_id(shape: object) -> int:
+    """A number for a statement shape, the same for equal shapes while the table holds them
+    (it is emptied when large; a shape met again then gets a new number, which only costs a
+    plan a skipped duplicate: numbers are never reused, so two different shapes never share
+    one)."""
+    found = _shape_ids.get(shape)
+    if found is None:
+        with _shape_lock:
+            if len(_shape_ids) >= 200_000:
+                _shape_ids.clear()
+            found = _shape_ids.setdefault(shape, next(_next_shape_id))
+    return found
+
+
 class CompiledPolicy:
     """A parsed policy with a per-action index of its statements, split by effect, and each
     statement compiled to one check (:func:`localiam.policy.match.compile_statement`)."""
@@ -66,6 +115,8 @@ class CompiledPolicy:
         "_by_action",
         "_explain_by_action",
         "_explained",
+        "_pieces",
+        "_shapes",
         "checks",
         "fixed_matches",
         "label",
@@ -115,6 +166,8 @@ class CompiledPolicy:
         self._by_action: dict[str, tuple[tuple[int, ...], tuple[int, ...]]] = {}
         self._explain_by_action: dict[str, tuple[tuple[int, ...], bool]] = {}
         self._explained: dict[tuple[object, ...], object] = {}
+        self._pieces: dict[str, tuple[Piece, Piece]] = {}
+        self._shapes: tuple[tuple[int, bool], ...] | None = None
 
     def __repr__(self) -> str:
         return f"CompiledPolicy({self.name!r}, {self.policy_type.value})"
@@ -134,6 +187,43 @@ class CompiledPolicy:
             if len(self._by_action) < 4096:
                 self._by_action[key] = hit
         return hit
+
+    def pieces(self, action: str, key: str) -> tuple[Piece, Piece]:
+        """The Deny and the Allow :class:`Piece` of this policy for ``action`` (``key``: its
+        lower-cased form), made on first use and kept with the policy: a new version of a
+        policy is a new :class:`CompiledPolicy`, with pieces of its own."""
+        hit = self._pieces.get(key)
+        if hit is None:
+            denies, allows = self.candidates(action, key)
+            hit = (self._piece(denies), self._piece(allows))
+            if len(self._pieces) < 4096:
+                self._pieces[key] = hit
+        return hit
+
+    def _piece(self, indexes: tuple[int, ...]) -> Piece:
+        shapes = self._shapes
+        statements = self.policy.statements
+        if shapes is None:
+            variables = self.policy.variables_enabled
+            shapes = self._shapes = tuple(
+                (shape_id(statement_shape(s, variables)), plain_resource_patterns(s) is not None) for s in statements
+            )
+        checks = self.checks
+        entries = tuple((checks[i], self, i) for i in indexes)
+        scan: list[tuple[int, Entry, bool]] = []
+        plain: list[Statement] = []
+        for entry in entries:
+            check, _, i = entry
+            if check is NEVER:
+                continue
+            shape, is_plain = shapes[i]
+            if check is ALWAYS:
+                scan.append((shape, entry, True))
+                break  # nothing after it is ever reached
+            scan.append((shape, entry, not is_plain))
+            if is_plain:
+                plain.append(statements[i])
+        return Piece(entries, tuple(scan), plain_patterns(plain) if plain else None)
 
     def explain_candidates(self, action: str, key: str) -> tuple[tuple[int, ...], bool]:
         """Explain mode: the indexes of :meth:`candidates` (Deny first), and whether this

@@ -10,23 +10,13 @@ key can never be confused with another set of policies) and the lower-cased acti
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import NamedTuple
 
-from localiam.engine.compiled import CompiledPolicy, OrganizationPolicies, StatementRef
-from localiam.policy.match import (
-    ALWAYS,
-    NEVER,
-    RequestFacts,
-    compile_resources_any,
-    plain_resource_patterns,
-    statement_shape,
-)
-from localiam.policy.model import PolicyType, Statement
-
-Check = Callable[[RequestFacts], bool]
-Entry = tuple[Check, CompiledPolicy, int]
+from localiam.engine.compiled import CompiledPolicy, Entry, OrganizationPolicies, Piece, StatementRef
+from localiam.policy.match import ALWAYS, PlainPatterns, resources_any
+from localiam.policy.model import PolicyType
 
 
 class Group(NamedTuple):
@@ -35,55 +25,86 @@ class Group(NamedTuple):
 
     ``entries`` holds them all (a tracer sees every one). The engine scans ``scan`` instead:
     the same statements without the ones whose shape an earlier statement has already
-    (:func:`statement_shape`: same answer, so a later one can never be the first to apply).
-    Statements with nothing but a plain Resource block are usually most of a group and rarely
-    apply: ``on_resource`` tells in one call whether the resource matches any of them; when it
-    does not, ``conditional`` (``scan`` without them) is scanned. ``on_resource`` is ``None``
-    when the group has none."""
+    (:func:`~localiam.policy.match.statement_shape`: same answer, so a later one can never be
+    the first to apply). Statements with nothing but a plain Resource block are usually most
+    of a group and rarely apply: ``on_resource`` tells in one call whether the resource
+    matches any of them; when it does not, ``conditional`` (``scan`` without them) is
+    scanned. ``on_resource`` is ``None`` when the group has none. ``patterns``: the compiled
+    patterns ``on_resource`` checks, one per policy (:attr:`Piece.patterns`), so that groups
+    are joined without compiling anything."""
 
     entries: tuple[Entry, ...]
     scan: tuple[Entry, ...]
     conditional: tuple[Entry, ...]
     on_resource: Callable[[str], bool] | None
+    patterns: tuple[PlainPatterns, ...] = ()
 
 
-def _group(entries: tuple[Entry, ...]) -> Group:
+EMPTY = Group((), (), (), None)
+
+
+def _compose(pieces: Sequence[Piece]) -> Group:
+    """One group from policies' pieces, in order: no statement is compiled again."""
     scan: list[Entry] = []
     conditional: list[Entry] = []
-    plain: list[Statement] = []
-    seen: set[object] = set()
-    for entry in entries:
-        check, policy, i = entry
-        statement = policy.policy.statements[i]
-        shape = statement_shape(statement, policy.policy.variables_enabled)
-        if shape in seen:
-            continue
-        seen.add(shape)
-        if check is NEVER:
-            continue
-        scan.append(entry)
-        if check is ALWAYS:
-            conditional.append(entry)
-            break  # nothing after it is ever reached
-        if plain_resource_patterns(statement) is not None:
-            plain.append(statement)
+    patterns: list[PlainPatterns] = []
+    seen: set[int] = set()
+    entries: tuple[Entry, ...] = ()
+    for piece in pieces:
+        entries += piece.entries
+    for piece in pieces:
+        if piece.patterns is not None:
+            patterns.append(piece.patterns)
+        for shape, entry, is_conditional in piece.scan:
+            if shape in seen:
+                continue
+            seen.add(shape)
+            scan.append(entry)
+            if is_conditional:
+                conditional.append(entry)
+            if entry[0] is ALWAYS:
+                break  # nothing after it is ever reached
         else:
-            conditional.append(entry)
-    if not plain:
+            continue
+        break
+    if not entries:
+        return EMPTY
+    if not patterns:
         return Group(entries, tuple(scan), tuple(scan), None)
-    return Group(entries, tuple(scan), tuple(conditional), compile_resources_any(plain))
+    return Group(entries, tuple(scan), tuple(conditional), resources_any(patterns), tuple(patterns))
+
+
+def _join(groups: Sequence[Group]) -> Group:
+    """Groups one after the other (the explicit-deny pass over every policy type)."""
+    nonempty = [g for g in groups if g.entries]
+    if not nonempty:
+        return EMPTY
+    if len(nonempty) == 1:
+        return nonempty[0]
+    entries: tuple[Entry, ...] = ()
+    scan: tuple[Entry, ...] = ()
+    conditional: tuple[Entry, ...] = ()
+    patterns: tuple[PlainPatterns, ...] = ()
+    for g in nonempty:
+        entries += g.entries
+        scan += g.scan
+        conditional += g.conditional
+        patterns += g.patterns
+    return Group(entries, scan, conditional, resources_any(patterns) if patterns else None, patterns)
 
 
 @dataclass(frozen=True, slots=True)
 class Plan:
     """What one action needs from one request's policies, in evaluation order."""
 
-    denies: tuple[tuple[PolicyType, Entry], ...]
+    deny_parts: tuple[tuple[PolicyType, Group], ...]
+    """The Deny statements of each policy type that has some, in AWS's evaluation order (a
+    tracer sees every one)."""
     deny_group: Group
-    """The Deny statements of ``denies``, grouped for a fast scan (each entry's policy type
-    is its first position's in ``denies``, by ``id`` of the policy: :attr:`deny_types`; a
+    """The Deny statements of ``deny_parts``, joined for a fast scan (each entry's policy type
+    is its first position's in ``deny_parts``, by ``id`` of the policy: :attr:`deny_types`; a
     policy attached twice, say as an identity policy and as the boundary, is reported where
-    AWS meets it first, and the group keeps that first entry)."""
+    AWS meets it first)."""
     deny_types: dict[int, PolicyType]
     scp_levels: tuple[Group, ...]
     scp_allowed: tuple[StatementRef, ...] | None
@@ -95,32 +116,48 @@ class Plan:
     session_allows: Group
 
 
-def _entries(policies: tuple[CompiledPolicy, ...], action: str, key: str, deny: bool) -> tuple[Entry, ...]:
-    out: list[Entry] = []
-    for policy in policies:
-        denies, allows = policy.candidates(action, key)
-        checks = policy.checks
-        out.extend((checks[i], policy, i) for i in (denies if deny else allows))
-    return tuple(out)
-
-
-def _allows(policies: tuple[CompiledPolicy, ...], action: str, key: str) -> Group:
-    return _group(_entries(policies, action, key, False))
-
-
 PlanKey = tuple[object, ...]
 
 
 class PlanCache:
-    """A bounded cache of plans; the oldest entry goes first when it is full."""
+    """Bounded caches of plans and of the groups they are made of (one group per tuple of
+    policies, action and effect, so that a plan for a new combination of policies reuses the
+    groups of the parts it shares with plans made before, and a new group is composed from
+    the policies' :class:`~localiam.engine.compiled.Piece`); the oldest entry goes first when
+    one is full. Keys hold the policy objects themselves (identity hashing; the cache keeps
+    them alive, so a key can never be confused with another set of policies, and a changed
+    policy, a new object, never meets the groups of its earlier version)."""
 
-    def __init__(self, size: int = 20_000) -> None:
+    def __init__(self, size: int = 20_000, groups: int = 20_000) -> None:
         self._plans: dict[PlanKey, Plan] = {}
+        self._groups: dict[tuple[object, ...], Group] = {}
         self._size = size
+        self._group_size = groups
         self._lock = threading.Lock()
         self.cached = self._plans.get
         """The plan :meth:`get` made for the key ``(key, rcps, scps, resource, identity,
         boundary, session)`` (its arguments but ``action`` and ``resource_type``), or ``None``."""
+
+    def clear(self) -> None:
+        """Forget every plan and group (benchmarks time plans made anew)."""
+        with self._lock:
+            self._plans.clear()
+            self._groups.clear()
+
+    def group(self, policies: tuple[CompiledPolicy, ...], action: str, key: str, deny: bool) -> Group:
+        """The Deny (``deny``) or Allow statements of ``policies`` for ``action``, grouped."""
+        if not policies:
+            return EMPTY
+        group_key = (policies, key, deny)
+        group = self._groups.get(group_key)
+        if group is None:
+            side = 0 if deny else 1
+            group = _compose([policy.pieces(action, key)[side] for policy in policies])
+            with self._lock:
+                self._groups[group_key] = group
+                if len(self._groups) > self._group_size:
+                    del self._groups[next(iter(self._groups))]
+        return group
 
     def get(
         self,
@@ -141,25 +178,28 @@ class PlanCache:
         plan = self._plans.get(cache_key)
         if plan is not None:
             return plan
-        scp_levels = scps.levels if scps is not None else ()
-        denies: list[tuple[PolicyType, Entry]] = []
-        for policy_type, policies in (
+        group = self.group
+        parts = (
             (PolicyType.RCP, rcps.flat if rcps is not None else ()),
             (PolicyType.SCP, scps.flat if scps is not None else ()),
             (resource_type, resource),
             (PolicyType.IDENTITY, identity),
             (PolicyType.BOUNDARY, boundary),
             (PolicyType.SESSION, session),
-        ):
-            denies.extend((policy_type, entry) for entry in _entries(policies, action, key, True))
+        )
+        deny_parts: list[tuple[PolicyType, Group]] = []
         deny_types: dict[int, PolicyType] = {}
-        for policy_type, (_, policy, _) in denies:
-            deny_types.setdefault(id(policy), policy_type)
-        levels = tuple(_allows(level, action, key) for level in scp_levels)
-        firsts = [group.scan[0] if group.scan else None for group in levels]
+        for policy_type, policies in parts:
+            denies = group(policies, action, key, True)
+            if denies.entries:
+                deny_parts.append((policy_type, denies))
+                for policy in policies:
+                    deny_types.setdefault(id(policy), policy_type)
+        levels = tuple(group(level, action, key, False) for level in (scps.levels if scps is not None else ()))
+        firsts = [level.scan[0] if level.scan else None for level in levels]
         plan = Plan(
-            denies=tuple(denies),
-            deny_group=_group(tuple(entry for _, entry in denies)),
+            deny_parts=tuple(deny_parts),
+            deny_group=_join([g for _, g in deny_parts]),
             deny_types=deny_types,
             scp_levels=levels,
             scp_allowed=(
@@ -167,10 +207,10 @@ class PlanCache:
                 if all(first is not None and first[0] is ALWAYS for first in firsts)
                 else None
             ),
-            resource_allows=_allows(resource, action, key),
-            identity_allows=_allows(identity, action, key),
-            boundary_allows=_allows(boundary, action, key),
-            session_allows=_allows(session, action, key),
+            resource_allows=group(resource, action, key, False),
+            identity_allows=group(identity, action, key, False),
+            boundary_allows=group(boundary, action, key, False),
+            session_allows=group(session, action, key, False),
         )
         with self._lock:
             self._plans[cache_key] = plan

@@ -68,6 +68,17 @@ class ResolveError(ValueError):
         self.field = field
 
 
+_PrincipalSide = tuple[
+    Principal,
+    tuple[CompiledPolicy, ...],
+    CompiledPolicy | None,
+    tuple[CompiledPolicy, ...],
+    dict[str, Any],
+    OrganizationPolicies | None,
+]
+_ResourceSide = tuple[CompiledPolicy | None, bool, ResourceFacts, tuple[AclGrant, ...], OrganizationPolicies | None]
+
+
 @dataclass(frozen=True, slots=True)
 class Resolved:
     inputs: PolicyInputs
@@ -86,6 +97,17 @@ class Resolver:
             parsed = parse_policy(doc).value
             assert parsed is not None
             self._builtin[name] = parsed
+        # What was resolved for a principal (by ARN, for requests without a session) and for a
+        # resource (by ARN and the account it belongs to when the world does not say), so a
+        # request for one seen before does not walk groups, boundaries and the organization
+        # again. A Resolver is made for one world that does not change while it is used
+        # (``localiam simulate``), as the compiled policies above assume too.
+        self._principals: dict[str, _PrincipalSide] = {}
+        self._resources: dict[tuple[str, str | None], _ResourceSide] = {}
+        self._chains: dict[tuple[str, str], OrganizationPolicies | None] = {}
+        self._orgs: dict[str | None, tuple[str | None, tuple[str, ...]]] = {}
+        self._exact: dict[str, ResourceEntry] | None = None
+        self._prefixes: list[tuple[int, dict[str, ResourceEntry]]] = []
 
     @classmethod
     def for_scenario(cls, scenario: Scenario) -> Resolver:
@@ -131,6 +153,13 @@ class Resolver:
 
     # ----------------------------------------------------------------- organizations
     def _org_chain(self, account_id: str, kind: str) -> OrganizationPolicies | None:
+        key = (account_id, kind)
+        if key in self._chains:
+            return self._chains[key]
+        chain = self._chains[key] = self._make_org_chain(account_id, kind)
+        return chain
+
+    def _make_org_chain(self, account_id: str, kind: str) -> OrganizationPolicies | None:
         org = self.world.organization
         if org is None:
             return None
@@ -164,6 +193,12 @@ class Resolver:
         return tuple(out)
 
     def _org_of(self, account_id: str | None) -> tuple[str | None, tuple[str, ...]]:
+        found = self._orgs.get(account_id)
+        if found is None:
+            found = self._orgs[account_id] = self._make_org_of(account_id)
+        return found
+
+    def _make_org_of(self, account_id: str | None) -> tuple[str | None, tuple[str, ...]]:
         org = self.world.organization
         if org is None or account_id is None or org.path_to(account_id) is None:
             return None, ()
@@ -257,6 +292,42 @@ class Resolver:
         return _with_org(principal, org_id, org_paths), identity, boundary, session
 
     def resolve(self, spec: RequestSpec) -> Resolved:
+        if spec.session is None and spec.federated is None:
+            side = self._principals.get(spec.principal)
+            if side is None:
+                side = self._principals[spec.principal] = self._principal_side(spec)
+        else:
+            side = self._principal_side(spec)
+        principal, identity, boundary, session, federated_context, scps = side
+        resource_key = (spec.resource, principal.account)
+        found = self._resources.get(resource_key)
+        if found is None:
+            resource_policy, must_allow, facts, grants = self._resource(spec.resource, principal)
+            rcps = self._org_chain(facts.account, "rcps") if facts.account else None
+            found = self._resources[resource_key] = (resource_policy, must_allow, facts, grants, rcps)
+        resource_policy, must_allow, facts, grants, rcps = found
+        request = Request(
+            principal=principal,
+            action=spec.action,
+            resource=spec.resource,
+            resource_facts=facts,
+            context=normalise_context({**federated_context, **spec.context} if federated_context else spec.context),
+        )
+        inputs = PolicyInputs(
+            identity=identity,
+            boundary=boundary,
+            session=session,
+            scps=scps,
+            rcps=rcps,
+            resource=resource_policy,
+            resource_must_allow=must_allow,
+            acl_grants=grants,
+        )
+        return Resolved(inputs, request)
+
+    def _principal_side(self, spec: RequestSpec) -> _PrincipalSide:
+        """The caller of ``spec`` and its policies: everything about a request that depends
+        on its principal (and session) alone."""
         federated_context: dict[str, Any] = {}
         identity: list[CompiledPolicy] = []
         boundary: CompiledPolicy | None = None
@@ -333,30 +404,38 @@ class Resolver:
 
         if principal.account is not None:
             principal = replace(principal, canonical_user=canonical_user_id(principal.account))
-        resource_policy, must_allow, facts, grants = self._resource(spec.resource, principal)
-        request = Request(
-            principal=principal,
-            action=spec.action,
-            resource=spec.resource,
-            resource_facts=facts,
-            context=normalise_context({**federated_context, **spec.context}),
-        )
-        inputs = PolicyInputs(
-            identity=tuple(identity),
-            boundary=boundary,
-            session=tuple(session),
-            scps=self._org_chain(principal.account, "scps") if principal.account else None,
-            rcps=self._org_chain(facts.account, "rcps") if facts.account else None,
-            resource=resource_policy,
-            resource_must_allow=must_allow,
-            acl_grants=grants,
-        )
-        return Resolved(inputs, request)
+        scps = self._org_chain(principal.account, "scps") if principal.account else None
+        return principal, tuple(identity), boundary, tuple(session), federated_context, scps
+
+    def resource_entry(self, arn: str) -> ResourceEntry | None:
+        """:meth:`World.resource_entry`, through an index: a dict of exact ARNs, and one dict
+        of prefixes per prefix length, longest first (the most specific entry wins; among
+        entries of the same ARN, the first)."""
+        exact = self._exact
+        if exact is None:
+            exact = {}
+            by_length: dict[int, dict[str, ResourceEntry]] = {}
+            for entry in self.world.resources:
+                exact.setdefault(entry.arn, entry)
+                if entry.arn.endswith("*"):
+                    prefix = entry.arn[:-1]
+                    by_length.setdefault(len(prefix), {}).setdefault(prefix, entry)
+            self._prefixes = sorted(by_length.items(), reverse=True)
+            self._exact = exact
+        found = exact.get(arn)
+        if found is not None:
+            return found
+        for length, prefixes in self._prefixes:
+            if length <= len(arn):
+                found = prefixes.get(arn[:length])
+                if found is not None:
+                    return found
+        return None
 
     def _resource(
         self, arn: str, principal: Principal
     ) -> tuple[CompiledPolicy | None, bool, ResourceFacts, tuple[AclGrant, ...]]:
-        entry = self.world.resource_entry(arn)
+        entry = self.resource_entry(arn)
         parts = arn.split(":", 5)
         arn_account = parts[4] if len(parts) == 6 and len(parts[4]) == 12 and parts[4].isdigit() else None
         account = (entry.account if entry else None) or arn_account or principal.account
@@ -395,7 +474,7 @@ class Resolver:
         grants = [AclGrant(g.grantee, g.permission, level, g.group) for g in entry.acl] if entry else []
         if level == "object":
             bucket_arn = arn.split("/", 1)[0]
-            bucket = self.world.resource_entry(bucket_arn)
+            bucket = self.resource_entry(bucket_arn)
             if bucket is not None and bucket is not entry:
                 grants += [AclGrant(g.grantee, g.permission, "bucket", g.group) for g in bucket.acl]
         return tuple(grants)

@@ -16,8 +16,8 @@ from typing import Any
 import yaml
 
 from localiam.policy.catalog import condition_key_types, is_multivalued_key
-from localiam.policy.conditions import compile_condition
-from localiam.policy.findings import Collector, Result, Severity, pointer
+from localiam.policy.conditions import values_read_as
+from localiam.policy.findings import Result, Severity, pointer
 from localiam.policy.model import Policy, PolicyType
 from localiam.policy.parse import complete, read_policy
 from localiam.policy.types import check_policy_type
@@ -600,9 +600,6 @@ def _federated(r: _Reader, body: Mapping[str, Any], where: str) -> FederatedSpec
     return FederatedSpec(provider, claims) if provider is not None else None
 
 
-_OPERATOR_FOR_TYPE = {"Bool": "Bool", "Date": "DateEquals", "Numeric": "NumericEquals", "IPAddress": "IpAddress"}
-
-
 def _context_value_problem(key: str, value: Any) -> str | None:
     """Why ``value`` cannot be what AWS puts in the request context for ``key``, or ``None``.
 
@@ -616,20 +613,18 @@ def _context_value_problem(key: str, value: Any) -> str | None:
         return None
     if isinstance(value, list) and is_multivalued_key(key) is False and len(value) != 1:
         return f"{key} is a single-valued key: give one value, not a list of {len(value)}"
-    operators: dict[str, str] = {}
+    bases: dict[str, None] = {}
     for kind in types:
         base = kind.removeprefix("ArrayOf")
-        if base not in _OPERATOR_FOR_TYPE:
+        if base not in _TYPE_WORDS:
             return None  # strings and ARNs take any text
-        operators[base] = _OPERATOR_FOR_TYPE[base]
+        bases[base] = None
     values = value if isinstance(value, list) else [value]
     texts = tuple(("true" if v else "false") if isinstance(v, bool) else str(v) for v in values)
-    for operator in operators.values():
-        collector = Collector()
-        compile_condition(operator, key, texts, "", variables=False, collector=collector)
-        if not collector.has_errors:
+    for base in bases:
+        if values_read_as(base, texts):  # as the type's operator (Bool, DateEquals ...) reads them
             return None
-    expected = " or ".join(_TYPE_WORDS[base] for base in operators)
+    expected = " or ".join(_TYPE_WORDS[base] for base in bases)
     return f"{key} holds {expected}; {json.dumps(value)} is not one"
 
 
