@@ -34,12 +34,13 @@ from localiam.engine.compiled import (
     AUTHENTICATED_USERS,
     AclGrant,
     CompiledPolicy,
+    Group,
     PolicyInputs,
     StatementRef,
 )
 from localiam.engine.context import ResourceFacts, build_context
 from localiam.engine.decision import Decision, Outcome, PolicyEvaluation, Verdict
-from localiam.engine.plan import PLANS, Group
+from localiam.engine.plan import PLANS
 from localiam.engine.principal import Principal, PrincipalKind
 from localiam.policy import catalog
 from localiam.policy.match import (

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import itertools
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
@@ -26,6 +26,7 @@ from localiam.policy.match import (
     compile_statement,
     plain_patterns,
     plain_resource_patterns,
+    resources_any,
     statement_shape,
 )
 from localiam.policy.model import Effect, Policy, PolicyType, Statement
@@ -72,6 +73,70 @@ class StatementRef:
         return f"{self.policy_label} ({statement})"
 
 
+class Group(NamedTuple):
+    """Statements in evaluation order, ready for a scan that stops at the first one that
+    applies.
+
+    ``entries`` holds them all (a tracer sees every one). The engine scans ``scan`` instead:
+    the same statements without the ones whose shape an earlier statement has already
+    (:func:`~localiam.policy.match.statement_shape`: same answer, so a later one can never be
+    the first to apply). Statements with nothing but a plain Resource block are usually most
+    of a group and rarely apply: ``on_resource`` tells in one call whether the resource
+    matches any of them; when it does not, ``conditional`` (``scan`` without them) is
+    scanned. ``on_resource`` is ``None`` when the group has none. ``patterns``: the compiled
+    patterns ``on_resource`` checks, one per policy (:attr:`Piece.patterns`), so that groups
+    are joined without compiling anything."""
+
+    entries: tuple[Entry, ...]
+    scan: tuple[Entry, ...]
+    conditional: tuple[Entry, ...]
+    on_resource: Callable[[str], bool] | None
+    patterns: tuple[PlainPatterns, ...] = ()
+
+
+EMPTY = Group((), (), (), None)
+
+
+def compose(pieces: Sequence[Piece]) -> Group:
+    """One group from policies' pieces, in order: no statement is compiled again (a single
+    policy's group is its piece's own)."""
+    nonempty = [piece for piece in pieces if piece.entries]
+    if not nonempty:
+        return EMPTY
+    if len(nonempty) == 1:
+        return nonempty[0].group
+    return _compose(nonempty)
+
+
+def _compose(pieces: Sequence[Piece]) -> Group:
+    entries: list[Entry] = []
+    scan: list[Entry] = []
+    conditional: list[Entry] = []
+    patterns: list[PlainPatterns] = []
+    seen: set[int] = set()
+    for piece in pieces:
+        entries.extend(piece.entries)
+        if piece.patterns is not None:
+            patterns.append(piece.patterns)
+        shared = seen.intersection(piece.shapes)
+        if not shared:
+            # Nothing in common with the policies before it: its own group, as it is.
+            scan.extend(piece.group.scan)
+            conditional.extend(piece.group.conditional)
+        else:
+            kept = [triple for triple in piece.unique if triple[0] not in shared]
+            scan.extend([entry for _, entry, _ in kept])
+            conditional.extend([entry for _, entry, is_conditional in kept if is_conditional])
+        seen.update(piece.shapes)
+        if piece.final:
+            break  # nothing after a statement that always applies is ever reached
+    if not entries:
+        return EMPTY
+    if not patterns:
+        return Group(tuple(entries), tuple(scan), tuple(scan), None)
+    return Group(tuple(entries), tuple(scan), tuple(conditional), resources_any(patterns), tuple(patterns))
+
+
 class Piece(NamedTuple):
     """What one policy gives a plan for one action and one effect, compiled once: the
     statements whose Action element matches, in order (``entries``), and for the fast scan
@@ -86,6 +151,14 @@ class Piece(NamedTuple):
     entries: tuple[Entry, ...]
     scan: tuple[tuple[int, Entry, bool], ...]
     patterns: PlainPatterns | None
+    group: Group = EMPTY
+    """The policy's statements alone, as a :class:`Group`."""
+    unique: tuple[tuple[int, Entry, bool], ...] = ()
+    """``scan`` without the statements whose shape an earlier one of it has."""
+    shapes: frozenset[int] = frozenset()
+    """The shape ids of ``scan``."""
+    final: bool = False
+    """Whether ``scan`` ends with a statement that always applies."""
 
 
 _shape_ids: dict[object, int] = {}
@@ -223,7 +296,30 @@ class CompiledPolicy:
             scan.append((shape, entry, not is_plain))
             if is_plain:
                 plain.append(statements[i])
-        return Piece(entries, tuple(scan), plain_patterns(plain) if plain else None)
+        unique: dict[int, tuple[int, Entry, bool]] = {}
+        for triple in scan:
+            unique.setdefault(triple[0], triple)
+        kept = tuple(unique.values())
+        group = (
+            Group(entries, tuple(e for _, e, _ in kept), tuple(e for _, e, c in kept if c), None)
+            if entries
+            else EMPTY
+        )
+        if plain:
+            patterns = plain_patterns(plain)
+            group = group._replace(on_resource=resources_any([patterns]), patterns=(patterns,))
+        else:
+            patterns = None
+            group = group._replace(conditional=group.scan)
+        return Piece(
+            entries,
+            tuple(scan),
+            patterns,
+            group,
+            kept,
+            frozenset(unique),
+            bool(scan) and scan[-1][1][0] is ALWAYS,
+        )
 
     def explain_candidates(self, action: str, key: str) -> tuple[tuple[int, ...], bool]:
         """Explain mode: the indexes of :meth:`candidates` (Deny first), and whether this

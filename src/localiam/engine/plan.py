@@ -10,68 +10,12 @@ key can never be confused with another set of policies) and the lower-cased acti
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import NamedTuple
 
-from localiam.engine.compiled import CompiledPolicy, Entry, OrganizationPolicies, Piece, StatementRef
+from localiam.engine.compiled import EMPTY, CompiledPolicy, Entry, Group, OrganizationPolicies, StatementRef, compose
 from localiam.policy.match import ALWAYS, PlainPatterns, resources_any
 from localiam.policy.model import PolicyType
-
-
-class Group(NamedTuple):
-    """Statements in evaluation order, ready for a scan that stops at the first one that
-    applies.
-
-    ``entries`` holds them all (a tracer sees every one). The engine scans ``scan`` instead:
-    the same statements without the ones whose shape an earlier statement has already
-    (:func:`~localiam.policy.match.statement_shape`: same answer, so a later one can never be
-    the first to apply). Statements with nothing but a plain Resource block are usually most
-    of a group and rarely apply: ``on_resource`` tells in one call whether the resource
-    matches any of them; when it does not, ``conditional`` (``scan`` without them) is
-    scanned. ``on_resource`` is ``None`` when the group has none. ``patterns``: the compiled
-    patterns ``on_resource`` checks, one per policy (:attr:`Piece.patterns`), so that groups
-    are joined without compiling anything."""
-
-    entries: tuple[Entry, ...]
-    scan: tuple[Entry, ...]
-    conditional: tuple[Entry, ...]
-    on_resource: Callable[[str], bool] | None
-    patterns: tuple[PlainPatterns, ...] = ()
-
-
-EMPTY = Group((), (), (), None)
-
-
-def _compose(pieces: Sequence[Piece]) -> Group:
-    """One group from policies' pieces, in order: no statement is compiled again."""
-    scan: list[Entry] = []
-    conditional: list[Entry] = []
-    patterns: list[PlainPatterns] = []
-    seen: set[int] = set()
-    entries: tuple[Entry, ...] = ()
-    for piece in pieces:
-        entries += piece.entries
-    for piece in pieces:
-        if piece.patterns is not None:
-            patterns.append(piece.patterns)
-        for shape, entry, is_conditional in piece.scan:
-            if shape in seen:
-                continue
-            seen.add(shape)
-            scan.append(entry)
-            if is_conditional:
-                conditional.append(entry)
-            if entry[0] is ALWAYS:
-                break  # nothing after it is ever reached
-        else:
-            continue
-        break
-    if not entries:
-        return EMPTY
-    if not patterns:
-        return Group(entries, tuple(scan), tuple(scan), None)
-    return Group(entries, tuple(scan), tuple(conditional), resources_any(patterns), tuple(patterns))
 
 
 def _join(groups: Sequence[Group]) -> Group:
@@ -117,6 +61,7 @@ class Plan:
 
 
 PlanKey = tuple[object, ...]
+_NONE = (EMPTY, EMPTY)
 
 
 class PlanCache:
@@ -130,7 +75,7 @@ class PlanCache:
 
     def __init__(self, size: int = 20_000, groups: int = 20_000) -> None:
         self._plans: dict[PlanKey, Plan] = {}
-        self._groups: dict[tuple[object, ...], Group] = {}
+        self._groups: dict[tuple[object, ...], tuple[Group, Group]] = {}
         self._size = size
         self._group_size = groups
         self._lock = threading.Lock()
@@ -144,20 +89,24 @@ class PlanCache:
             self._plans.clear()
             self._groups.clear()
 
-    def group(self, policies: tuple[CompiledPolicy, ...], action: str, key: str, deny: bool) -> Group:
-        """The Deny (``deny``) or Allow statements of ``policies`` for ``action``, grouped."""
+    def groups(self, policies: tuple[CompiledPolicy, ...], action: str, key: str) -> tuple[Group, Group]:
+        """The Deny and the Allow statements of ``policies`` for ``action``, grouped (a lone
+        policy's are its own pieces' groups)."""
+        if len(policies) == 1:
+            deny, allow = policies[0].pieces(action, key)
+            return deny.group, allow.group
         if not policies:
-            return EMPTY
-        group_key = (policies, key, deny)
-        group = self._groups.get(group_key)
-        if group is None:
-            side = 0 if deny else 1
-            group = _compose([policy.pieces(action, key)[side] for policy in policies])
+            return _NONE
+        group_key = (policies, key)
+        pair = self._groups.get(group_key)
+        if pair is None:
+            pieces = [policy.pieces(action, key) for policy in policies]
+            pair = (compose([p[0] for p in pieces]), compose([p[1] for p in pieces]))
             with self._lock:
-                self._groups[group_key] = group
+                self._groups[group_key] = pair
                 if len(self._groups) > self._group_size:
                     del self._groups[next(iter(self._groups))]
-        return group
+        return pair
 
     def get(
         self,
@@ -178,24 +127,28 @@ class PlanCache:
         plan = self._plans.get(cache_key)
         if plan is not None:
             return plan
-        group = self.group
-        parts = (
-            (PolicyType.RCP, rcps.flat if rcps is not None else ()),
-            (PolicyType.SCP, scps.flat if scps is not None else ()),
-            (resource_type, resource),
-            (PolicyType.IDENTITY, identity),
-            (PolicyType.BOUNDARY, boundary),
-            (PolicyType.SESSION, session),
-        )
+        groups = self.groups
+        rcp_denies = groups(rcps.flat, action, key)[0] if rcps is not None else EMPTY
+        scp_denies = groups(scps.flat, action, key)[0] if scps is not None else EMPTY
+        resource_denies, resource_allows = groups(resource, action, key)
+        identity_denies, identity_allows = groups(identity, action, key)
+        boundary_denies, boundary_allows = groups(boundary, action, key)
+        session_denies, session_allows = groups(session, action, key)
         deny_parts: list[tuple[PolicyType, Group]] = []
         deny_types: dict[int, PolicyType] = {}
-        for policy_type, policies in parts:
-            denies = group(policies, action, key, True)
+        for policy_type, denies, policies in (
+            (PolicyType.RCP, rcp_denies, rcps.flat if rcps is not None else ()),
+            (PolicyType.SCP, scp_denies, scps.flat if scps is not None else ()),
+            (resource_type, resource_denies, resource),
+            (PolicyType.IDENTITY, identity_denies, identity),
+            (PolicyType.BOUNDARY, boundary_denies, boundary),
+            (PolicyType.SESSION, session_denies, session),
+        ):
             if denies.entries:
                 deny_parts.append((policy_type, denies))
                 for policy in policies:
                     deny_types.setdefault(id(policy), policy_type)
-        levels = tuple(group(level, action, key, False) for level in (scps.levels if scps is not None else ()))
+        levels = tuple(groups(level, action, key)[1] for level in (scps.levels if scps is not None else ()))
         firsts = [level.scan[0] if level.scan else None for level in levels]
         plan = Plan(
             deny_parts=tuple(deny_parts),
@@ -207,10 +160,10 @@ class PlanCache:
                 if all(first is not None and first[0] is ALWAYS for first in firsts)
                 else None
             ),
-            resource_allows=group(resource, action, key, False),
-            identity_allows=group(identity, action, key, False),
-            boundary_allows=group(boundary, action, key, False),
-            session_allows=group(session, action, key, False),
+            resource_allows=resource_allows,
+            identity_allows=identity_allows,
+            boundary_allows=boundary_allows,
+            session_allows=session_allows,
         )
         with self._lock:
             self._plans[cache_key] = plan
