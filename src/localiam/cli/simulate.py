@@ -6,6 +6,7 @@ the file and the location; never a traceback).
 
 from __future__ import annotations
 
+import gc
 import json
 import sys
 from collections.abc import Callable, Iterator
@@ -67,15 +68,16 @@ def _decided(path: Path, explain: bool) -> Iterator[Result]:
     """Every request of one file, decided one at a time; raises ScenarioError with the file
     and locations before the first when any request names something the world lacks.
 
-    Requests are resolved twice: once to find every problem before anything is printed, then
-    again (from the resolver's caches: cheap) as each is decided, so that no more than one
-    request's inputs and decision are held at a time, however long the file."""
+    Every request is checked first, so that every problem is found before anything is
+    printed (this fills the resolver's caches of principals and resources); then each is
+    resolved and decided in turn, so that no more than one request's inputs and decision are
+    held at a time, however long the file."""
     scenario = load_scenario(path)
     resolver = Resolver.for_scenario(scenario)
     problems = []
     for spec in scenario.requests:
         try:
-            resolver.resolve(spec)
+            resolver.check(spec)
         except ResolveError as exc:
             problems.append((spec.location + (f"/{exc.field}" if exc.field else ""), str(exc)))
         except ContextError as exc:
@@ -83,9 +85,16 @@ def _decided(path: Path, explain: bool) -> Iterator[Result]:
     if problems:
         raise ScenarioError(str(path), problems)
     name = str(path)
-    for spec in scenario.requests:
-        r = resolver.resolve(spec)
-        yield Result(name, spec, authorize(r.inputs, r.request, explain=explain))
+    # The world, its compiled policies and the requests live until the last decision: kept
+    # out of the cyclic garbage collector's way, whose full collections would otherwise walk
+    # them again and again (a cost that grows with the file).
+    gc.freeze()
+    try:
+        for spec in scenario.requests:
+            r = resolver.resolve(spec)
+            yield Result(name, spec, authorize(r.inputs, r.request, explain=explain))
+    finally:
+        gc.unfreeze()
 
 
 def run_file(path: Path, explain: bool) -> list[Result]:

@@ -301,9 +301,7 @@ class CompiledPolicy:
             unique.setdefault(triple[0], triple)
         kept = tuple(unique.values())
         group = (
-            Group(entries, tuple(e for _, e, _ in kept), tuple(e for _, e, c in kept if c), None)
-            if entries
-            else EMPTY
+            Group(entries, tuple(e for _, e, _ in kept), tuple(e for _, e, c in kept if c), None) if entries else EMPTY
         )
         if plain:
             patterns = plain_patterns(plain)

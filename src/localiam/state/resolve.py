@@ -291,20 +291,31 @@ class Resolver:
         org_id, org_paths = self._org_of(account.id)
         return _with_org(principal, org_id, org_paths), identity, boundary, session
 
-    def resolve(self, spec: RequestSpec) -> Resolved:
+    def check(self, spec: RequestSpec) -> None:
+        """Raise what :meth:`resolve` would raise for ``spec`` (:class:`ResolveError`,
+        :class:`~localiam.engine.ContextError`), filling the same caches, without building the
+        request."""
+        side, _ = self._sides(spec)
+        normalise_context({**side[4], **spec.context} if side[4] else spec.context)
+
+    def _sides(self, spec: RequestSpec) -> tuple[_PrincipalSide, _ResourceSide]:
         if spec.session is None and spec.federated is None:
             side = self._principals.get(spec.principal)
             if side is None:
                 side = self._principals[spec.principal] = self._principal_side(spec)
         else:
             side = self._principal_side(spec)
-        principal, identity, boundary, session, federated_context, scps = side
-        resource_key = (spec.resource, principal.account)
+        resource_key = (spec.resource, side[0].account)
         found = self._resources.get(resource_key)
         if found is None:
-            resource_policy, must_allow, facts, grants = self._resource(spec.resource, principal)
+            resource_policy, must_allow, facts, grants = self._resource(spec.resource, side[0])
             rcps = self._org_chain(facts.account, "rcps") if facts.account else None
             found = self._resources[resource_key] = (resource_policy, must_allow, facts, grants, rcps)
+        return side, found
+
+    def resolve(self, spec: RequestSpec) -> Resolved:
+        side, found = self._sides(spec)
+        principal, identity, boundary, session, federated_context, scps = side
         resource_policy, must_allow, facts, grants, rcps = found
         request = Request(
             principal=principal,

@@ -7,6 +7,7 @@ the wrong type are all reported, each with the file and a JSON-pointer location,
 from __future__ import annotations
 
 import datetime
+import functools
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -601,7 +602,22 @@ def _federated(r: _Reader, body: Mapping[str, Any], where: str) -> FederatedSpec
 
 
 def _context_value_problem(key: str, value: Any) -> str | None:
-    """Why ``value`` cannot be what AWS puts in the request context for ``key``, or ``None``.
+    texts = tuple(("true" if v else "false") if isinstance(v, bool) else str(v) for v in _listed(value))
+    problem = _value_problem(key, texts, isinstance(value, list))
+    if problem is None or problem[0]:
+        return problem[1] if problem else None
+    return f"{key} holds {problem[1]}; {json.dumps(value)} is not one"
+
+
+def _listed(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else [value]
+
+
+@functools.lru_cache(maxsize=8192)
+def _value_problem(key: str, texts: tuple[str, ...], listed: bool) -> tuple[bool, str] | None:
+    """Why ``texts`` (a list of them when ``listed``) cannot be what AWS puts in the request
+    context for ``key``: ``(True, message)``, or ``(False, what the key holds)`` when the values
+    are not of its type; ``None`` when they can.
 
     Keys of a known type (``reference_policies_condition-keys``; service keys from the Service
     Authorization Reference) must hold values of that type: ``aws:SourceIp`` an IP address,
@@ -611,21 +627,18 @@ def _context_value_problem(key: str, value: Any) -> str | None:
     types = condition_key_types(key)
     if not types:
         return None
-    if isinstance(value, list) and is_multivalued_key(key) is False and len(value) != 1:
-        return f"{key} is a single-valued key: give one value, not a list of {len(value)}"
+    if listed and is_multivalued_key(key) is False and len(texts) != 1:
+        return True, f"{key} is a single-valued key: give one value, not a list of {len(texts)}"
     bases: dict[str, None] = {}
     for kind in types:
         base = kind.removeprefix("ArrayOf")
         if base not in _TYPE_WORDS:
             return None  # strings and ARNs take any text
         bases[base] = None
-    values = value if isinstance(value, list) else [value]
-    texts = tuple(("true" if v else "false") if isinstance(v, bool) else str(v) for v in values)
     for base in bases:
         if values_read_as(base, texts):  # as the type's operator (Bool, DateEquals ...) reads them
             return None
-    expected = " or ".join(_TYPE_WORDS[base] for base in bases)
-    return f"{key} holds {expected}; {json.dumps(value)} is not one"
+    return False, " or ".join(_TYPE_WORDS[base] for base in bases)
 
 
 _TYPE_WORDS = {
