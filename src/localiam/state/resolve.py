@@ -79,6 +79,10 @@ _PrincipalSide = tuple[
 _ResourceSide = tuple[CompiledPolicy | None, bool, ResourceFacts, tuple[AclGrant, ...], OrganizationPolicies | None]
 
 
+_RESOURCES_KEPT = 16_384
+"""How many resources' resolutions a :class:`Resolver` keeps (the oldest goes first)."""
+
+
 @dataclass(frozen=True, slots=True)
 class Resolved:
     inputs: PolicyInputs
@@ -104,6 +108,9 @@ class Resolver:
         # (``localiam simulate``), as the compiled policies above assume too.
         self._principals: dict[str, _PrincipalSide] = {}
         self._resources: dict[tuple[str, str | None], _ResourceSide] = {}
+        self._facts: dict[tuple[object, ...], ResourceFacts] = {}
+        """Resources with the same owner, organization and tags share their facts (all the
+        objects of a bucket, say)."""
         self._chains: dict[tuple[str, str], OrganizationPolicies | None] = {}
         self._orgs: dict[str | None, tuple[str | None, tuple[str, ...]]] = {}
         self._exact: dict[str, ResourceEntry] | None = None
@@ -310,7 +317,10 @@ class Resolver:
         if found is None:
             resource_policy, must_allow, facts, grants = self._resource(spec.resource, side[0])
             rcps = self._org_chain(facts.account, "rcps") if facts.account else None
-            found = self._resources[resource_key] = (resource_policy, must_allow, facts, grants, rcps)
+            found = (resource_policy, must_allow, facts, grants, rcps)
+            if len(self._resources) >= _RESOURCES_KEPT:  # many distinct objects: keep the latest
+                del self._resources[next(iter(self._resources))]
+            self._resources[resource_key] = found
         return side, found
 
     def resolve(self, spec: RequestSpec) -> Resolved:
@@ -474,7 +484,11 @@ class Resolver:
         if len(parts) == 6 and parts[2] == "kms" and parts[5].startswith("key/"):
             must_allow = True
         org_id, org_paths = self._org_of(account)
-        return policy, must_allow, ResourceFacts(account, org_id, org_paths, tags), self._acl(arn, entry)
+        facts_key = (account, org_id, org_paths, tuple(sorted(tags.items())))
+        facts = self._facts.get(facts_key)
+        if facts is None:
+            facts = self._facts[facts_key] = ResourceFacts(account, org_id, org_paths, tags)
+        return policy, must_allow, facts, self._acl(arn, entry)
 
     def _acl(self, arn: str, entry: ResourceEntry | None) -> tuple[AclGrant, ...]:
         """The object's own ACL, plus the bucket's ACL (a bucket WRITE grant covers putting
