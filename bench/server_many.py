@@ -8,7 +8,8 @@ reading one object over and over.
 
 The world, made with boto3 as the root user of a fresh data dir: ``--policies`` customer
 managed policies of 20 statements (``scenario_workload.py``'s statements, on this world's
-buckets, without the TLS-only denies: ``wrk`` speaks plain HTTP), attached to 5 groups; ``--users`` users, each in 1-2 groups, with an access key;
+buckets, without the TLS-only denies: ``wrk`` speaks plain HTTP), attached to 5 groups;
+``--users`` users, each in 1-2 groups, with an access key;
 ``--buckets`` buckets, each with a bucket policy (named users may put and get under a prefix,
 nobody deletes) and ``--objects`` 1 KiB objects. Then ``--urls`` presigned GetObject URLs for
 random user x bucket x object triples (seeded; each user presigns its own), fetched once

@@ -16,9 +16,11 @@ the same run.
 2. **In process.** The large file loaded once and every request resolved
    (``state/resolve.py``) and decided (``engine.authorize``): the first resolution of each
    request (a principal or resource seen before reuses what was resolved for it), a second
-   one (all cached), a decision with a **cold plan** (the plan caches emptied before each
-   timed call, so every plan is assembled from the policies' compiled pieces: "new principal
-   and resource, policies seen before") and a fully cached decision (after a warm pass).
+   one (all cached), a decision with a **cold plan** (every plan and group emptied before
+   each timed call, so every plan is assembled from the policies' compiled pieces: "new
+   principal and resource, policies seen before"), the same with the organization's groups
+   made already (a new principal of an account seen before), and a fully cached decision
+   (after a warm pass).
 3. **iam-simulate** (``simulate.mjs``) on the same requests: per-call time in node, start-up
    excluded. Every decision of the command line's JSON is compared with iam-simulate's.
 
@@ -97,14 +99,28 @@ def in_process(path: Path, repeat: int) -> dict[str, float]:
         again.append(clock() - t0)
     for r in resolved:  # every policy's pieces for every action compiled: "policies seen before"
         authorize(r.inputs, r.request)
-    clear = getattr(PLANS, "clear", None) or PLANS._plans.clear  # noqa: SLF001 (older revisions)
+    gc.freeze()  # as the command does once the file is loaded
     cold: list[int] = []
     for _ in range(repeat):
         for r in resolved:
-            clear()
+            PLANS.clear()
             t0 = clock()
             authorize(r.inputs, r.request)
             cold.append(clock() - t0)
+    cold_org: list[int] = []
+    for _ in range(repeat):
+        for r in resolved:
+            PLANS.clear()
+            # The organization's groups made already: a new principal of a known account.
+            action, key = r.request.action, r.request.action.lower()
+            for org in (r.inputs.scps, r.inputs.rcps):
+                if org is not None:
+                    PLANS.groups(org.flat, action, key)
+                    for level in org.levels:
+                        PLANS.groups(level, action, key)
+            t0 = clock()
+            authorize(r.inputs, r.request)
+            cold_org.append(clock() - t0)
     for r in resolved:
         authorize(r.inputs, r.request)
     cached: list[int] = []
@@ -113,10 +129,12 @@ def in_process(path: Path, repeat: int) -> dict[str, float]:
             t0 = clock()
             authorize(r.inputs, r.request)
             cached.append(clock() - t0)
+    gc.unfreeze()
     return {
         "resolve_first_us": statistics.median(first) / 1000,
         "resolve_cached_us": statistics.median(again) / 1000,
         "decide_cold_plan_us": statistics.median(cold) / 1000,
+        "decide_cold_plan_org_known_us": statistics.median(cold_org) / 1000,
         "decide_cached_us": statistics.median(cached) / 1000,
     }
 
@@ -144,7 +162,8 @@ def main(argv: list[str] | None = None) -> int:
 
     print_machine(machine())
     print(
-        f"seed {args.seed}: {len(world.users)} users, {len(world.buckets)} buckets; {args.small} and {args.large} requests"
+        f"seed {args.seed}: {len(world.users)} users, {len(world.buckets)} buckets; "
+        f"{args.small} and {args.large} requests"
     )
     times: dict[str, dict[str, list[float]]] = {label: {"small": [], "large": []} for label, _ in variants}
     for _ in range(args.repeat):
