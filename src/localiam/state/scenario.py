@@ -534,18 +534,20 @@ def _request(r: _Reader, item: Any, where: str) -> RequestSpec | None:
         r.fail(where + "/expect", f"expect must be one of {', '.join(EXPECTATIONS)}, not {expect!r}")
     context = r.mapping(b.get("context"), where + "/context")
     for key, value in context.items():
-        kw = where + "/context" + pointer(key)
         if ":" not in key:
-            r.fail(kw, f"context key {key!r} must look like 'service:name'")
+            r.fail(where + "/context" + pointer(key), f"context key {key!r} must look like 'service:name'")
         values = value if isinstance(value, list) else [value]
         for v in values:
             if not isinstance(v, (str, int, float, bool)):
-                r.fail(kw, f"context values must be strings, numbers or booleans, not {_kind(v)}")
+                r.fail(
+                    where + "/context" + pointer(key),
+                    f"context values must be strings, numbers or booleans, not {_kind(v)}",
+                )
                 break
         else:
             problem = _context_value_problem(key, value)
             if problem is not None:
-                r.fail(kw, problem)
+                r.fail(where + "/context" + pointer(key), problem)
     session = None
     if b.get("session") is not None:
         sw = where + "/session"
