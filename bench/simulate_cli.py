@@ -11,8 +11,10 @@ the same run.
    new process (``python -c 'from localiam.cli import main; main()' simulate FILE --output
    json``, output written to a file), ``--repeat`` times, small and large alternating (and
    alternating with ``--before``'s code when given). The marginal cost of a request is
-   (large - small) / (large requests - small requests) for each repetition; the median of those
-   is reported. Start-up, loading the file and compiling its policies cancel out.
+   (large - small) / (large requests - small requests) for each repetition, in wall-clock time
+   and in the process's CPU time (user + system: what the run costs, without the time it
+   waits for a CPU on a shared machine); the medians of those are reported. Start-up, loading
+   the file and compiling its policies cancel out.
 2. **In process.** The large file loaded once and every request resolved
    (``state/resolve.py``) and decided (``engine.authorize``): the first resolution of each
    request (a principal or resource seen before reuses what was resolved for it), a second
@@ -33,6 +35,7 @@ import argparse
 import gc
 import json
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -51,17 +54,20 @@ from _stats import machine, print_machine  # noqa: E402
 CLI = "import sys; from localiam.cli import main; sys.argv[0] = 'localiam'; main()"
 
 
-def run_cli(src: Path, scenario: Path, out: Path) -> float:
+def run_cli(src: Path, scenario: Path, out: Path) -> tuple[float, float]:
+    """Wall-clock seconds and CPU seconds (user + system) of one ``localiam simulate``."""
     env = {**os.environ, "PYTHONPATH": str(src)}
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     t0 = time.perf_counter()
     with out.open("wb") as sink:
         proc = subprocess.run(
             [sys.executable, "-c", CLI, "simulate", str(scenario), "--output", "json"], stdout=sink, env=env
         )
     elapsed = time.perf_counter() - t0
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if proc.returncode not in (0, 1):
         raise SystemExit(f"localiam simulate ({src}) exited {proc.returncode}")
-    return elapsed
+    return elapsed, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
 
 
 def iam_simulate(sims: list[dict[str, Any]]) -> dict[str, Any]:
@@ -165,25 +171,31 @@ def main(argv: list[str] | None = None) -> int:
         f"seed {args.seed}: {len(world.users)} users, {len(world.buckets)} buckets; "
         f"{args.small} and {args.large} requests"
     )
-    times: dict[str, dict[str, list[float]]] = {label: {"small": [], "large": []} for label, _ in variants}
+    times: dict[str, dict[str, list[tuple[float, float]]]] = {
+        label: {"small": [], "large": []} for label, _ in variants
+    }
     for _ in range(args.repeat):
         for label, src in variants:
             times[label]["small"].append(run_cli(src, work / "small.json", work / f"out-{label}-small.json"))
             times[label]["large"].append(run_cli(src, work / "large.json", work / f"out-{label}-large.json"))
     figures: dict[str, Any] = {"seed": args.seed, "small": args.small, "large": args.large, "cli": {}}
-    print(f"\nlocaliam simulate FILE --output json, {args.repeat} runs of each file, wall clock")
-    print(f"{'code':<16}{'small (s)':>11}{'large (s)':>11}{'marginal µs/request':>22}")
+    print(f"\nlocaliam simulate FILE --output json, {args.repeat} runs of each file (medians)")
+    print(f"{'code':<16}{'small wall s':>13}{'large wall s':>13}{'marginal wall µs':>18}{'marginal CPU µs':>17}")
     for label, _ in variants:
         t = times[label]
-        marginal = statistics.median((lg - sm) / n_extra * 1e6 for sm, lg in zip(t["small"], t["large"], strict=True))
+        pairs = list(zip(t["small"], t["large"], strict=True))
+        wall = statistics.median((lg[0] - sm[0]) / n_extra * 1e6 for sm, lg in pairs)
+        cpu = statistics.median((lg[1] - sm[1]) / n_extra * 1e6 for sm, lg in pairs)
+        small_s = statistics.median(x[0] for x in t["small"])
+        large_s = statistics.median(x[0] for x in t["large"])
         figures["cli"][label] = {
-            "small_s": statistics.median(t["small"]),
-            "large_s": statistics.median(t["large"]),
-            "marginal_us": marginal,
+            "small_s": small_s,
+            "large_s": large_s,
+            "marginal_us": wall,
+            "marginal_cpu_us": cpu,
+            "runs": t,
         }
-        print(
-            f"{label:<16}{statistics.median(t['small']):>11.3f}{statistics.median(t['large']):>11.3f}{marginal:>22.1f}"
-        )
+        print(f"{label:<16}{small_s:>13.3f}{large_s:>13.3f}{wall:>18.1f}{cpu:>17.1f}")
 
     gc.collect()
     figures["in_process"] = in_process(work / "large.json", 3)
@@ -218,7 +230,11 @@ def main(argv: list[str] | None = None) -> int:
             f"\niam-simulate {sim['iam_simulate_version']} (node {sim['node']}), runSimulation in node: "
             f"median {median_us:,.0f} µs, mean {mean_us:,.0f} µs"
         )
-        print(f"iam-simulate mean / localiam marginal: {mean_us / marginal:,.0f}x")
+        cpu = figures["cli"]["this checkout"]["marginal_cpu_us"]
+        print(
+            f"iam-simulate mean / localiam marginal: {mean_us / marginal:,.0f}x (wall), {mean_us / cpu:,.0f}x (CPU); "
+            f"median / marginal: {median_us / marginal:,.0f}x (wall), {median_us / cpu:,.0f}x (CPU)"
+        )
         print(f"decisions agreeing: {agree}/{len(ours)}")
         for i, mine, theirs in disagreements[:20]:
             print(f"  request {i}: localiam {mine}, iam-simulate {theirs}")
