@@ -72,22 +72,29 @@ def _decided(path: Path, explain: bool) -> Iterator[Result]:
     printed (this fills the resolver's caches of principals and resources); then each is
     resolved and decided in turn, so that no more than one request's inputs and decision are
     held at a time, however long the file."""
-    scenario = load_scenario(path)
-    resolver = Resolver.for_scenario(scenario)
-    problems = []
-    for spec in scenario.requests:
-        try:
-            resolver.check(spec)
-        except ResolveError as exc:
-            problems.append((spec.location + (f"/{exc.field}" if exc.field else ""), str(exc)))
-        except ContextError as exc:
-            problems.append((spec.location + "/context", str(exc)))
+    # Loading makes the objects that live until the last decision (the world, its compiled
+    # policies, the requests): the cyclic garbage collector is kept off while they are made and
+    # then kept away from them, or its full collections would walk them again and again, at a
+    # cost that grows with the file.
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        scenario = load_scenario(path)
+        resolver = Resolver.for_scenario(scenario)
+        problems = []
+        for spec in scenario.requests:
+            try:
+                resolver.check(spec)
+            except ResolveError as exc:
+                problems.append((spec.location + (f"/{exc.field}" if exc.field else ""), str(exc)))
+            except ContextError as exc:
+                problems.append((spec.location + "/context", str(exc)))
+    finally:
+        if collecting:
+            gc.enable()
     if problems:
         raise ScenarioError(str(path), problems)
     name = str(path)
-    # The world, its compiled policies and the requests live until the last decision: kept
-    # out of the cyclic garbage collector's way, whose full collections would otherwise walk
-    # them again and again (a cost that grows with the file).
     gc.freeze()
     try:
         for spec in scenario.requests:

@@ -219,7 +219,7 @@ def authorize(
         on_resource = group.on_resource
         for check, policy, i in group.scan if on_resource is None or on_resource(facts.resource) else group.conditional:
             if check(facts):
-                policy_type = plan.deny_types[id(policy)]
+                policy_type = plan.deny_type(policy)
                 verdicts[policy_type] = Verdict.DENY
                 return _decision(request, verdicts, explained, Outcome.EXPLICIT_DENY, policy_type, (policy.refs[i],))
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Sequence
-from dataclasses import dataclass
+from typing import Any, NamedTuple
 
 from localiam.engine.compiled import EMPTY, CompiledPolicy, Entry, Group, OrganizationPolicies, StatementRef, compose
 from localiam.policy.match import ALWAYS, PlainPatterns, resources_any
@@ -37,27 +37,81 @@ def _join(groups: Sequence[Group]) -> Group:
     return Group(entries, scan, conditional, resources_any(patterns) if patterns else None, patterns)
 
 
-@dataclass(frozen=True, slots=True)
 class Plan:
-    """What one action needs from one request's policies, in evaluation order."""
+    """What one action needs from one request's policies, in evaluation order.
 
-    deny_parts: tuple[tuple[PolicyType, Group], ...]
-    """The Deny statements of each policy type that has some, in AWS's evaluation order (a
-    tracer sees every one)."""
-    deny_group: Group
-    """The Deny statements of ``deny_parts``, joined for a fast scan (each entry's policy type
-    is its first position's in ``deny_parts``, by ``id`` of the policy: :attr:`deny_types`; a
-    policy attached twice, say as an identity policy and as the boundary, is reported where
-    AWS meets it first)."""
-    deny_types: dict[int, PolicyType]
+    - ``deny_parts``: the Deny statements of each policy type that has some, in AWS's
+      evaluation order (a tracer sees every one); ``deny_group``: the same joined for a fast
+      scan; :meth:`deny_type` tells which type a Deny found there is reported as.
+    - ``scp_levels``; ``scp_allowed``: when every SCP level's first statement allows the
+      action everywhere, unconditionally (FullAWSAccess), the statements that allow: no check
+      to run.
+    - the Allow groups of the resource-based policy, identity policies, boundary and session
+      policies."""
+
+    __slots__ = (
+        "boundary_allows",
+        "deny_group",
+        "deny_owners",
+        "deny_parts",
+        "identity_allows",
+        "resource_allows",
+        "scp_allowed",
+        "scp_levels",
+        "session_allows",
+    )
+
+    def __init__(
+        self,
+        deny_parts: tuple[tuple[PolicyType, Group], ...],
+        deny_owners: tuple[tuple[PolicyType, tuple[CompiledPolicy, ...]], ...],
+        scp_levels: tuple[Group, ...],
+        scp_allowed: tuple[StatementRef, ...] | None,
+        resource_allows: Group,
+        identity_allows: Group,
+        boundary_allows: Group,
+        session_allows: Group,
+    ) -> None:
+        self.deny_parts = deny_parts
+        self.deny_group = _join([group for _, group in deny_parts])
+        self.deny_owners = deny_owners
+        self.scp_levels = scp_levels
+        self.scp_allowed = scp_allowed
+        self.resource_allows = resource_allows
+        self.identity_allows = identity_allows
+        self.boundary_allows = boundary_allows
+        self.session_allows = session_allows
+
+    def deny_type(self, policy: CompiledPolicy) -> PolicyType:
+        """The policy type a Deny of ``policy`` found by the fast scan is reported as: the
+        first where AWS meets the policy (a policy attached twice, say as an identity policy
+        and as the boundary, is reported as an identity policy)."""
+        for policy_type, policies in self.deny_owners:
+            if policy in policies:
+                return policy_type
+        raise LookupError(policy)  # pragma: no cover - every entry comes from an owner
+
+
+class _PrincipalHalf(NamedTuple):
+    """What a plan takes from the caller's side: SCPs, identity, boundary, session."""
+
+    scp_denies: Group
+    identity_denies: Group
+    boundary_denies: Group
+    session_denies: Group
     scp_levels: tuple[Group, ...]
     scp_allowed: tuple[StatementRef, ...] | None
-    """When every SCP level's first statement allows the action everywhere, unconditionally
-    (FullAWSAccess), the statements that allow: no check to run."""
-    resource_allows: Group
     identity_allows: Group
     boundary_allows: Group
     session_allows: Group
+
+
+class _ResourceHalf(NamedTuple):
+    """What a plan takes from the resource's side: RCPs and the resource-based policy."""
+
+    rcp_denies: Group
+    resource_denies: Group
+    resource_allows: Group
 
 
 PlanKey = tuple[object, ...]
@@ -76,6 +130,7 @@ class PlanCache:
     def __init__(self, size: int = 20_000, groups: int = 20_000) -> None:
         self._plans: dict[PlanKey, Plan] = {}
         self._groups: dict[tuple[object, ...], tuple[Group, Group]] = {}
+        self._halves: dict[tuple[object, ...], _PrincipalHalf | _ResourceHalf] = {}
         self._size = size
         self._group_size = groups
         self._lock = threading.Lock()
@@ -88,6 +143,7 @@ class PlanCache:
         with self._lock:
             self._plans.clear()
             self._groups.clear()
+            self._halves.clear()
 
     def groups(self, policies: tuple[CompiledPolicy, ...], action: str, key: str) -> tuple[Group, Group]:
         """The Deny and the Allow statements of ``policies`` for ``action``, grouped (a lone
@@ -121,55 +177,94 @@ class PlanCache:
         session: tuple[CompiledPolicy, ...],
     ) -> Plan:
         """The plan for ``action`` (``key`` is its lower-cased form); ``rcps`` and ``scps`` are
-        the organization policies that apply to this request, ``None`` when none do."""
+        the organization policies that apply to this request, ``None`` when none do. A new
+        plan joins two halves, each cached: the caller's (SCPs, identity policies, boundary,
+        session policies) and the resource's (RCPs, resource-based policy)."""
         # The same key as :attr:`cached` takes (authorize builds it inline).
         cache_key: PlanKey = (key, rcps, scps, resource, identity, boundary, session)
         plan = self._plans.get(cache_key)
         if plan is not None:
             return plan
+        caller_key = (key, scps, identity, boundary, session)
+        caller = self._halves.get(caller_key)
+        if caller is None:
+            caller = self._principal_half(action, key, scps, identity, boundary, session)
+            self._keep(self._halves, caller_key, caller)
+        resource_key = (key, rcps, resource)
+        target = self._halves.get(resource_key)
+        if target is None:
+            rcp_denies = self.groups(rcps.flat, action, key)[0] if rcps is not None else EMPTY
+            target = _ResourceHalf(rcp_denies, *self.groups(resource, action, key))
+            self._keep(self._halves, resource_key, target)
+        assert isinstance(caller, _PrincipalHalf) and isinstance(target, _ResourceHalf)
+        deny_parts = tuple(
+            (policy_type, group)
+            for policy_type, group in (
+                (PolicyType.RCP, target.rcp_denies),
+                (PolicyType.SCP, caller.scp_denies),
+                (resource_type, target.resource_denies),
+                (PolicyType.IDENTITY, caller.identity_denies),
+                (PolicyType.BOUNDARY, caller.boundary_denies),
+                (PolicyType.SESSION, caller.session_denies),
+            )
+            if group.entries
+        )
+        plan = Plan(
+            deny_parts,
+            (
+                (PolicyType.RCP, rcps.flat if rcps is not None else ()),
+                (PolicyType.SCP, scps.flat if scps is not None else ()),
+                (resource_type, resource),
+                (PolicyType.IDENTITY, identity),
+                (PolicyType.BOUNDARY, boundary),
+                (PolicyType.SESSION, session),
+            ),
+            caller.scp_levels,
+            caller.scp_allowed,
+            target.resource_allows,
+            caller.identity_allows,
+            caller.boundary_allows,
+            caller.session_allows,
+        )
+        self._keep(self._plans, cache_key, plan)
+        return plan
+
+    def _principal_half(
+        self,
+        action: str,
+        key: str,
+        scps: OrganizationPolicies | None,
+        identity: tuple[CompiledPolicy, ...],
+        boundary: tuple[CompiledPolicy, ...],
+        session: tuple[CompiledPolicy, ...],
+    ) -> _PrincipalHalf:
         groups = self.groups
-        rcp_denies = groups(rcps.flat, action, key)[0] if rcps is not None else EMPTY
-        scp_denies = groups(scps.flat, action, key)[0] if scps is not None else EMPTY
-        resource_denies, resource_allows = groups(resource, action, key)
+        levels = tuple(groups(level, action, key)[1] for level in (scps.levels if scps is not None else ()))
+        firsts = [level.scan[0] if level.scan else None for level in levels]
         identity_denies, identity_allows = groups(identity, action, key)
         boundary_denies, boundary_allows = groups(boundary, action, key)
         session_denies, session_allows = groups(session, action, key)
-        deny_parts: list[tuple[PolicyType, Group]] = []
-        deny_types: dict[int, PolicyType] = {}
-        for policy_type, denies, policies in (
-            (PolicyType.RCP, rcp_denies, rcps.flat if rcps is not None else ()),
-            (PolicyType.SCP, scp_denies, scps.flat if scps is not None else ()),
-            (resource_type, resource_denies, resource),
-            (PolicyType.IDENTITY, identity_denies, identity),
-            (PolicyType.BOUNDARY, boundary_denies, boundary),
-            (PolicyType.SESSION, session_denies, session),
-        ):
-            if denies.entries:
-                deny_parts.append((policy_type, denies))
-                for policy in policies:
-                    deny_types.setdefault(id(policy), policy_type)
-        levels = tuple(groups(level, action, key)[1] for level in (scps.levels if scps is not None else ()))
-        firsts = [level.scan[0] if level.scan else None for level in levels]
-        plan = Plan(
-            deny_parts=tuple(deny_parts),
-            deny_group=_join([g for _, g in deny_parts]),
-            deny_types=deny_types,
-            scp_levels=levels,
-            scp_allowed=(
+        return _PrincipalHalf(
+            groups(scps.flat, action, key)[0] if scps is not None else EMPTY,
+            identity_denies,
+            boundary_denies,
+            session_denies,
+            levels,
+            (
                 tuple(policy.refs[i] for _, policy, i in firsts)  # type: ignore[misc]
                 if all(first is not None and first[0] is ALWAYS for first in firsts)
                 else None
             ),
-            resource_allows=resource_allows,
-            identity_allows=identity_allows,
-            boundary_allows=boundary_allows,
-            session_allows=session_allows,
+            identity_allows,
+            boundary_allows,
+            session_allows,
         )
+
+    def _keep(self, cache: dict[Any, Any], key: object, value: object) -> None:
         with self._lock:
-            self._plans[cache_key] = plan
-            if len(self._plans) > self._size:
-                del self._plans[next(iter(self._plans))]
-        return plan
+            cache[key] = value
+            if len(cache) > self._size:
+                del cache[next(iter(cache))]
 
 
 PLANS = PlanCache()

@@ -108,6 +108,7 @@ class Resolver:
         # (``localiam simulate``), as the compiled policies above assume too.
         self._principals: dict[str, _PrincipalSide] = {}
         self._resources: dict[tuple[str, str | None], _ResourceSide] = {}
+        self._shared: dict[tuple[object, ...], _ResourceSide] = {}
         self._facts: dict[tuple[object, ...], ResourceFacts] = {}
         """Resources with the same owner, organization and tags share their facts (all the
         objects of a bucket, say)."""
@@ -315,13 +316,32 @@ class Resolver:
         resource_key = (spec.resource, side[0].account)
         found = self._resources.get(resource_key)
         if found is None:
-            resource_policy, must_allow, facts, grants = self._resource(spec.resource, side[0])
-            rcps = self._org_chain(facts.account, "rcps") if facts.account else None
-            found = (resource_policy, must_allow, facts, grants, rcps)
+            found = self._resource_side(spec.resource, side[0])
             if len(self._resources) >= _RESOURCES_KEPT:  # many distinct objects: keep the latest
                 del self._resources[next(iter(self._resources))]
             self._resources[resource_key] = found
         return side, found
+
+    def _resource_side(self, arn: str, principal: Principal) -> _ResourceSide:
+        # The objects of a bucket that a prefix entry (or none) describes all resolve alike:
+        # their entry, their bucket's entry (its ACL), the caller's account (the owner when
+        # no entry names one), and whether the ARN reads as a role's (the policy's type).
+        shared: tuple[object, ...] | None = None
+        if arn.startswith("arn:aws:s3:::") and "/" in arn[13:]:
+            entry = self.resource_entry(arn)
+            if entry is None or entry.arn.endswith("*"):
+                shared = (id(entry), arn.split("/", 1)[0], principal.account, ":role/" in arn)
+                hit = self._shared.get(shared)
+                if hit is not None:
+                    return hit
+        resource_policy, must_allow, facts, grants = self._resource(arn, principal)
+        rcps = self._org_chain(facts.account, "rcps") if facts.account else None
+        found = (resource_policy, must_allow, facts, grants, rcps)
+        if shared is not None:
+            if len(self._shared) >= _RESOURCES_KEPT:
+                del self._shared[next(iter(self._shared))]
+            self._shared[shared] = found
+        return found
 
     def resolve(self, spec: RequestSpec) -> Resolved:
         side, found = self._sides(spec)
