@@ -216,12 +216,25 @@ def authorize(
                     )
     else:
         group = plan.deny_group
-        on_resource = group.on_resource
-        for check, policy, i in group.scan if on_resource is None or on_resource(facts.resource) else group.conditional:
-            if check(facts):
-                policy_type = plan.deny_type(policy)
-                verdicts[policy_type] = Verdict.DENY
-                return _decision(request, verdicts, explained, Outcome.EXPLICIT_DENY, policy_type, (policy.refs[i],))
+        if group is None:
+            group = plan.joined_denies()
+        if group is not None:
+            on_resource = group.on_resource
+            for check, policy, i in (
+                group.scan if on_resource is None or on_resource(facts.resource) else group.conditional
+            ):
+                if check(facts):
+                    policy_type = plan.deny_type(policy)
+                    verdicts[policy_type] = Verdict.DENY
+                    return _decision(
+                        request, verdicts, explained, Outcome.EXPLICIT_DENY, policy_type, (policy.refs[i],)
+                    )
+        else:
+            for policy_type, part in plan.deny_parts:
+                ref = _first_allow(part, facts, None)  # the first Deny that applies, the same scan
+                if ref is not None:
+                    verdicts[policy_type] = Verdict.DENY
+                    return _decision(request, verdicts, explained, Outcome.EXPLICIT_DENY, policy_type, (ref,))
 
     # 2. RCPs: RCPFullAWSAccess sits on every level, so with no deny they allow.
     if rcps:

@@ -42,7 +42,8 @@ class Plan:
 
     - ``deny_parts``: the Deny statements of each policy type that has some, in AWS's
       evaluation order (a tracer sees every one); ``deny_group``: the same joined for a fast
-      scan; :meth:`deny_type` tells which type a Deny found there is reported as.
+      scan (:meth:`joined_denies`); :meth:`deny_type` tells which type a Deny found there is
+      reported as.
     - ``scp_levels``; ``scp_allowed``: when every SCP level's first statement allows the
       action everywhere, unconditionally (FullAWSAccess), the statements that allow: no check
       to run.
@@ -51,6 +52,7 @@ class Plan:
 
     __slots__ = (
         "boundary_allows",
+        "decided",
         "deny_group",
         "deny_owners",
         "deny_parts",
@@ -73,7 +75,8 @@ class Plan:
         session_allows: Group,
     ) -> None:
         self.deny_parts = deny_parts
-        self.deny_group = _join([group for _, group in deny_parts])
+        self.deny_group: Group | None = deny_parts[0][1] if len(deny_parts) == 1 else EMPTY if not deny_parts else None
+        self.decided = False
         self.deny_owners = deny_owners
         self.scp_levels = scp_levels
         self.scp_allowed = scp_allowed
@@ -81,6 +84,18 @@ class Plan:
         self.identity_allows = identity_allows
         self.boundary_allows = boundary_allows
         self.session_allows = session_allows
+
+    def joined_denies(self) -> Group | None:
+        """``deny_group``: ``None`` for the first decision of a plan whose Deny statements
+        come from several policy types (the engine then scans ``deny_parts`` one by one: a
+        plan used once is not worth joining them), joined from the second on."""
+        group = self.deny_group
+        if group is None:
+            if not self.decided:
+                self.decided = True
+                return None
+            group = self.deny_group = _join([part for _, part in self.deny_parts])
+        return group
 
     def deny_type(self, policy: CompiledPolicy) -> PolicyType:
         """The policy type a Deny of ``policy`` found by the fast scan is reported as: the

@@ -304,7 +304,8 @@ class Resolver:
         :class:`~localiam.engine.ContextError`), filling the same caches, without building the
         request."""
         side, _ = self._sides(spec)
-        normalise_context({**side[4], **spec.context} if side[4] else spec.context)
+        if side[4]:  # the loader has checked the request's own keys and values
+            normalise_context({**side[4], **spec.context})
 
     def _sides(self, spec: RequestSpec) -> tuple[_PrincipalSide, _ResourceSide]:
         if spec.session is None and spec.federated is None:
