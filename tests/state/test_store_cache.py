@@ -141,6 +141,56 @@ def test_policy_changes_through_the_api_apply_on_the_next_request(any_server: Lo
     assert _code(bob.list_users) == "AccessDenied"
 
 
+def test_a_changed_resource_in_a_policy_applies_on_the_next_request(any_server: LocaliamServer) -> None:
+    """A new version of a policy that differs only in its Resource element (the same action,
+    the same shape of statements), and a bucket policy replaced between two requests: the
+    engine keeps per-policy pieces (matchers, groups) for each action, and they belong to the
+    policy's version, so the second request follows the change (issue 17)."""
+    from botocore.config import Config
+
+    iam = any_server.client("iam")
+    config = Config(retries={"max_attempts": 1}, s3={"addressing_style": "path"})
+    root_s3 = any_server.client("s3", config=config)
+    root_s3.create_bucket(Bucket="pieces")
+    for key in ("a/1.txt", "b/1.txt", "c/1.txt"):
+        root_s3.put_object(Bucket="pieces", Key=key, Body=b"x")
+
+    def reads(prefix: str) -> dict[str, Any]:
+        return {
+            "Version": "2012-10-17",
+            "Statement": [{"Effect": "Allow", "Action": "s3:GetObject", "Resource": f"arn:aws:s3:::pieces/{prefix}/*"}],
+        }
+
+    arn = iam.create_policy(PolicyName="reads", PolicyDocument=json.dumps(reads("a")))["Policy"]["Arn"]
+    iam.create_user(UserName="dana")
+    iam.attach_user_policy(UserName="dana", PolicyArn=arn)
+    key = iam.create_access_key(UserName="dana")["AccessKey"]
+    dana = any_server.client("s3", key["AccessKeyId"], key["SecretAccessKey"], config=config)
+
+    def get(name: str) -> str:
+        return _code(lambda: dana.get_object(Bucket="pieces", Key=name))
+
+    assert (get("a/1.txt"), get("b/1.txt")) == ("OK", "AccessDenied")
+    iam.create_policy_version(PolicyArn=arn, PolicyDocument=json.dumps(reads("b")), SetAsDefault=True)
+    assert (get("a/1.txt"), get("b/1.txt")) == ("AccessDenied", "OK")
+
+    user_arn = f"arn:aws:iam::{any_server.account_id}:user/dana"
+
+    def bucket_policy(prefix: str) -> str:
+        grant = {
+            "Effect": "Allow",
+            "Principal": {"AWS": user_arn},
+            "Action": "s3:GetObject",
+            "Resource": f"arn:aws:s3:::pieces/{prefix}/*",
+        }
+        return json.dumps({"Version": "2012-10-17", "Statement": [grant]})
+
+    root_s3.put_bucket_policy(Bucket="pieces", Policy=bucket_policy("c"))
+    assert (get("a/1.txt"), get("c/1.txt")) == ("AccessDenied", "OK")
+    root_s3.put_bucket_policy(Bucket="pieces", Policy=bucket_policy("a"))
+    assert (get("a/1.txt"), get("c/1.txt")) == ("OK", "AccessDenied")
+
+
 def test_a_role_session_sees_its_roles_policies_change(any_server: LocaliamServer) -> None:
     iam = any_server.client("iam")
     acct = any_server.account_id

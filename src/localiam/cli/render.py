@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 from rich.console import Console
@@ -17,9 +18,14 @@ if TYPE_CHECKING:
 _STYLE = {Outcome.ALLOW: "green", Outcome.EXPLICIT_DENY: "red", Outcome.IMPLICIT_DENY: "yellow"}
 
 
-def render_results(results: list[Result], explain: bool) -> None:
+def render_results(results: Iterable[Result], explain: bool) -> None:
     console = Console(highlight=False, width=None if sys.stdout.isatty() else 100_000)
+    passed = failed = 0
     for r in results:
+        if r.passed:
+            passed += 1
+        else:
+            failed += 1
         d = r.decision
         mark = "[green]PASS[/]" if r.passed else "[red]FAIL[/]"
         if r.spec.expect is None:
@@ -54,8 +60,7 @@ def render_results(results: list[Result], explain: bool) -> None:
                         got = "missing" if c.missing else ", ".join(c.context_values or ())
                         node.add(f"{c.operator} {c.key} {list(c.policy_values)} vs {got}: {_mark(c.result)}")
         console.print(tree)
-    failed = sum(1 for r in results if not r.passed)
-    console.print(f"{len(results) - failed} passed, {failed} failed")
+    console.print(f"{passed} passed, {failed} failed")
 
 
 def _mark(result: bool | None) -> str:

@@ -6,11 +6,13 @@ the file and the location; never a traceback).
 
 from __future__ import annotations
 
+import gc
 import json
 import sys
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 import click
 
@@ -62,25 +64,109 @@ def expectation_holds(expect: str | None, outcome: Outcome) -> bool:
     return outcome is Outcome.IMPLICIT_DENY
 
 
-def run_file(path: Path, explain: bool) -> list[Result]:
-    """Every request of one file; raises ScenarioError with the file and locations."""
-    scenario = load_scenario(path)
-    resolver = Resolver.for_scenario(scenario)
-    results = []
-    problems = []
-    resolved = []
-    for spec in scenario.requests:
-        try:
-            resolved.append((spec, resolver.resolve(spec)))
-        except ResolveError as exc:
-            problems.append((spec.location + (f"/{exc.field}" if exc.field else ""), str(exc)))
-        except ContextError as exc:
-            problems.append((spec.location + "/context", str(exc)))
+def _decided(path: Path, explain: bool) -> Iterator[Result]:
+    """Every request of one file, decided one at a time; raises ScenarioError with the file
+    and locations before the first when any request names something the world lacks.
+
+    Every request is checked first, so that every problem is found before anything is
+    printed (this fills the resolver's caches of principals and resources); then each is
+    resolved and decided in turn, so that no more than one request's inputs and decision are
+    held at a time, however long the file."""
+    # Loading makes the objects that live until the last decision (the world, its compiled
+    # policies, the requests): the cyclic garbage collector is kept off while they are made and
+    # then kept away from them, or its full collections would walk them again and again, at a
+    # cost that grows with the file.
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        scenario = load_scenario(path)
+        resolver = Resolver.for_scenario(scenario)
+        problems = []
+        for spec in scenario.requests:
+            try:
+                resolver.check(spec)
+            except ResolveError as exc:
+                problems.append((spec.location + (f"/{exc.field}" if exc.field else ""), str(exc)))
+            except ContextError as exc:
+                problems.append((spec.location + "/context", str(exc)))
+    finally:
+        if collecting:
+            gc.enable()
     if problems:
         raise ScenarioError(str(path), problems)
-    for spec, r in resolved:
-        results.append(Result(str(path), spec, authorize(r.inputs, r.request, explain=explain)))
-    return results
+    name = str(path)
+    gc.freeze()
+    try:
+        for spec in scenario.requests:
+            r = resolver.resolve(spec)
+            yield Result(name, spec, authorize(r.inputs, r.request, explain=explain))
+    finally:
+        gc.unfreeze()
+
+
+def run_file(path: Path, explain: bool) -> list[Result]:
+    """Every request of one file; raises ScenarioError with the file and locations."""
+    return list(_decided(path, explain))
+
+
+def _decisions(files: tuple[Path, ...], explain: bool, counts: list[int], invalid: list[bool]) -> Iterator[Result]:
+    """The results of every file in turn; ``counts`` gets [passed, failed], ``invalid`` a
+    ``True`` for each file that is not a valid scenario (its message goes to stderr)."""
+    for path in files:
+        try:
+            for result in _decided(path, explain):
+                counts[0 if result.passed else 1] += 1
+                yield result
+        except ScenarioError as exc:
+            invalid.append(True)
+            click.echo(f"error: invalid scenario\n{exc}", err=True)
+
+
+_text: Callable[[str], str] = json.encoder.encode_basestring_ascii
+"""A string as ``json.dumps`` writes it (with ``ensure_ascii``)."""
+
+
+class _JsonResults:
+    """``{"results": [...], "passed": N, "failed": M}`` written result by result, the same
+    text as ``json.dumps`` of the whole document with ``indent=2``. Without explain mode a
+    result is written from a template; its ``explanation`` is the same for every decision
+    with the same determining statements, denying policy type and verdicts, so it is
+    formatted once per distinct one."""
+
+    def __init__(self, out: TextIO, explain: bool) -> None:
+        self.out = out
+        self.explain = explain
+        self.count = 0
+        self._explanations: dict[object, str] = {}
+
+    def write(self, result: Result) -> None:
+        self.out.write(("\n" if self.count == 0 else ",\n") + self._render(result))
+        self.count += 1
+
+    def _render(self, result: Result) -> str:
+        if self.explain:
+            return "    " + json.dumps(result.as_dict(True), indent=2).replace("\n", "\n    ")
+        d = result.decision
+        key = (d.determining, d.denied_by, tuple(d.verdicts.items()))
+        explanation = self._explanations.get(key)
+        if explanation is None:
+            if len(self._explanations) >= 4096:
+                self._explanations.clear()
+            explanation = self._explanations[key] = json.dumps(result.as_dict(False)["explanation"], indent=2).replace(
+                "\n", "\n      "
+            )
+        expect = result.spec.expect
+        return (
+            f'    {{\n      "file": {_text(result.file)},\n      "name": {_text(result.spec.name)},\n'
+            f'      "decision": "{d.outcome.value}",\n'
+            f'      "expected": {"null" if expect is None else _text(expect)},\n'
+            f'      "passed": {"true" if result.passed else "false"},\n'
+            f'      "message": {_text(d.message)},\n      "explanation": {explanation}\n    }}'
+        )
+
+    def finish(self, passed: int, failed: int) -> None:
+        head = "\n  ]" if self.count else "]"
+        self.out.write(f'{head},\n  "passed": {passed},\n  "failed": {failed}\n}}\n')
 
 
 @click.command()
@@ -89,26 +175,22 @@ def run_file(path: Path, explain: bool) -> list[Result]:
 @click.option("--explain", is_flag=True, help="Show how every statement of every policy matched.")
 def simulate(files: tuple[Path, ...], output: str, explain: bool) -> None:
     """Decide the requests of scenario files as AWS would, and check their expectations."""
-    results: list[Result] = []
-    invalid = False
-    for path in files:
-        try:
-            results.extend(run_file(path, explain))
-        except ScenarioError as exc:
-            invalid = True
-            click.echo(f"error: invalid scenario\n{exc}", err=True)
-    failed = sum(1 for r in results if not r.passed)
+    counts = [0, 0]
+    invalid: list[bool] = []
+    results = _decisions(files, explain, counts, invalid)
     if output == "json":
-        payload = {
-            "results": [r.as_dict(explain) for r in results],
-            "passed": len(results) - failed,
-            "failed": failed,
-        }
-        click.echo(json.dumps(payload, indent=2))
+        # Streamed: a file of many requests never has all its decisions in memory.
+        out = sys.stdout
+        writer = _JsonResults(out, explain)
+        out.write('{\n  "results": [')
+        for result in results:
+            writer.write(result)
+        writer.finish(counts[0], counts[1])
+        out.flush()
     else:
         from localiam.cli.render import render_results
 
         render_results(results, explain)
     if invalid:
         sys.exit(2)
-    sys.exit(1 if failed else 0)
+    sys.exit(1 if counts[1] else 0)

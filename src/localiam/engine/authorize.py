@@ -34,12 +34,13 @@ from localiam.engine.compiled import (
     AUTHENTICATED_USERS,
     AclGrant,
     CompiledPolicy,
+    Group,
     PolicyInputs,
     StatementRef,
 )
 from localiam.engine.context import ResourceFacts, build_context
 from localiam.engine.decision import Decision, Outcome, PolicyEvaluation, Verdict
-from localiam.engine.plan import PLANS, Group
+from localiam.engine.plan import PLANS
 from localiam.engine.principal import Principal, PrincipalKind
 from localiam.policy import catalog
 from localiam.policy.match import (
@@ -204,20 +205,36 @@ def authorize(
 
     # 1. An explicit deny anywhere wins, reported in AWS's evaluation order.
     if tracer is not None:
-        for policy_type, (check, policy, i) in plan.denies:
-            hit = check(facts)
-            tracer.statement(policy, i, hit)
-            if hit:
-                verdicts[policy_type] = Verdict.DENY
-                return _decision(request, verdicts, explained, Outcome.EXPLICIT_DENY, policy_type, (policy.refs[i],))
+        for policy_type, deny_group in plan.deny_parts:
+            for check, policy, i in deny_group.entries:
+                hit = check(facts)
+                tracer.statement(policy, i, hit)
+                if hit:
+                    verdicts[policy_type] = Verdict.DENY
+                    return _decision(
+                        request, verdicts, explained, Outcome.EXPLICIT_DENY, policy_type, (policy.refs[i],)
+                    )
     else:
         group = plan.deny_group
-        on_resource = group.on_resource
-        for check, policy, i in group.scan if on_resource is None or on_resource(facts.resource) else group.conditional:
-            if check(facts):
-                policy_type = plan.deny_types[id(policy)]
-                verdicts[policy_type] = Verdict.DENY
-                return _decision(request, verdicts, explained, Outcome.EXPLICIT_DENY, policy_type, (policy.refs[i],))
+        if group is None:
+            group = plan.joined_denies()
+        if group is not None:
+            on_resource = group.on_resource
+            for check, policy, i in (
+                group.scan if on_resource is None or on_resource(facts.resource) else group.conditional
+            ):
+                if check(facts):
+                    policy_type = plan.deny_type(policy)
+                    verdicts[policy_type] = Verdict.DENY
+                    return _decision(
+                        request, verdicts, explained, Outcome.EXPLICIT_DENY, policy_type, (policy.refs[i],)
+                    )
+        else:
+            for policy_type, part in plan.deny_parts:
+                ref = _first_allow(part, facts, None)  # the first Deny that applies, the same scan
+                if ref is not None:
+                    verdicts[policy_type] = Verdict.DENY
+                    return _decision(request, verdicts, explained, Outcome.EXPLICIT_DENY, policy_type, (ref,))
 
     # 2. RCPs: RCPFullAWSAccess sits on every level, so with no deny they allow.
     if rcps:

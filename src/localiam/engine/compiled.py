@@ -8,16 +8,31 @@ principal, and evaluates their conditions.
 
 from __future__ import annotations
 
+import itertools
+import threading
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from localiam.policy.match import (
+    ALWAYS,
+    NEVER,
+    PlainPatterns,
+    RequestFacts,
     action_matches,
     action_mismatch,
     action_resource_match,
     compile_resource,
     compile_statement,
+    plain_patterns,
+    plain_resource_patterns,
+    resources_any,
+    statement_shape,
 )
 from localiam.policy.model import Effect, Policy, PolicyType, Statement
+
+Check = Callable[[RequestFacts], bool]
+Entry = tuple[Check, "CompiledPolicy", int]
 
 
 def default_label(policy_type: PolicyType, name: str) -> str:
@@ -58,6 +73,113 @@ class StatementRef:
         return f"{self.policy_label} ({statement})"
 
 
+class Group(NamedTuple):
+    """Statements in evaluation order, ready for a scan that stops at the first one that
+    applies.
+
+    ``entries`` holds them all (a tracer sees every one). The engine scans ``scan`` instead:
+    the same statements without the ones whose shape an earlier statement has already
+    (:func:`~localiam.policy.match.statement_shape`: same answer, so a later one can never be
+    the first to apply). Statements with nothing but a plain Resource block are usually most
+    of a group and rarely apply: ``on_resource`` tells in one call whether the resource
+    matches any of them; when it does not, ``conditional`` (``scan`` without them) is
+    scanned. ``on_resource`` is ``None`` when the group has none. ``patterns``: the compiled
+    patterns ``on_resource`` checks, one per policy (:attr:`Piece.patterns`), so that groups
+    are joined without compiling anything."""
+
+    entries: tuple[Entry, ...]
+    scan: tuple[Entry, ...]
+    conditional: tuple[Entry, ...]
+    on_resource: Callable[[str], bool] | None
+    patterns: tuple[PlainPatterns, ...] = ()
+
+
+EMPTY = Group((), (), (), None)
+
+
+def compose(pieces: Sequence[Piece]) -> Group:
+    """One group from policies' pieces, in order: no statement is compiled again (a single
+    policy's group is its piece's own)."""
+    nonempty = [piece for piece in pieces if piece.entries]
+    if not nonempty:
+        return EMPTY
+    if len(nonempty) == 1:
+        return nonempty[0].group
+    return _compose(nonempty)
+
+
+def _compose(pieces: Sequence[Piece]) -> Group:
+    entries: list[Entry] = []
+    scan: list[Entry] = []
+    conditional: list[Entry] = []
+    patterns: list[PlainPatterns] = []
+    seen: set[int] = set()
+    for piece in pieces:
+        entries.extend(piece.entries)
+        if piece.patterns is not None:
+            patterns.append(piece.patterns)
+        shared = seen.intersection(piece.shapes)
+        if not shared:
+            # Nothing in common with the policies before it: its own group, as it is.
+            scan.extend(piece.group.scan)
+            conditional.extend(piece.group.conditional)
+        else:
+            kept = [triple for triple in piece.unique if triple[0] not in shared]
+            scan.extend([entry for _, entry, _ in kept])
+            conditional.extend([entry for _, entry, is_conditional in kept if is_conditional])
+        seen.update(piece.shapes)
+        if piece.final:
+            break  # nothing after a statement that always applies is ever reached
+    if not entries:
+        return EMPTY
+    if not patterns:
+        return Group(tuple(entries), tuple(scan), tuple(scan), None)
+    return Group(tuple(entries), tuple(scan), tuple(conditional), resources_any(patterns), tuple(patterns))
+
+
+class Piece(NamedTuple):
+    """What one policy gives a plan for one action and one effect, compiled once: the
+    statements whose Action element matches, in order (``entries``), and for the fast scan
+    ``scan``: ``(shape id, entry, conditional)`` for each that can apply (a statement whose
+    condition can never hold is left out, and nothing after one that always applies is
+    reached), where ``conditional`` is false for a statement with nothing to check but a
+    plain Resource block (:func:`~localiam.policy.match.plain_resource_patterns`), whose
+    patterns ``patterns`` holds, compiled (``None`` when there are none). Statements of the
+    same shape (:func:`~localiam.policy.match.statement_shape`) have the same shape id,
+    in every policy: a plan keeps the first."""
+
+    entries: tuple[Entry, ...]
+    scan: tuple[tuple[int, Entry, bool], ...]
+    patterns: PlainPatterns | None
+    group: Group = EMPTY
+    """The policy's statements alone, as a :class:`Group`."""
+    unique: tuple[tuple[int, Entry, bool], ...] = ()
+    """``scan`` without the statements whose shape an earlier one of it has."""
+    shapes: frozenset[int] = frozenset()
+    """The shape ids of ``scan``."""
+    final: bool = False
+    """Whether ``scan`` ends with a statement that always applies."""
+
+
+_shape_ids: dict[object, int] = {}
+_next_shape_id = itertools.count()
+_shape_lock = threading.Lock()
+
+
+def shape_id(shape: object) -> int:
+    """A number for a statement shape, the same for equal shapes while the table holds them
+    (it is emptied when large; a shape met again then gets a new number, which only costs a
+    plan a skipped duplicate: numbers are never reused, so two different shapes never share
+    one)."""
+    found = _shape_ids.get(shape)
+    if found is None:
+        with _shape_lock:
+            if len(_shape_ids) >= 200_000:
+                _shape_ids.clear()
+            found = _shape_ids.setdefault(shape, next(_next_shape_id))
+    return found
+
+
 class CompiledPolicy:
     """A parsed policy with a per-action index of its statements, split by effect, and each
     statement compiled to one check (:func:`localiam.policy.match.compile_statement`)."""
@@ -66,6 +188,8 @@ class CompiledPolicy:
         "_by_action",
         "_explain_by_action",
         "_explained",
+        "_pieces",
+        "_shapes",
         "checks",
         "fixed_matches",
         "label",
@@ -115,6 +239,8 @@ class CompiledPolicy:
         self._by_action: dict[str, tuple[tuple[int, ...], tuple[int, ...]]] = {}
         self._explain_by_action: dict[str, tuple[tuple[int, ...], bool]] = {}
         self._explained: dict[tuple[object, ...], object] = {}
+        self._pieces: dict[str, tuple[Piece, Piece]] = {}
+        self._shapes: tuple[tuple[int, bool], ...] | None = None
 
     def __repr__(self) -> str:
         return f"CompiledPolicy({self.name!r}, {self.policy_type.value})"
@@ -134,6 +260,64 @@ class CompiledPolicy:
             if len(self._by_action) < 4096:
                 self._by_action[key] = hit
         return hit
+
+    def pieces(self, action: str, key: str) -> tuple[Piece, Piece]:
+        """The Deny and the Allow :class:`Piece` of this policy for ``action`` (``key``: its
+        lower-cased form), made on first use and kept with the policy: a new version of a
+        policy is a new :class:`CompiledPolicy`, with pieces of its own."""
+        hit = self._pieces.get(key)
+        if hit is None:
+            denies, allows = self.candidates(action, key)
+            hit = (self._piece(denies), self._piece(allows))
+            if len(self._pieces) < 4096:
+                self._pieces[key] = hit
+        return hit
+
+    def _piece(self, indexes: tuple[int, ...]) -> Piece:
+        shapes = self._shapes
+        statements = self.policy.statements
+        if shapes is None:
+            variables = self.policy.variables_enabled
+            shapes = self._shapes = tuple(
+                (shape_id(statement_shape(s, variables)), plain_resource_patterns(s) is not None) for s in statements
+            )
+        checks = self.checks
+        entries = tuple((checks[i], self, i) for i in indexes)
+        scan: list[tuple[int, Entry, bool]] = []
+        plain: list[Statement] = []
+        for entry in entries:
+            check, _, i = entry
+            if check is NEVER:
+                continue
+            shape, is_plain = shapes[i]
+            if check is ALWAYS:
+                scan.append((shape, entry, True))
+                break  # nothing after it is ever reached
+            scan.append((shape, entry, not is_plain))
+            if is_plain:
+                plain.append(statements[i])
+        unique: dict[int, tuple[int, Entry, bool]] = {}
+        for triple in scan:
+            unique.setdefault(triple[0], triple)
+        kept = tuple(unique.values())
+        group = (
+            Group(entries, tuple(e for _, e, _ in kept), tuple(e for _, e, c in kept if c), None) if entries else EMPTY
+        )
+        if plain:
+            patterns = plain_patterns(plain)
+            group = group._replace(on_resource=resources_any([patterns]), patterns=(patterns,))
+        else:
+            patterns = None
+            group = group._replace(conditional=group.scan)
+        return Piece(
+            entries,
+            tuple(scan),
+            patterns,
+            group,
+            kept,
+            frozenset(unique),
+            bool(scan) and scan[-1][1][0] is ALWAYS,
+        )
 
     def explain_candidates(self, action: str, key: str) -> tuple[tuple[int, ...], bool]:
         """Explain mode: the indexes of :meth:`candidates` (Deny first), and whether this

@@ -107,6 +107,7 @@ __all__ = [
     "compile_condition",
     "evaluate_all",
     "split_operator",
+    "values_read_as",
 ]
 
 FOR_ALL_VALUES = "ForAllValues"
@@ -687,6 +688,22 @@ class CompiledCondition:
             not raw,
             self.fast(context),
         )
+
+
+_TYPE_PARSERS: dict[str, Callable[[str], object]] = {
+    "Bool": _parse_bool,
+    "Date": _parse_date,
+    "Numeric": _parse_number,
+    "IPAddress": _parse_network,
+}
+
+
+def values_read_as(type_name: str, values: tuple[str, ...]) -> bool:
+    """Whether the condition operators of a key type (``Bool``, ``Date``, ``Numeric``,
+    ``IPAddress``) read every one of ``values``, and there is at least one: what
+    :func:`compile_condition` accepts for that type's operator, without compiling one."""
+    parse = _TYPE_PARSERS[type_name]
+    return bool(values) and all(parse(v) is not None for v in values)
 
 
 def compile_condition(

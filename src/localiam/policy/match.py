@@ -452,10 +452,16 @@ def plain_resource_patterns(statement: Statement) -> tuple[frozenset[str], tuple
     return _split_patterns(block)
 
 
-def compile_resources_any(statements: Sequence[Statement]) -> Callable[[str], bool]:
-    """One check of a resource ARN that holds when it matches the Resource block of at least
-    one of ``statements`` (each one :func:`plain_resource_patterns` accepts): one set lookup,
-    one ``startswith`` and one merged regular expression."""
+PlainPatterns = tuple[frozenset[str], tuple[str, ...], Callable[[str], bool] | None]
+"""The Resource entries of plain statements, ready to check: fixed ARNs, ``prefix*`` literal
+prefixes, and one matcher of the other wildcard patterns (``None`` when there are none)."""
+
+
+def plain_patterns(statements: Sequence[Statement]) -> PlainPatterns:
+    """The patterns of ``statements`` (each one :func:`plain_resource_patterns` accepts), with
+    their wildcard patterns compiled to one matcher (a merged regular expression): made once
+    per policy, and combined with other policies' by :func:`resources_any` without compiling
+    anything."""
     literals: set[str] = set()
     prefixes: list[str] = []
     templates: list[Template] = []
@@ -467,9 +473,25 @@ def compile_resources_any(statements: Sequence[Statement]) -> Callable[[str], bo
         literals |= fixed
         prefixes.extend(starts)
         templates.extend(rest)
-    fixed_set = frozenset(literals)
-    starts_tuple = tuple(dict.fromkeys(prefixes))
-    wild = _wildcard_matcher(templates) if templates else None
+    return frozenset(literals), tuple(dict.fromkeys(prefixes)), _wildcard_matcher(templates) if templates else None
+
+
+def resources_any(patterns: Sequence[PlainPatterns]) -> Callable[[str], bool]:
+    """One check of a resource ARN that holds when it matches at least one of ``patterns``:
+    one set lookup, one ``startswith`` and each wildcard matcher (behind its own literal
+    prefix test)."""
+    if len(patterns) == 1:
+        fixed_set, starts_tuple, wild = patterns[0]
+    else:
+        fixed_set = frozenset().union(*(p[0] for p in patterns))
+        starts_tuple = tuple(dict.fromkeys(s for p in patterns for s in p[1]))
+        wilds = tuple(p[2] for p in patterns if p[2] is not None)
+        if not wilds:
+            wild = None
+        elif len(wilds) == 1:
+            wild = wilds[0]
+        else:
+            wild = lambda resource: any(w(resource) for w in wilds)  # noqa: E731
     if wild is None:
         if not starts_tuple:
             return fixed_set.__contains__
@@ -477,3 +499,10 @@ def compile_resources_any(statements: Sequence[Statement]) -> Callable[[str], bo
     if not starts_tuple:
         return lambda resource: resource in fixed_set or wild(resource)
     return lambda resource: resource in fixed_set or resource.startswith(starts_tuple) or wild(resource)
+
+
+def compile_resources_any(statements: Sequence[Statement]) -> Callable[[str], bool]:
+    """One check of a resource ARN that holds when it matches the Resource block of at least
+    one of ``statements`` (each one :func:`plain_resource_patterns` accepts): one set lookup,
+    one ``startswith`` and one merged regular expression."""
+    return resources_any([plain_patterns(statements)])

@@ -115,6 +115,11 @@ def _compile_tokens(tokens: list[str | _Wild], ignore_case: bool) -> Matcher:
         return literal.__eq__
     if all(t is STAR for t in tokens):
         return _always
+    if not ignore_case and tokens[-1] is STAR and not any(isinstance(t, _Wild) for t in tokens[:-1]):
+        # "prefix*": a '*' matches any characters (DOTALL), so this is exactly "starts with";
+        # no regular expression to compile (a policy variable makes one pattern per value).
+        prefix = "".join(t for t in tokens[:-1] if isinstance(t, str))
+        return lambda value: value.startswith(prefix)
     flags = re.DOTALL | (re.IGNORECASE if ignore_case else 0)
     return re.compile(_tokens_to_regex(tokens), flags).fullmatch
 

@@ -68,6 +68,21 @@ class ResolveError(ValueError):
         self.field = field
 
 
+_PrincipalSide = tuple[
+    Principal,
+    tuple[CompiledPolicy, ...],
+    CompiledPolicy | None,
+    tuple[CompiledPolicy, ...],
+    dict[str, Any],
+    OrganizationPolicies | None,
+]
+_ResourceSide = tuple[CompiledPolicy | None, bool, ResourceFacts, tuple[AclGrant, ...], OrganizationPolicies | None]
+
+
+_RESOURCES_KEPT = 16_384
+"""How many resources' resolutions a :class:`Resolver` keeps (the oldest goes first)."""
+
+
 @dataclass(frozen=True, slots=True)
 class Resolved:
     inputs: PolicyInputs
@@ -86,6 +101,21 @@ class Resolver:
             parsed = parse_policy(doc).value
             assert parsed is not None
             self._builtin[name] = parsed
+        # What was resolved for a principal (by ARN, for requests without a session) and for a
+        # resource (by ARN and the account it belongs to when the world does not say), so a
+        # request for one seen before does not walk groups, boundaries and the organization
+        # again. A Resolver is made for one world that does not change while it is used
+        # (``localiam simulate``), as the compiled policies above assume too.
+        self._principals: dict[str, _PrincipalSide] = {}
+        self._resources: dict[tuple[str, str | None], _ResourceSide] = {}
+        self._shared: dict[tuple[object, ...], _ResourceSide] = {}
+        self._facts: dict[tuple[object, ...], ResourceFacts] = {}
+        """Resources with the same owner, organization and tags share their facts (all the
+        objects of a bucket, say)."""
+        self._chains: dict[tuple[str, str], OrganizationPolicies | None] = {}
+        self._orgs: dict[str | None, tuple[str | None, tuple[str, ...]]] = {}
+        self._exact: dict[str, ResourceEntry] | None = None
+        self._prefixes: list[tuple[int, dict[str, ResourceEntry]]] = []
 
     @classmethod
     def for_scenario(cls, scenario: Scenario) -> Resolver:
@@ -131,6 +161,13 @@ class Resolver:
 
     # ----------------------------------------------------------------- organizations
     def _org_chain(self, account_id: str, kind: str) -> OrganizationPolicies | None:
+        key = (account_id, kind)
+        if key in self._chains:
+            return self._chains[key]
+        chain = self._chains[key] = self._make_org_chain(account_id, kind)
+        return chain
+
+    def _make_org_chain(self, account_id: str, kind: str) -> OrganizationPolicies | None:
         org = self.world.organization
         if org is None:
             return None
@@ -164,6 +201,12 @@ class Resolver:
         return tuple(out)
 
     def _org_of(self, account_id: str | None) -> tuple[str | None, tuple[str, ...]]:
+        found = self._orgs.get(account_id)
+        if found is None:
+            found = self._orgs[account_id] = self._make_org_of(account_id)
+        return found
+
+    def _make_org_of(self, account_id: str | None) -> tuple[str | None, tuple[str, ...]]:
         org = self.world.organization
         if org is None or account_id is None or org.path_to(account_id) is None:
             return None, ()
@@ -256,7 +299,77 @@ class Resolver:
         org_id, org_paths = self._org_of(account.id)
         return _with_org(principal, org_id, org_paths), identity, boundary, session
 
+    def check(self, spec: RequestSpec) -> None:
+        """Raise what :meth:`resolve` would raise for ``spec`` (:class:`ResolveError`,
+        :class:`~localiam.engine.ContextError`), filling the same caches, without building the
+        request."""
+        side, _ = self._sides(spec)
+        if side[4]:  # the loader has checked the request's own keys and values
+            normalise_context({**side[4], **spec.context})
+
+    def _sides(self, spec: RequestSpec) -> tuple[_PrincipalSide, _ResourceSide]:
+        if spec.session is None and spec.federated is None:
+            side = self._principals.get(spec.principal)
+            if side is None:
+                side = self._principals[spec.principal] = self._principal_side(spec)
+        else:
+            side = self._principal_side(spec)
+        resource_key = (spec.resource, side[0].account)
+        found = self._resources.get(resource_key)
+        if found is None:
+            found = self._resource_side(spec.resource, side[0])
+            if len(self._resources) >= _RESOURCES_KEPT:  # many distinct objects: keep the latest
+                del self._resources[next(iter(self._resources))]
+            self._resources[resource_key] = found
+        return side, found
+
+    def _resource_side(self, arn: str, principal: Principal) -> _ResourceSide:
+        # The objects of a bucket that a prefix entry (or none) describes all resolve alike:
+        # their entry, their bucket's entry (its ACL), the caller's account (the owner when
+        # no entry names one), and whether the ARN reads as a role's (the policy's type).
+        shared: tuple[object, ...] | None = None
+        if arn.startswith("arn:aws:s3:::") and "/" in arn[13:]:
+            entry = self.resource_entry(arn)
+            if entry is None or entry.arn.endswith("*"):
+                shared = (id(entry), arn.split("/", 1)[0], principal.account, ":role/" in arn)
+                hit = self._shared.get(shared)
+                if hit is not None:
+                    return hit
+        resource_policy, must_allow, facts, grants = self._resource(arn, principal)
+        rcps = self._org_chain(facts.account, "rcps") if facts.account else None
+        found = (resource_policy, must_allow, facts, grants, rcps)
+        if shared is not None:
+            if len(self._shared) >= _RESOURCES_KEPT:
+                del self._shared[next(iter(self._shared))]
+            self._shared[shared] = found
+        return found
+
     def resolve(self, spec: RequestSpec) -> Resolved:
+        side, found = self._sides(spec)
+        principal, identity, boundary, session, federated_context, scps = side
+        resource_policy, must_allow, facts, grants, rcps = found
+        request = Request(
+            principal=principal,
+            action=spec.action,
+            resource=spec.resource,
+            resource_facts=facts,
+            context=normalise_context({**federated_context, **spec.context} if federated_context else spec.context),
+        )
+        inputs = PolicyInputs(
+            identity=identity,
+            boundary=boundary,
+            session=session,
+            scps=scps,
+            rcps=rcps,
+            resource=resource_policy,
+            resource_must_allow=must_allow,
+            acl_grants=grants,
+        )
+        return Resolved(inputs, request)
+
+    def _principal_side(self, spec: RequestSpec) -> _PrincipalSide:
+        """The caller of ``spec`` and its policies: everything about a request that depends
+        on its principal (and session) alone."""
         federated_context: dict[str, Any] = {}
         identity: list[CompiledPolicy] = []
         boundary: CompiledPolicy | None = None
@@ -333,30 +446,38 @@ class Resolver:
 
         if principal.account is not None:
             principal = replace(principal, canonical_user=canonical_user_id(principal.account))
-        resource_policy, must_allow, facts, grants = self._resource(spec.resource, principal)
-        request = Request(
-            principal=principal,
-            action=spec.action,
-            resource=spec.resource,
-            resource_facts=facts,
-            context=normalise_context({**federated_context, **spec.context}),
-        )
-        inputs = PolicyInputs(
-            identity=tuple(identity),
-            boundary=boundary,
-            session=tuple(session),
-            scps=self._org_chain(principal.account, "scps") if principal.account else None,
-            rcps=self._org_chain(facts.account, "rcps") if facts.account else None,
-            resource=resource_policy,
-            resource_must_allow=must_allow,
-            acl_grants=grants,
-        )
-        return Resolved(inputs, request)
+        scps = self._org_chain(principal.account, "scps") if principal.account else None
+        return principal, tuple(identity), boundary, tuple(session), federated_context, scps
+
+    def resource_entry(self, arn: str) -> ResourceEntry | None:
+        """:meth:`World.resource_entry`, through an index: a dict of exact ARNs, and one dict
+        of prefixes per prefix length, longest first (the most specific entry wins; among
+        entries of the same ARN, the first)."""
+        exact = self._exact
+        if exact is None:
+            exact = {}
+            by_length: dict[int, dict[str, ResourceEntry]] = {}
+            for entry in self.world.resources:
+                exact.setdefault(entry.arn, entry)
+                if entry.arn.endswith("*"):
+                    prefix = entry.arn[:-1]
+                    by_length.setdefault(len(prefix), {}).setdefault(prefix, entry)
+            self._prefixes = sorted(by_length.items(), reverse=True)
+            self._exact = exact
+        found = exact.get(arn)
+        if found is not None:
+            return found
+        for length, prefixes in self._prefixes:
+            if length <= len(arn):
+                found = prefixes.get(arn[:length])
+                if found is not None:
+                    return found
+        return None
 
     def _resource(
         self, arn: str, principal: Principal
     ) -> tuple[CompiledPolicy | None, bool, ResourceFacts, tuple[AclGrant, ...]]:
-        entry = self.world.resource_entry(arn)
+        entry = self.resource_entry(arn)
         parts = arn.split(":", 5)
         arn_account = parts[4] if len(parts) == 6 and len(parts[4]) == 12 and parts[4].isdigit() else None
         account = (entry.account if entry else None) or arn_account or principal.account
@@ -384,7 +505,11 @@ class Resolver:
         if len(parts) == 6 and parts[2] == "kms" and parts[5].startswith("key/"):
             must_allow = True
         org_id, org_paths = self._org_of(account)
-        return policy, must_allow, ResourceFacts(account, org_id, org_paths, tags), self._acl(arn, entry)
+        facts_key = (account, org_id, org_paths, tuple(sorted(tags.items())))
+        facts = self._facts.get(facts_key)
+        if facts is None:
+            facts = self._facts[facts_key] = ResourceFacts(account, org_id, org_paths, tags)
+        return policy, must_allow, facts, self._acl(arn, entry)
 
     def _acl(self, arn: str, entry: ResourceEntry | None) -> tuple[AclGrant, ...]:
         """The object's own ACL, plus the bucket's ACL (a bucket WRITE grant covers putting
@@ -395,7 +520,7 @@ class Resolver:
         grants = [AclGrant(g.grantee, g.permission, level, g.group) for g in entry.acl] if entry else []
         if level == "object":
             bucket_arn = arn.split("/", 1)[0]
-            bucket = self.world.resource_entry(bucket_arn)
+            bucket = self.resource_entry(bucket_arn)
             if bucket is not None and bucket is not entry:
                 grants += [AclGrant(g.grantee, g.permission, "bucket", g.group) for g in bucket.acl]
         return tuple(grants)

@@ -7,6 +7,7 @@ the wrong type are all reported, each with the file and a JSON-pointer location,
 from __future__ import annotations
 
 import datetime
+import functools
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -16,8 +17,8 @@ from typing import Any
 import yaml
 
 from localiam.policy.catalog import condition_key_types, is_multivalued_key
-from localiam.policy.conditions import compile_condition
-from localiam.policy.findings import Collector, Result, Severity, pointer
+from localiam.policy.conditions import values_read_as
+from localiam.policy.findings import Result, Severity, pointer
 from localiam.policy.model import Policy, PolicyType
 from localiam.policy.parse import complete, read_policy
 from localiam.policy.types import check_policy_type
@@ -533,18 +534,20 @@ def _request(r: _Reader, item: Any, where: str) -> RequestSpec | None:
         r.fail(where + "/expect", f"expect must be one of {', '.join(EXPECTATIONS)}, not {expect!r}")
     context = r.mapping(b.get("context"), where + "/context")
     for key, value in context.items():
-        kw = where + "/context" + pointer(key)
         if ":" not in key:
-            r.fail(kw, f"context key {key!r} must look like 'service:name'")
+            r.fail(where + "/context" + pointer(key), f"context key {key!r} must look like 'service:name'")
         values = value if isinstance(value, list) else [value]
         for v in values:
             if not isinstance(v, (str, int, float, bool)):
-                r.fail(kw, f"context values must be strings, numbers or booleans, not {_kind(v)}")
+                r.fail(
+                    where + "/context" + pointer(key),
+                    f"context values must be strings, numbers or booleans, not {_kind(v)}",
+                )
                 break
         else:
             problem = _context_value_problem(key, value)
             if problem is not None:
-                r.fail(kw, problem)
+                r.fail(where + "/context" + pointer(key), problem)
     session = None
     if b.get("session") is not None:
         sw = where + "/session"
@@ -600,11 +603,23 @@ def _federated(r: _Reader, body: Mapping[str, Any], where: str) -> FederatedSpec
     return FederatedSpec(provider, claims) if provider is not None else None
 
 
-_OPERATOR_FOR_TYPE = {"Bool": "Bool", "Date": "DateEquals", "Numeric": "NumericEquals", "IPAddress": "IpAddress"}
-
-
 def _context_value_problem(key: str, value: Any) -> str | None:
-    """Why ``value`` cannot be what AWS puts in the request context for ``key``, or ``None``.
+    texts = tuple(("true" if v else "false") if isinstance(v, bool) else str(v) for v in _listed(value))
+    problem = _value_problem(key, texts, isinstance(value, list))
+    if problem is None or problem[0]:
+        return problem[1] if problem else None
+    return f"{key} holds {problem[1]}; {json.dumps(value)} is not one"
+
+
+def _listed(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else [value]
+
+
+@functools.lru_cache(maxsize=8192)
+def _value_problem(key: str, texts: tuple[str, ...], listed: bool) -> tuple[bool, str] | None:
+    """Why ``texts`` (a list of them when ``listed``) cannot be what AWS puts in the request
+    context for ``key``: ``(True, message)``, or ``(False, what the key holds)`` when the values
+    are not of its type; ``None`` when they can.
 
     Keys of a known type (``reference_policies_condition-keys``; service keys from the Service
     Authorization Reference) must hold values of that type: ``aws:SourceIp`` an IP address,
@@ -614,23 +629,18 @@ def _context_value_problem(key: str, value: Any) -> str | None:
     types = condition_key_types(key)
     if not types:
         return None
-    if isinstance(value, list) and is_multivalued_key(key) is False and len(value) != 1:
-        return f"{key} is a single-valued key: give one value, not a list of {len(value)}"
-    operators: dict[str, str] = {}
+    if listed and is_multivalued_key(key) is False and len(texts) != 1:
+        return True, f"{key} is a single-valued key: give one value, not a list of {len(texts)}"
+    bases: dict[str, None] = {}
     for kind in types:
         base = kind.removeprefix("ArrayOf")
-        if base not in _OPERATOR_FOR_TYPE:
+        if base not in _TYPE_WORDS:
             return None  # strings and ARNs take any text
-        operators[base] = _OPERATOR_FOR_TYPE[base]
-    values = value if isinstance(value, list) else [value]
-    texts = tuple(("true" if v else "false") if isinstance(v, bool) else str(v) for v in values)
-    for operator in operators.values():
-        collector = Collector()
-        compile_condition(operator, key, texts, "", variables=False, collector=collector)
-        if not collector.has_errors:
+        bases[base] = None
+    for base in bases:
+        if values_read_as(base, texts):  # as the type's operator (Bool, DateEquals ...) reads them
             return None
-    expected = " or ".join(_TYPE_WORDS[base] for base in operators)
-    return f"{key} holds {expected}; {json.dumps(value)} is not one"
+    return False, " or ".join(_TYPE_WORDS[base] for base in bases)
 
 
 _TYPE_WORDS = {
