@@ -26,7 +26,7 @@ Sources (IAM User Guide):
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Protocol
 
 from localiam.engine.compiled import (
@@ -148,6 +148,58 @@ def authorize(
     tracer: Tracer | None = None,
 ) -> Decision:
     """Decide ``request`` as AWS would, given every policy that applies to it."""
+    decision = _authorize(inputs, request, explain=explain, tracer=tracer)
+    if inputs.scoped and decision.allowed:
+        return _scoped_down(inputs.scoped, request, decision, explain=explain, tracer=tracer)
+    return decision
+
+
+def _scoped_down(
+    scoped: tuple[CompiledPolicy, ...],
+    request: Request,
+    decision: Decision,
+    *,
+    explain: bool,
+    tracer: Tracer | None,
+) -> Decision:
+    """An allowed request of a ``GetScopedCredentials`` session, held to each of its scope-down
+    policies (``API_GetScopedCredentials``: the intersection of the session's permissions and
+    the policy). Each is asked alone, as a session policy of the caller's own account (a
+    scope-down policy can only take away): an explicit deny in it, or no allow, denies."""
+    principal = request.principal
+    own = replace(
+        request,
+        resource_facts=ResourceFacts(
+            principal.account,
+            request.resource_facts.organization_id,
+            request.resource_facts.organization_paths,
+            request.resource_facts.tags,
+        ),
+    )
+    for policy in scoped:
+        alone = _authorize(PolicyInputs(identity=(policy,), session=(policy,)), own, explain=explain, tracer=tracer)
+        if not alone.allowed:
+            verdicts = dict(decision.verdicts)
+            verdicts[PolicyType.SESSION] = Verdict.DENY if alone.outcome is Outcome.EXPLICIT_DENY else Verdict.NO_MATCH
+            return Decision(
+                alone.outcome,
+                alone.determining,
+                PolicyType.SESSION,
+                verdicts,
+                decision.evaluations + alone.evaluations,
+                decision.missing_context_keys,
+                decision.subject,
+            )
+    return decision
+
+
+def _authorize(
+    inputs: PolicyInputs,
+    request: Request,
+    *,
+    explain: bool = False,
+    tracer: Tracer | None = None,
+) -> Decision:
     principal = request.principal
     resource_facts = request.resource_facts
     if resource_facts.account is None and principal.account is not None:

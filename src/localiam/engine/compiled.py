@@ -446,3 +446,7 @@ class PolicyInputs:
     acl_grants: tuple[AclGrant, ...] = ()
     resource_grants: bool = True
     owner_account: str | None = None
+    scoped: tuple[CompiledPolicy, ...] = ()
+    """The scope-down policies of a ``GetScopedCredentials`` session: each must also allow,
+    whatever else allowed (the session's permissions are "the intersection of the calling
+    session's existing permissions and this scope down policy")."""

@@ -96,14 +96,7 @@ INSIDE_AWS: dict[str, dict[str, str]] = {
     },
 }
 
-NOT_YET: dict[str, dict[str, str]] = {
-    "sts": {
-        "GetScopedCredentials": (
-            "Scoped-down copies of a session's credentials (a second session policy intersected with the "
-            "first), a recent addition to STS; not yet."
-        ),
-    },
-}
+NOT_YET: dict[str, dict[str, str]] = {}
 
 
 def not_served(service: str) -> dict[str, str]:

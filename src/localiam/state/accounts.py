@@ -111,7 +111,7 @@ def lookup_key(tx: Tx, access_key_id: str) -> KeyRecord | None:
         if row is None:
             return None
         session = dict(row._mapping)
-        for name in ("policy_arns", "tags", "transitive_tag_keys", "federation"):
+        for name in ("policy_arns", "tags", "transitive_tag_keys", "federation", "scope_policies"):
             session[name] = json.loads(session[name]) if session.get(name) else None
         return KeyRecord(
             access_key_id,

@@ -71,6 +71,8 @@ class Caller:
     boundary: CompiledPolicy | None = None
     session: tuple[CompiledPolicy, ...] = ()
     user_key: str | None = None
+    scoped: tuple[CompiledPolicy, ...] = ()
+    """The scope-down policies of a ``GetScopedCredentials`` session, each of which must allow."""
 
 
 class PolicyCache:
@@ -356,6 +358,17 @@ class Authz:
         return self._session_caller(tx, key, common, deps)
 
     def _session_caller(self, tx: Tx, key: KeyRecord, common: dict[str, Any], deps: set[str]) -> Caller | None:
+        caller = self._session_caller_unscoped(tx, key, common, deps)
+        texts = key.session.get("scope_policies") or []
+        if caller is None or not texts:
+            return caller
+        scoped = []
+        for i, text in enumerate(texts):
+            compiled = self.policies.get(f"{key.session['arn']} scope-down policy {i + 1}", text, PolicyType.SESSION)
+            scoped.append(compiled if compiled is not None else self._no_permissions)
+        return replace(caller, scoped=tuple(scoped))
+
+    def _session_caller_unscoped(self, tx: Tx, key: KeyRecord, common: dict[str, Any], deps: set[str]) -> Caller | None:
         s = key.session
         account = key.account_id
         issued = _iso(s["issued_at"])
@@ -565,6 +578,7 @@ class Authz:
             identity=caller.identity if caller else (),
             boundary=caller.boundary if caller else None,
             session=caller.session if caller else (),
+            scoped=caller.scoped if caller else (),
             scps=self.org_chain(tx, principal_account, SCP_TYPE),
             rcps=self.org_chain(tx, resource_account, RCP_TYPE),
             resource=resource_policy,

@@ -193,6 +193,7 @@ sessions = Table(
     Column("provider", String(2048)),  # web identity / SAML provider
     Column("federation", Text),  # JSON: the token's or assertion's keys the session keeps
     Column("chained", Boolean, nullable=False, default=False),
+    Column("scope_policies", Text),  # JSON list: GetScopedCredentials' scope-down policies, each must allow
 )
 
 login_profiles = Table(

@@ -158,16 +158,20 @@ def issue_session(
     chained: bool = False,
     provider: str | None = None,
     federation: Mapping[str, Sequence[str]] | None = None,
+    scope_policies: Sequence[str] = (),
+    expires_at: float | None = None,
 ) -> IssuedCredentials:
     """Write one session row and return its credentials; the session expires ``duration``
     seconds from the transaction's clock. ``provider`` is the identity provider of a web
     identity or SAML session (``aws:FederatedProvider``), ``federation`` the token's or
-    assertion's condition keys the session keeps for later requests. ``mfa`` marks a session whose caller proved an MFA
+    assertion's condition keys the session keeps for later requests; ``scope_policies`` the
+    scope-down policies of a ``GetScopedCredentials`` session, and ``expires_at`` its end when
+    it is not ``duration`` from now. ``mfa`` marks a session whose caller proved an MFA
     code, verified at ``mfa_authenticated_at`` (``aws:MultiFactorAuthAge`` counts from it)."""
     key_id = new_access_key(account_id, temporary=True)
     secret = new_secret_key()
     token = new_session_token()
-    expires_at = tx.now + duration
+    expires_at = expires_at if expires_at is not None else tx.now + duration
     values: dict[str, Any] = {
         "access_key_id": key_id,
         "secret": secret,
@@ -191,6 +195,7 @@ def issue_session(
         "chained": chained,
         "provider": provider,
         "federation": json.dumps({k: list(v) for k, v in federation.items()}) if federation else None,
+        "scope_policies": json.dumps(list(scope_policies)) if scope_policies else None,
     }
     tx.execute(schema.sessions.insert().values(**values))
     tx.touch(account_id)

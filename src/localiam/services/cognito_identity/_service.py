@@ -136,5 +136,6 @@ def page(items: list[Any], params: Params, *, maximum: int = 60) -> tuple[list[A
         )
     return user_pool_page(items, params, maximum=maximum)
 
+
 def timestamp(epoch: float) -> _dt.datetime:
     return _dt.datetime.fromtimestamp(epoch, _dt.UTC)

@@ -1,7 +1,8 @@
 """AWS Security Token Service: temporary credentials and who is calling.
 
 Operations (STS API Reference): ``AssumeRole`` (:mod:`.assume_role`), ``AssumeRoot``
-(:mod:`.assume_root`), ``GetSessionToken`` and ``GetFederationToken`` (:mod:`.federation`),
+(:mod:`.assume_root`), ``GetSessionToken`` and ``GetFederationToken`` (:mod:`.federation`), ``GetScopedCredentials``
+(:mod:`.scoped`),
 ``AssumeRoleWithWebIdentity`` (:mod:`.web_identity`), ``GetWebIdentityToken``
 (:mod:`.web_identity_token`), ``AssumeRoleWithSAML`` (:mod:`.saml`), ``GetCallerIdentity`` and
 ``GetAccessKeyInfo`` (:mod:`.identity`), ``DecodeAuthorizationMessage``
@@ -17,6 +18,7 @@ from localiam.services.sts import (
     federation,
     identity,
     saml,
+    scoped,
     web_identity,
     web_identity_token,
 )
@@ -32,6 +34,7 @@ __all__ = [
     "federation",
     "identity",
     "saml",
+    "scoped",
     "web_identity",
     "web_identity_token",
 ]
