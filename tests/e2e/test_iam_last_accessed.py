@@ -1,12 +1,12 @@
 """Last accessed information with boto3 (IAM API Reference
 ``API_GenerateServiceLastAccessedDetails``, ``API_GetServiceLastAccessedDetails``,
 ``API_ListPoliciesGrantingServiceAccess``, ``API_GenerateOrganizationsAccessReport``; IAM User
-Guide ``access_policies_last-accessed``): the services an entity's policies allow, none of
-them accessed (localiam keeps no record of use)."""
+Guide ``access_policies_last-accessed``): the services an entity's policies allow, and when its
+allowed requests last used each (a role's sessions count for the role)."""
 
 from __future__ import annotations
 
-from e2e_helpers import allow, error_of, policy
+from e2e_helpers import Keys, allow, error_of, make_user, policy, trust
 
 READ_ONLY = "arn:aws:iam::aws:policy/IAMReadOnlyAccess"
 
@@ -56,3 +56,38 @@ def test_organizations_access_report(server, iam):
     assert report["JobStatus"] == "COMPLETED"
     assert report["NumberOfServicesAccessible"] == report["NumberOfServicesNotAccessed"] > 100
     assert report["AccessDetails"] == []
+
+
+def test_last_accessed_counts_the_requests_that_were_allowed(server, iam):
+    acct = server.account_id
+    server.client("s3").create_bucket(Bucket="logs")
+    server.client("s3").put_object(Bucket="logs", Key="a.txt", Body=b"a")
+    reader = make_user(
+        iam, server, "reader", inline=policy(allow(["s3:GetObject", "s3:PutObject", "iam:GetUser", "sts:AssumeRole"]))
+    )
+    reader.client("s3").get_object(Bucket="logs", Key="a.txt")
+    assert error_of(reader.client("s3").list_objects_v2, Bucket="logs")["Code"] == "AccessDenied"  # not counted
+    role = iam.create_role(RoleName="auditor", AssumeRolePolicyDocument=trust({"AWS": f"arn:aws:iam::{acct}:root"}))
+    iam.put_role_policy(RoleName="auditor", PolicyName="read", PolicyDocument=policy(allow("s3:GetObject")))
+    session = Keys.of_session(
+        server, reader.client("sts").assume_role(RoleArn=role["Role"]["Arn"], RoleSessionName="audit")
+    )
+    session.client("s3").get_object(Bucket="logs", Key="a.txt")
+
+    user_arn = f"arn:aws:iam::{acct}:user/reader"
+    job = iam.generate_service_last_accessed_details(Arn=user_arn, Granularity="ACTION_LEVEL")["JobId"]
+    services = {
+        s["ServiceNamespace"]: s for s in iam.get_service_last_accessed_details(JobId=job)["ServicesLastAccessed"]
+    }
+    s3 = services["s3"]
+    assert (s3["TotalAuthenticatedEntities"], s3["LastAuthenticatedEntity"]) == (1, user_arn)
+    assert s3["LastAuthenticatedRegion"] == "us-east-1" and s3["LastAuthenticated"].year >= 2026
+    assert [a["ActionName"] for a in s3["TrackedActionsLastAccessed"]] == ["GetObject"]
+    assert services["iam"]["TotalAuthenticatedEntities"] == 0 and "LastAuthenticated" not in services["iam"]
+    assert services["sts"]["TotalAuthenticatedEntities"] == 1
+
+    role_job = iam.generate_service_last_accessed_details(Arn=role["Role"]["Arn"])["JobId"]
+    role_s3 = iam.get_service_last_accessed_details(JobId=role_job)["ServicesLastAccessed"][0]
+    assert (role_s3["ServiceNamespace"], role_s3["LastAuthenticatedEntity"]) == ("s3", role["Role"]["Arn"])
+    entities = iam.get_service_last_accessed_details_with_entities(JobId=job, ServiceNamespace="s3")
+    assert "LastAuthenticated" in entities["EntityDetailsList"][0]

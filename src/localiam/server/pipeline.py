@@ -412,6 +412,8 @@ class Pipeline:
         return ctx
 
     def _log_decisions(self, ex: Exchange, ctx: OperationContext) -> None:
+        if ex.caller is not None:
+            self.authz.activity.note_decisions(ex.caller.principal, ctx.decisions, ctx.region, ctx.now)
         if not decision_log.isEnabledFor(logging.INFO):
             return
         who = ex.caller.principal.arn if ex.caller else "anonymous"

@@ -44,6 +44,7 @@ from localiam.policy.model import PolicyType
 from localiam.policy.parse import parse_policy
 from localiam.state import schema
 from localiam.state.accounts import KeyRecord, lookup_key
+from localiam.state.activity import ActivityLog
 from localiam.state.aws_managed import AWS_MANAGED, RCP_FULL_AWS_ACCESS
 from localiam.state.store import Store, Tx, VersionWatch
 from localiam.state.world import canonical_user_id
@@ -160,6 +161,7 @@ class Authz:
         self.derived_values = StateCache()
         self.rows: dict[Any, tuple[int, Any]] = {}
         self._rows_lock = threading.Lock()
+        self.activity = ActivityLog()
         nothing = self.policies.get("no permissions", json.dumps(NO_PERMISSIONS), PolicyType.SESSION)
         assert nothing is not None
         self._no_permissions = nothing

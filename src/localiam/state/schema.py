@@ -788,3 +788,16 @@ dynamodb_index_items = Table(
     Column("item_hash_key", LargeBinary, primary_key=True),
     Column("item_range_key", LargeBinary, primary_key=True),
 )
+
+# ------------------------------------------------------------- IAM last accessed information
+iam_access_activity = Table(
+    "iam_access_activity",
+    metadata,
+    Column("account_id", String(12), primary_key=True),
+    Column("entity_arn", String(2048), primary_key=True),  # a user's or a role's ARN
+    Column("action", String(256), primary_key=True),  # lower-cased service:Action
+    Column("service", String(64), nullable=False),
+    Column("action_name", String(256), nullable=False),  # as the request named it
+    Column("region", String(32), nullable=False),
+    Column("last_at", Float, nullable=False),
+)

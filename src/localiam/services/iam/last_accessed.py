@@ -5,10 +5,11 @@
 ``access_policies_last-accessed``).
 
 A report lists the services the entity's policies allow (:mod:`.granting`), each with when an
-entity last authenticated to it. localiam does not record which services its callers use
-(its decision log is a log stream, not a store), so every service reads as not accessed in
-the tracking period: ``TotalAuthenticatedEntities`` 0 and no ``LastAuthenticated``, which is
-what AWS answers for a service nobody used. Jobs complete at once (``JobStatus``
+entity last authenticated to it: the requests localiam allowed for the user, the role (its
+sessions'), a group's members or a policy's entities (:mod:`localiam.state.activity`; the
+server's notes are written to the store when a report is generated). A service nobody used
+reads as AWS answers it: ``TotalAuthenticatedEntities`` 0 and no ``LastAuthenticated``.
+Jobs complete at once (``JobStatus``
 ``COMPLETED``); their ids are kept with the entity and granularity and the report is computed
 from the entity's policies when it is read. The organizations report counts the services that
 the named SCP (or, without one, ``FullAWSAccess``) allows as accessible, none accessed.
@@ -30,9 +31,10 @@ from localiam.services.iam.common import (
     timestamp,
     validate,
 )
-from localiam.services.iam.granting import TABLES, entity, entity_info, granting, services_granted
+from localiam.services.iam.granting import TABLES, Entity, entity, entity_info, granting, services_granted
 from localiam.services.iam.root_access import management_organization
 from localiam.state import iam_store, schema
+from localiam.state.activity import Access, accesses
 from localiam.state.iam_store import Row
 
 SERVICE_JOB = "service-last-accessed"
@@ -82,6 +84,7 @@ def generate_service_last_accessed_details(ctx: OperationContext, params: Params
     validate(params, ARN_RULE, Rule("Granularity", enum=("SERVICE_LEVEL", "ACTION_LEVEL")))
     subject = entity(ctx, str(params["Arn"]))
     granularity = str(params.get("Granularity") or "SERVICE_LEVEL")
+    ctx.authz.activity.write(ctx.tx, ctx.account_id)
     return {"JobId": _new_job(ctx, SERVICE_JOB, subject.arn, {"granularity": granularity})}
 
 
@@ -93,17 +96,40 @@ def _times(job: Row) -> Result:
 def get_service_last_accessed_details(ctx: OperationContext, params: Params) -> Result:
     job = _job(ctx, params, SERVICE_JOB)
     granularity = json.loads(job["detail"] or "{}").get("granularity", "SERVICE_LEVEL")
-    services = list(granting(ctx, entity(ctx, job["subject"])))
+    subject = entity(ctx, job["subject"])
+    services = list(granting(ctx, subject))
+    used = accesses(ctx.tx, ctx.account_id, [arn for _kind, arn, _row in _entities(ctx, subject)])
     page, more = paginate(services, params)
     shaped = []
     for prefix in page:
+        mine = [a for a in used if a.action.split(":", 1)[0] == prefix]
         item: Result = {
             "ServiceName": catalog.service_name(prefix),
             "ServiceNamespace": prefix,
-            "TotalAuthenticatedEntities": 0,
+            "TotalAuthenticatedEntities": len({a.entity_arn for a in mine}),
         }
+        if mine:
+            last = max(mine, key=lambda a: a.at)
+            item.update(
+                LastAuthenticated=timestamp(last.at),
+                LastAuthenticatedEntity=last.entity_arn,
+                LastAuthenticatedRegion=last.region,
+            )
         if granularity == "ACTION_LEVEL":
-            item["TrackedActionsLastAccessed"] = []
+            latest: dict[str, Access] = {}
+            for a in mine:
+                name = a.action.split(":", 1)[1]
+                if name not in latest or latest[name].at < a.at:
+                    latest[name] = a
+            item["TrackedActionsLastAccessed"] = [
+                {
+                    "ActionName": name,
+                    "LastAccessedEntity": a.entity_arn,
+                    "LastAccessedTime": timestamp(a.at),
+                    "LastAccessedRegion": a.region,
+                }
+                for name, a in sorted(latest.items())
+            ]
         shaped.append(item)
     return {
         "JobStatus": "COMPLETED",
@@ -145,12 +171,48 @@ def get_service_last_accessed_details_with_entities(ctx: OperationContext, param
                 keys = [a["principal_key"] for a in attached if a["principal_type"] == kind]
                 entities += [(kind, r) for r in _rows(ctx, kind, keys)]
     page, more = paginate(entities, params)
+    details = []
+    for kind, row in page:
+        info = entity_info(ctx, kind, row)
+        detail: Result = {"EntityInfo": info}
+        arns = [arn for _k, arn, _r in _entities(ctx, entity(ctx, info["Arn"]))] if kind == "group" else [info["Arn"]]
+        used = [a for a in accesses(ctx.tx, ctx.account_id, arns) if a.action.split(":", 1)[0] == namespace]
+        if used:
+            detail["LastAuthenticated"] = timestamp(max(a.at for a in used))
+        details.append(detail)
     return {
         "JobStatus": "COMPLETED",
         **_times(job),
-        "EntityDetailsList": [{"EntityInfo": entity_info(ctx, kind, row)} for kind, row in page],
+        "EntityDetailsList": details,
         **more,
     }
+
+
+def _entities(ctx: OperationContext, subject: Entity) -> list[tuple[str, str, Row]]:
+    """(kind, ARN, row) of the users and roles whose use counts for ``subject``: itself, a
+    group's members, or the users and roles a policy is attached to and the members of the
+    groups it is attached to."""
+    if subject.kind in ("user", "role"):
+        return [(subject.kind, subject.arn, subject.row)]
+
+    def members(group_key: str) -> list[tuple[str, str, Row]]:
+        keys = [
+            m["user_key"]
+            for m in iam_store.rows(ctx.tx, schema.group_members, account_id=ctx.account_id, group_key=group_key)
+        ]
+        return [("user", entity_info(ctx, "user", r)["Arn"], r) for r in _rows(ctx, "user", keys)]
+
+    if subject.kind == "group":
+        return members(subject.row["name_key"])
+    attached = iam_store.rows(ctx.tx, schema.attachments, account_id=ctx.account_id, policy_arn=subject.arn)
+    found: list[tuple[str, str, Row]] = []
+    for kind in ("user", "role"):
+        keys = [a["principal_key"] for a in attached if a["principal_type"] == kind]
+        found += [(kind, entity_info(ctx, kind, r)["Arn"], r) for r in _rows(ctx, kind, keys)]
+    for a in attached:
+        if a["principal_type"] == "group":
+            found += members(a["principal_key"])
+    return found
 
 
 def _rows(ctx: OperationContext, kind: str, keys: list[str]) -> list[Row]:
