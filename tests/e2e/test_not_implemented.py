@@ -87,7 +87,7 @@ def test_a_host_name_tells_the_service(server: LocaliamServer) -> None:
     ("service", "call", "operation"),
     [
         ("iam", lambda c: c.get_account_properties(), "GetAccountProperties"),  # query
-        ("sts", lambda c: c.get_scoped_credentials(DurationSeconds=900), "GetScopedCredentials"),
+        ("sts", lambda c: c.get_delegated_access_token(TradeInToken="x" * 20), "GetDelegatedAccessToken"),
         ("organizations", lambda c: c.list_handshakes_for_account(), "ListHandshakesForAccount"),  # json
         ("lambda", lambda c: c.put_function_concurrency(FunctionName="f", ReservedConcurrentExecutions=1), None),
         ("s3", lambda c: c.get_bucket_website(Bucket="some-bucket"), "GetBucketWebsite"),  # rest-xml
