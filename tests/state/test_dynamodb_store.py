@@ -95,3 +95,42 @@ def test_concurrent_conditional_puts(store_url: str) -> None:
         assert outcomes.count("new") == 1
         assert outcomes.count("ConditionalCheckFailedException") == 5
         assert ddb.get_item(TableName="Locks", Key={"k": {"S": "counter"}})["Item"]["n"] == {"N": "6"}
+
+
+def _claim(client: Any, key: str, who: int, barrier: threading.Barrier, outcomes: list[str]) -> None:
+    barrier.wait()
+    try:
+        client.put_item(
+            TableName="Claims",
+            Item={"k": {"S": key}, "owner": {"N": str(who)}},
+            ConditionExpression="attribute_not_exists(k)",
+        )
+        outcomes.append("won")
+    except ClientError as error:
+        outcomes.append(error.response["Error"]["Code"])
+
+
+def test_racing_puts_of_new_items_one_wins_each(store_url: str) -> None:
+    """Eight conditional puts of one new item at once, ten times over: each time exactly one
+    succeeds and the others fail their condition (never a server error), on both databases."""
+    with run_server(store=Store(store_url)) as server:
+        ddb = server.client("dynamodb")
+        ddb.create_table(
+            TableName="Claims",
+            KeySchema=[{"AttributeName": "k", "KeyType": "HASH"}],
+            AttributeDefinitions=[{"AttributeName": "k", "AttributeType": "S"}],
+            BillingMode="PAY_PER_REQUEST",
+        )
+        clients = [server.client("dynamodb") for _ in range(8)]
+        for round_ in range(10):
+            outcomes: list[str] = []
+            barrier = threading.Barrier(len(clients))
+            threads = [
+                threading.Thread(target=_claim, args=(c, f"claim-{round_}", n, barrier, outcomes))
+                for n, c in enumerate(clients)
+            ]
+            for t in threads:
+                t.start()
+            for t in threads:
+                t.join()
+            assert sorted(outcomes) == ["ConditionalCheckFailedException"] * 7 + ["won"], outcomes

@@ -5,15 +5,16 @@ bytes sort as DynamoDB sorts the values: a Query reads one partition's range of 
 key (or of an index's entries) in order, never the whole table. Item writes are
 ``cache_neutral``: they change no policy or principal, so they cool no cache. A read of an item
 in a write transaction on PostgreSQL locks its row (``FOR UPDATE``), so two conditional writes
-on one item are serialised; a new item's primary key makes the second insert fail instead.
+on one item are serialised; so are two of a new item, by an advisory lock on its key.
 """
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterator
 from typing import Any
 
-from sqlalchemy import and_, bindparam, delete, func, insert, select, tuple_, update
+from sqlalchemy import and_, bindparam, delete, func, insert, select, text, tuple_, update
 
 from localiam.state import schema
 from localiam.state.store import Tx
@@ -23,6 +24,8 @@ INDEX = schema.dynamodb_index_items
 TABLES = schema.dynamodb_tables
 Row = dict[str, Any]
 _BATCH = 200
+
+_ADVISORY_LOCK = text("SELECT pg_advisory_xact_lock(:key)")
 
 # The statements every item request runs, built once (their compiled forms are cached).
 _TABLE = select(TABLES).where(
@@ -95,7 +98,14 @@ def index_count(tx: Tx, uid: str, index: str) -> int:
 
 
 def item(tx: Tx, uid: str, hash_key: bytes, range_key: bytes, *, lock: bool = False) -> Row | None:
-    stmt = _ITEM_LOCKED if lock and tx.conn.dialect.name == "postgresql" else _ITEM
+    postgres = lock and tx.conn.dialect.name == "postgresql"
+    if postgres:
+        # FOR UPDATE locks nothing when the item does not exist yet: two conditional puts of a
+        # new item would both find it absent. A transaction-level advisory lock on the item's
+        # key makes the second wait for the first to commit, then read what it wrote.
+        digest = hashlib.blake2b(uid.encode() + b"\0" + hash_key + b"\0" + range_key, digest_size=8).digest()
+        tx.conn.execute(_ADVISORY_LOCK, {"key": int.from_bytes(digest, "big", signed=True)})
+    stmt = _ITEM_LOCKED if postgres else _ITEM
     row = tx.conn.execute(stmt, {"uid": uid, "hk": hash_key, "rk": range_key}).first()
     return {"item": row.item, "size": row.size} if row is not None else None
 
