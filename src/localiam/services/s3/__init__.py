@@ -2,7 +2,14 @@
 Access, every request authorized by S3's workflow on the engine (:mod:`.access`); and the S3
 Control account-level Block Public Access settings."""
 
-from localiam.services.s3 import buckets, control, multipart, objects  # noqa: F401  (registers)
+from localiam.services.s3 import (  # noqa: F401  (registers)
+    buckets,
+    control,
+    multipart,
+    object_listing,
+    object_subresources,
+    objects,
+)
 from localiam.services.s3._service import CONTROL, SERVICE
 
 __all__ = ["CONTROL", "SERVICE"]

@@ -1,5 +1,5 @@
-"""Object operations: put (streamed to disk), get, head, delete, copy, multi-object delete,
-listing, tagging and object ACLs.
+"""Object operations: put (streamed to disk), get, head, delete, copy and multi-object delete
+(listing: :mod:`.object_listing`; tagging and ACLs: :mod:`.object_subresources`).
 
 Who owns a new object follows the bucket's Object Ownership (``about-object-ownership``):
 ``BucketOwnerEnforced`` - the bucket owner, and an ACL other than bucket-owner-full-control is
@@ -19,9 +19,9 @@ from urllib.parse import parse_qsl, unquote
 
 from localiam.errors import AccessDenied, AwsError
 from localiam.services.base import Operation, OperationContext, Params, RequestBody, Result
-from localiam.services.s3 import access, acl, listing
+from localiam.services.s3 import access, acl
 from localiam.services.s3._service import SERVICE
-from localiam.services.s3.buckets import acl_headers, check_public_acl, new_acl, requested_acl
+from localiam.services.s3.buckets import acl_headers, check_public_acl, requested_acl
 from localiam.services.s3.common import (
     BUCKET_OWNER_ENFORCED,
     BUCKET_OWNER_PREFERRED,
@@ -223,7 +223,7 @@ def check_object(
     return row
 
 
-def _authorize_read(ctx: OperationContext, op: Operation, params: Params) -> None:
+def authorize_read(ctx: OperationContext, op: Operation, params: Params) -> None:
     assert op.action is not None
     check_object(ctx, op.action, get_bucket(ctx, params), str(params["Key"]))
 
@@ -343,7 +343,7 @@ def _bare(etag: str) -> str:
     return etag.strip().strip('"')
 
 
-def _http_time(epoch: float) -> datetime:
+def http_time(epoch: float) -> datetime:
     return datetime.fromtimestamp(int(epoch), UTC)
 
 
@@ -351,7 +351,7 @@ def _object_headers(row: Mapping[str, Any], params: Params) -> dict[str, Any]:
     stored = loads(row["headers"], {})
     out: dict[str, Any] = {
         "ETag": row["etag"],
-        "LastModified": _http_time(row["last_modified"]),
+        "LastModified": http_time(row["last_modified"]),
         "ContentLength": row["size"],
         "AcceptRanges": "bytes",
         "ContentType": stored.get("ContentType", "binary/octet-stream"),
@@ -491,7 +491,7 @@ def _read(ctx: OperationContext, params: Params) -> tuple[dict[str, Any], dict[s
     return row, out, span
 
 
-@SERVICE.operation("GetObject", action="s3:GetObject", authorizer=_authorize_read, signed=False)
+@SERVICE.operation("GetObject", action="s3:GetObject", authorizer=authorize_read, signed=False)
 def get_object(ctx: OperationContext, params: Params) -> Result:
     row, out, span = _read(ctx, params)
     size = int(row["size"])
@@ -505,7 +505,7 @@ def get_object(ctx: OperationContext, params: Params) -> Result:
     return out
 
 
-@SERVICE.operation("HeadObject", action="s3:GetObject", authorizer=_authorize_read, signed=False)
+@SERVICE.operation("HeadObject", action="s3:GetObject", authorizer=authorize_read, signed=False)
 def head_object(ctx: OperationContext, params: Params) -> Result:
     return _read(ctx, params)[1]
 
@@ -628,164 +628,7 @@ def copy_object(ctx: OperationContext, params: Params) -> Result:
         headers=headers,
         tags=tags,
     )
-    return {"CopyObjectResult": {"ETag": etag, "LastModified": _http_time(ctx.now)}}
+    return {"CopyObjectResult": {"ETag": etag, "LastModified": http_time(ctx.now)}}
 
 
-# ----------------------------------------------------------------------------- listing
-def _authorize_list(ctx: OperationContext, op: Operation, params: Params) -> None:
-    """``s3:ListBucket`` with the ``s3:prefix``, ``s3:delimiter`` and ``s3:max-keys`` keys."""
-    bucket = get_bucket(ctx, params)
-    keys: dict[str, str | list[str]] = {}
-    if params.get("Prefix") is not None:
-        keys["s3:prefix"] = str(params["Prefix"])
-    if params.get("Delimiter") is not None:
-        keys["s3:delimiter"] = str(params["Delimiter"])
-    if params.get("MaxKeys") is not None:
-        keys["s3:max-keys"] = str(params["MaxKeys"])
-    access.check_bucket(ctx, "s3:ListBucket", bucket, keys)
-
-
-def _content(ctx: OperationContext, key: str, row: Mapping[str, Any], encode: bool, owner: bool) -> dict[str, Any]:
-    stored = loads(row["headers"], {})
-    item: dict[str, Any] = {
-        "Key": listing.url_encode_key(key) if encode else key,
-        "LastModified": _http_time(row["last_modified"]),
-        "ETag": row["etag"],
-        "Size": row["size"],
-        "StorageClass": stored.get("StorageClass", "STANDARD"),
-    }
-    checksums = loads(row["checksums"], {})
-    if checksums:
-        item["ChecksumAlgorithm"] = [name.removeprefix("Checksum") for name in checksums]
-    if owner:
-        item["Owner"] = {"ID": canonical_id(ctx, row["owner_account"])}
-    return item
-
-
-def _listing(
-    ctx: OperationContext, params: Params, after: str | None, v2: bool
-) -> tuple[Bucket, listing.Page[Any], dict[str, Any]]:
-    bucket = get_bucket(ctx, params)
-    prefix = str(params.get("Prefix") or "")
-    delimiter = params.get("Delimiter") or None
-    max_keys = listing.check_max_keys(params.get("MaxKeys"))
-    encoding = listing.check_encoding_type(params.get("EncodingType"))
-    rows = s3_store.iter_objects(ctx.tx, bucket.name, prefix=prefix, after=after)
-    page = listing.list_page(rows, prefix=prefix, delimiter=delimiter, after=after, max_keys=max_keys)
-    encode = encoding is not None
-    out: dict[str, Any] = {
-        "Name": bucket.name,
-        "Prefix": listing.url_encode_key(prefix) if encode else prefix,
-        "MaxKeys": max_keys,
-        "IsTruncated": page.truncated,
-    }
-    if delimiter is not None:
-        out["Delimiter"] = listing.url_encode_key(delimiter) if encode else delimiter
-    if encode:
-        out["EncodingType"] = encoding
-    fetch_owner = not v2 or bool(params.get("FetchOwner"))
-    if page.contents:
-        out["Contents"] = [_content(ctx, k, row, encode, fetch_owner) for k, row in page.contents]
-    if page.common_prefixes:
-        out["CommonPrefixes"] = [{"Prefix": listing.url_encode_key(p) if encode else p} for p in page.common_prefixes]
-    return bucket, page, out
-
-
-@SERVICE.operation("ListObjects", action="s3:ListBucket", authorizer=_authorize_list, signed=False)
-def list_objects(ctx: OperationContext, params: Params) -> Result:
-    marker = params.get("Marker")
-    _, page, out = _listing(ctx, params, str(marker) if marker else None, v2=False)
-    encode = bool(out.get("EncodingType"))
-    # ``API_ListObjects``, ``EncodingType``: Marker is encoded like the keys.
-    out["Marker"] = listing.url_encode_key(str(marker)) if marker and encode else marker or ""
-    if page.next_marker is not None:
-        out["NextMarker"] = listing.url_encode_key(page.next_marker) if encode else page.next_marker
-    return out
-
-
-@SERVICE.operation("ListObjectsV2", action="s3:ListBucket", authorizer=_authorize_list, signed=False)
-def list_objects_v2(ctx: OperationContext, params: Params) -> Result:
-    token = params.get("ContinuationToken")
-    start_after = params.get("StartAfter")
-    after = listing.decode_token(str(token)) if token is not None else (str(start_after) if start_after else None)
-    _, page, out = _listing(ctx, params, after, v2=True)
-    out["KeyCount"] = page.key_count
-    if token is not None:
-        out["ContinuationToken"] = token
-    if start_after:
-        # ``API_ListObjectsV2``, ``EncodingType``: StartAfter is encoded like the keys.
-        out["StartAfter"] = listing.url_encode_key(str(start_after)) if out.get("EncodingType") else start_after
-    if page.truncated and page.last is not None:
-        out["NextContinuationToken"] = listing.encode_token(page.last)
-    return out
-
-
-# ----------------------------------------------------------------------------- tagging
-@SERVICE.operation("GetObjectTagging", action="s3:GetObjectTagging", authorizer=_authorize_read, signed=False)
-def get_object_tagging(ctx: OperationContext, params: Params) -> Result:
-    row = find_object(ctx, get_bucket(ctx, params), str(params["Key"]))
-    assert row is not None
-    return {"TagSet": [{"Key": k, "Value": v} for k, v in loads(row["tags"], {}).items()]}
-
-
-def _tag_set(params: Params) -> list[tuple[str, str]]:
-    tag_set = (params.get("Tagging") or {}).get("TagSet") or []
-    return [(str(tag.get("Key", "")), str(tag.get("Value", ""))) for tag in tag_set]
-
-
-def _authorize_tagging(ctx: OperationContext, op: Operation, params: Params) -> None:
-    """``s3:PutObjectTagging`` with the object's tags (``s3:ExistingObjectTag``) and the
-    requested ones (``s3:RequestObjectTag``, ``tagging-and-policies``)."""
-    bucket = get_bucket(ctx, params)
-    keys = tag_keys("RequestObjectTag", dict(_tag_set(params)))
-    check_object(ctx, "s3:PutObjectTagging", bucket, str(params["Key"]), keys=keys)
-
-
-@SERVICE.operation(
-    "PutObjectTagging", action="s3:PutObjectTagging", authorizer=_authorize_tagging, writes=True, signed=False
-)
-def put_object_tagging(ctx: OperationContext, params: Params) -> Result:
-    bucket = get_bucket(ctx, params)
-    key = str(params["Key"])
-    tags: dict[str, str] = {}
-    for name, value in _tag_set(params):
-        if name in tags:
-            raise error("InvalidTag", "Cannot provide multiple Tags with the same key")
-        tags[name] = value
-    check_tags(tags)
-    s3_store.update_object(ctx.tx, bucket.name, key, tags=dumps(tags))
-    return {}
-
-
-@SERVICE.operation(
-    "DeleteObjectTagging", action="s3:DeleteObjectTagging", authorizer=_authorize_read, writes=True, signed=False
-)
-def delete_object_tagging(ctx: OperationContext, params: Params) -> Result:
-    bucket = get_bucket(ctx, params)
-    s3_store.update_object(ctx.tx, bucket.name, str(params["Key"]), tags=dumps({}))
-    return {}
-
-
-# ----------------------------------------------------------------------------- object ACL
-@SERVICE.operation("GetObjectAcl", action="s3:GetObjectAcl", authorizer=_authorize_read, signed=False)
-def get_object_acl(ctx: OperationContext, params: Params) -> Result:
-    row = find_object(ctx, get_bucket(ctx, params), str(params["Key"]))
-    assert row is not None
-    return acl.to_access_control_policy(acl.Acl.from_json(row["acl"]))
-
-
-@SERVICE.operation("PutObjectAcl", action="s3:PutObjectAcl", authorizer=_authorize_read, writes=True, signed=False)
-def put_object_acl(ctx: OperationContext, params: Params) -> Result:
-    bucket = get_bucket(ctx, params)
-    key = str(params["Key"])
-    row = find_object(ctx, bucket, key)
-    assert row is not None
-    if not bucket.acls_enabled:
-        raise acl.acls_not_supported()
-    new = new_acl(ctx, params, row["owner_account"], bucket_owner=bucket.owner, level="object")
-    check_public_acl(ctx, bucket, new)
-    s3_store.update_object(ctx.tx, bucket.name, key, acl=new.to_json())
-    return {}
-
-
-__all__ = ["spool_object", "spool_part", "store_object"]
+__all__ = ["authorize_read", "check_object", "find_object", "http_time", "spool_object", "spool_part", "store_object"]
