@@ -85,6 +85,15 @@ class Bucket:
     policy_text: str | None
     block: PublicAccessBlock | None
     created_at: float
+    ownership_controls: bool = True
+    """Whether the bucket has ownership controls (``DeleteBucketOwnershipControls`` removes
+    them; the bucket then behaves as ``ObjectWriter``)."""
+    versioning: str | None = None
+    """``Enabled``, ``Suspended``, or ``None`` for a bucket that was never versioned."""
+    tags_text: str | None = None
+    lifecycle_text: str | None = None
+    cors_text: str | None = None
+    encryption_text: str | None = None
 
     @property
     def arn(self) -> str:
@@ -108,11 +117,17 @@ def _bucket(row: Mapping[str, Any]) -> Bucket:
         name=row["name"],
         owner=row["account_id"],
         region=row["region"],
-        ownership=row["object_ownership"],
+        ownership=row["object_ownership"] or OBJECT_WRITER,
         acl=Acl.from_json(row["acl"]),
         policy_text=row["policy"],
         block=PublicAccessBlock.from_json(block) if block else None,
         created_at=row["created_at"],
+        ownership_controls=row["object_ownership"] is not None,
+        versioning=row["versioning"],
+        tags_text=row["tags"],
+        lifecycle_text=row["lifecycle"],
+        cors_text=row["cors"],
+        encryption_text=row["encryption"],
     )
 
 
