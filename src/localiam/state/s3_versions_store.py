@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from sqlalchemy import and_, delete, func, insert, select
+from sqlalchemy import update as update_
 
 from localiam.state import schema
 from localiam.state.store import Tx
@@ -56,6 +57,11 @@ def add(tx: Tx, **values: Any) -> None:
 def remove(tx: Tx, bucket_name: str, key: str, version_id: str) -> None:
     tx.cache_neutral = True
     tx.execute(delete(VERSIONS).where(_key(bucket_name, key), VERSIONS.c.version_id == version_id))
+
+
+def update(tx: Tx, bucket_name: str, key: str, version_id: str, **values: Any) -> None:
+    tx.cache_neutral = True
+    tx.execute(update_(VERSIONS).where(_key(bucket_name, key), VERSIONS.c.version_id == version_id).values(**values))
 
 
 def has_any(tx: Tx, bucket_name: str) -> bool:

@@ -19,7 +19,7 @@ from urllib.parse import parse_qsl, unquote
 
 from localiam.errors import AccessDenied, AwsError
 from localiam.services.base import Operation, OperationContext, Params, RequestBody, Result
-from localiam.services.s3 import access, acl
+from localiam.services.s3 import access, acl, versions
 from localiam.services.s3._service import SERVICE
 from localiam.services.s3.buckets import acl_headers, check_public_acl, requested_acl
 from localiam.services.s3.common import (
@@ -194,22 +194,76 @@ def find_object(ctx: OperationContext, bucket: Bucket, key: str) -> dict[str, An
     return row
 
 
+# The action a request with a version id is authorized as (Service Authorization Reference,
+# ``list_amazons3``: GetObjectVersion, DeleteObjectVersion ... each with ``s3:VersionId``).
+_VERSION_ACTIONS = {
+    "s3:GetObject": "s3:GetObjectVersion",
+    "s3:GetObjectTagging": "s3:GetObjectVersionTagging",
+    "s3:PutObjectTagging": "s3:PutObjectVersionTagging",
+    "s3:DeleteObjectTagging": "s3:DeleteObjectVersionTagging",
+    "s3:GetObjectAcl": "s3:GetObjectVersionAcl",
+    "s3:PutObjectAcl": "s3:PutObjectVersionAcl",
+    "s3:DeleteObject": "s3:DeleteObjectVersion",
+}
+
+
+def versioned_action(action: str, params: Params) -> str:
+    """``action``, or its ``...Version...`` form when the request names a version."""
+    return _VERSION_ACTIONS.get(action, action) if params.get("VersionId") is not None else action
+
+
+def no_such_version(key: str, version_id: str) -> AwsError:
+    return error("NoSuchVersion", "The specified version does not exist.", 404, Key=key, VersionId=version_id)
+
+
+def delete_marker_not_allowed(method: str) -> AwsError:
+    """``API_GetObject``: "If the specified version in the request is a delete marker, the
+    response returns a 405 Method Not Allowed error"."""
+    return error(
+        "MethodNotAllowed",
+        "The specified method is not allowed against this resource.",
+        405,
+        Method=method,
+        ResourceType="DeleteMarker",
+    )
+
+
+def object_version(ctx: OperationContext, bucket: Bucket, key: str, version_id: str | None) -> dict[str, Any] | None:
+    """The current object (``version_id`` ``None``) or the named version (a delete marker
+    has ``delete_marker`` true)."""
+    if version_id is None:
+        return find_object(ctx, bucket, key)
+    return versions.find_version(ctx, bucket, key, str(version_id))
+
+
 def check_object(
-    ctx: OperationContext, action: str, bucket: Bucket, key: str, keys: Mapping[str, str | list[str]] | None = None
+    ctx: OperationContext,
+    action: str,
+    bucket: Bucket,
+    key: str,
+    keys: Mapping[str, str | list[str]] | None = None,
+    *,
+    version_id: str | None = None,
+    method: str = "GET",
 ) -> dict[str, Any]:
-    """Authorize ``action`` on an existing object (object context: its owner and ACL, its
-    tags as ``s3:ExistingObjectTag``). A missing key is ``NoSuchKey`` only for a caller who
-    may list the bucket; others get ``AccessDenied`` (``API_GetObject``: "If you don't have
-    the s3:ListBucket permission, Amazon S3 returns an HTTP status code 403")."""
+    """Authorize ``action`` on an existing object or version (object context: its owner and
+    ACL, its tags as ``s3:ExistingObjectTag``). A missing key is ``NoSuchKey`` (a missing
+    version ``NoSuchVersion``) only for a caller who may list the bucket; others get
+    ``AccessDenied`` (``API_GetObject``: "If you don't have the s3:ListBucket permission,
+    Amazon S3 returns an HTTP status code 403"). A delete marker is 405."""
     arn = object_arn(bucket.name, key)
-    row = find_object(ctx, bucket, key)
-    if row is None:
+    if version_id is not None:
+        keys = {"s3:VersionId": version_id, **(keys or {})}
+    row = object_version(ctx, bucket, key, version_id)
+    if row is None or row.get("delete_marker"):
         access.check(ctx, action, arn, bucket, keys=keys)
+        if row is not None:
+            raise delete_marker_not_allowed(method)
         try:
             access.check_bucket(ctx, "s3:ListBucket", bucket)
         except AccessDenied:
             raise AccessDenied("Access Denied") from None
-        raise no_such_key(key)
+        raise no_such_key(key) if version_id is None else no_such_version(key, version_id)
     tags = loads(row["tags"], {})
     access.check(
         ctx,
@@ -224,8 +278,17 @@ def check_object(
 
 
 def authorize_read(ctx: OperationContext, op: Operation, params: Params) -> None:
+    """The operation's action on the object, or on the version the request names."""
     assert op.action is not None
-    check_object(ctx, op.action, get_bucket(ctx, params), str(params["Key"]))
+    version_id = params.get("VersionId")
+    check_object(
+        ctx,
+        versioned_action(op.action, params),
+        get_bucket(ctx, params),
+        str(params["Key"]),
+        version_id=str(version_id) if version_id is not None else None,
+        method="HEAD" if op.name == "HeadObject" else "GET",
+    )
 
 
 def _stored_headers(params: Params) -> dict[str, Any]:
@@ -266,11 +329,13 @@ def store_object(
     owner: tuple[str, acl.Acl] | None = None,
     headers: Mapping[str, Any] | None = None,
     tags: Mapping[str, str] | None = None,
-) -> None:
-    """Write the object row (replacing any earlier object) and, once committed, remove the
-    body it replaced."""
+) -> dict[str, str]:
+    """Write the object row and, once committed, remove the body it replaced; in a versioned
+    bucket the object it replaces stays as a noncurrent version (:mod:`.versions`). The
+    ``VersionId`` to answer with (none for a bucket that was never versioned)."""
     owner_account, object_acl = owner or new_object_owner(ctx, bucket, params)
     check_public_acl(ctx, bucket, object_acl)
+    version_id = versions.before_write(ctx, bucket, key)
     replaced = s3_store.put_object(
         ctx.tx,
         bucket=bucket.name,
@@ -286,10 +351,12 @@ def store_object(
         parts=len(parts) if parts else None,
         part_sizes=dumps(parts) if parts else None,
         last_modified=ctx.now,
+        version_id=version_id,
     )
     if replaced is not None and replaced != str(ref) and ctx.bodies is not None:
         bodies = ctx.bodies
         ctx.after_commit.append(lambda: bodies.delete(replaced))
+    return versions.answer(bucket, version_id)
 
 
 # ----------------------------------------------------------------------------- put / get / head / delete
@@ -309,10 +376,10 @@ def put_object(ctx: OperationContext, params: Params) -> Result:
     _conditional_write(ctx, bucket, key, params)
     etag = f'"{spooled.ref.md5}"'
     checksums = _checksums(spooled)
-    store_object(
+    version = store_object(
         ctx, bucket, key, ref=spooled.ref, size=spooled.ref.size, etag=etag, params=params, checksums=checksums
     )
-    return {"ETag": etag, "Size": spooled.ref.size, **checksums}
+    return {"ETag": etag, "Size": spooled.ref.size, **checksums, **version}
 
 
 def _conditional_write(ctx: OperationContext, bucket: Bucket, key: str, params: Params) -> None:
@@ -476,11 +543,13 @@ def _read(ctx: OperationContext, params: Params) -> tuple[dict[str, Any], dict[s
     on the part)."""
     bucket = get_bucket(ctx, params)
     key = str(params["Key"])
-    row = find_object(ctx, bucket, key)
+    row = object_version(ctx, bucket, key, params.get("VersionId"))
     if row is None:
         raise no_such_key(key)
     _preconditions(params, row)
     out = _object_headers(row, params)
+    if bucket.versioning is not None:
+        out["VersionId"] = versions.version_of(row)
     span = _span(params, row)
     if params.get("ChecksumMode") == "ENABLED" and span is None:
         out.update(loads(row["checksums"], {}))
@@ -512,23 +581,42 @@ def head_object(ctx: OperationContext, params: Params) -> Result:
 
 def _authorize_delete(ctx: OperationContext, op: Operation, params: Params) -> None:
     """Deleting is a bucket permission (a bucket ACL's WRITE grants it): the bucket owner
-    "can delete any objects in the bucket, regardless of who owns them"."""
+    "can delete any objects in the bucket, regardless of who owns them". With a version id
+    it is ``s3:DeleteObjectVersion`` with ``s3:VersionId``."""
     bucket = get_bucket(ctx, params)
-    access.check(ctx, "s3:DeleteObject", object_arn(bucket.name, str(params["Key"])), bucket)
+    _check_delete(ctx, bucket, str(params["Key"]), params.get("VersionId"))
 
 
-def delete_key(ctx: OperationContext, bucket: Bucket, key: str) -> None:
+def _check_delete(ctx: OperationContext, bucket: Bucket, key: str, version_id: Any) -> None:
+    arn = object_arn(bucket.name, key)
+    if version_id is None:
+        access.check(ctx, "s3:DeleteObject", arn, bucket)
+    else:
+        versions.check_version_id(str(version_id))
+        access.check(ctx, "s3:DeleteObjectVersion", arn, bucket, keys={"s3:VersionId": str(version_id)})
+
+
+def delete_key(ctx: OperationContext, bucket: Bucket, key: str, version_id: str | None = None) -> Result:
+    """Delete the key (a versioned bucket gets a delete marker) or one version of it; the
+    ``DeleteMarker`` and ``VersionId`` to answer with."""
+    if version_id is not None:
+        return versions.delete_version(ctx, bucket, key, version_id)
+    if bucket.versioning is not None:
+        return versions.delete_marker(ctx, bucket, key, writer_account(ctx, bucket))
+    versions.forget_object(ctx, bucket, key)
     ref = s3_store.delete_object(ctx.tx, bucket.name, key)
     if ref is not None and ctx.bodies is not None:
         bodies = ctx.bodies
         ctx.after_commit.append(lambda: bodies.delete(ref))
+    return {}
 
 
 @SERVICE.operation("DeleteObject", action="s3:DeleteObject", authorizer=_authorize_delete, writes=True, signed=False)
 def delete_object(ctx: OperationContext, params: Params) -> Result:
     """Deleting a key that does not exist succeeds (204)."""
-    delete_key(ctx, get_bucket(ctx, params), str(params["Key"]))
-    return {}
+    version_id = params.get("VersionId")
+    bucket = get_bucket(ctx, params)
+    return delete_key(ctx, bucket, str(params["Key"]), str(version_id) if version_id is not None else None)
 
 
 def _authorize_bucket_exists(ctx: OperationContext, op: Operation, params: Params) -> None:
@@ -552,14 +640,20 @@ def delete_objects(ctx: OperationContext, params: Params) -> Result:
     deleted, errors = [], []
     for item in items:
         key = str(item.get("Key", ""))
+        version_id = item.get("VersionId")
+        failed = {"Key": key, **({"VersionId": str(version_id)} if version_id is not None else {})}
         try:
-            access.check(ctx, "s3:DeleteObject", object_arn(bucket.name, key), bucket)
-        except AccessDenied:
-            errors.append({"Key": key, "Code": "AccessDenied", "Message": "Access Denied"})
+            _check_delete(ctx, bucket, key, version_id)
+        except AwsError as exc:
+            errors.append({**failed, "Code": exc.code, "Message": exc.message})
             continue
-        delete_key(ctx, bucket, key)
+        answer = delete_key(ctx, bucket, key, str(version_id) if version_id is not None else None)
         if not quiet:
-            deleted.append({"Key": key})
+            entry: dict[str, Any] = dict(failed)
+            if answer.get("DeleteMarker"):
+                entry["DeleteMarker"] = True
+                entry["DeleteMarkerVersionId"] = answer["VersionId"]
+            deleted.append(entry)
     out: dict[str, Any] = {}
     if deleted:
         out["Deleted"] = deleted
@@ -569,38 +663,43 @@ def delete_objects(ctx: OperationContext, params: Params) -> Result:
 
 
 # ----------------------------------------------------------------------------- copy
-def _copy_source(params: Params) -> tuple[str, str]:
-    source = unquote(str(params.get("CopySource") or "")).lstrip("/")
-    source = source.split("?versionId=", 1)[0]
-    bucket, _, key = source.partition("/")
+def copy_source(params: Params) -> tuple[str, str, str | None]:
+    """The bucket, key and version id (``None``: the current one) of ``x-amz-copy-source``
+    (``API_CopyObject``: ``/bucket/key?versionId=...``, URL-encoded)."""
+    raw = str(params.get("CopySource") or "").lstrip("/")
+    path, _, query = raw.partition("?")
+    version_id = dict(parse_qsl(query)).get("versionId") if query else None
+    bucket, _, key = unquote(path).partition("/")
     if not bucket or not key:
         raise error("InvalidArgument", "Invalid copy source object key", ArgumentName="x-amz-copy-source")
-    return bucket, key
+    return bucket, key, version_id
 
 
 def _authorize_copy(ctx: OperationContext, op: Operation, params: Params) -> None:
-    """``API_CopyObject``: ``s3:GetObject`` on the source and ``s3:PutObject`` on the target."""
-    source_bucket_name, source_key = _copy_source(params)
+    """``API_CopyObject``: ``s3:GetObject`` on the source (``s3:GetObjectVersion`` for a
+    version) and ``s3:PutObject`` on the target."""
+    source_bucket_name, source_key, source_version = copy_source(params)
     source_bucket = get_bucket(
         ctx, {"Bucket": source_bucket_name, "ExpectedBucketOwner": params.get("ExpectedSourceBucketOwner")}
     )
-    check_object(ctx, "s3:GetObject", source_bucket, source_key)
+    action = "s3:GetObject" if source_version is None else "s3:GetObjectVersion"
+    check_object(ctx, action, source_bucket, source_key, version_id=source_version)
     bucket = get_bucket(ctx, params)
     authorize_write(ctx, bucket, str(params["Key"]), params)
 
 
 @SERVICE.operation("CopyObject", action="s3:PutObject", authorizer=_authorize_copy, writes=True, signed=False)
 def copy_object(ctx: OperationContext, params: Params) -> Result:
-    source_bucket_name, source_key = _copy_source(params)
+    source_bucket_name, source_key, source_version = copy_source(params)
     source_bucket = get_bucket(ctx, {"Bucket": source_bucket_name})
-    source = find_object(ctx, source_bucket, source_key)
-    if source is None:
-        raise no_such_key(source_key)
+    source = object_version(ctx, source_bucket, source_key, source_version)
+    if source is None or source.get("delete_marker"):
+        raise no_such_key(source_key) if source_version is None else no_such_version(source_key, source_version)
     bucket = get_bucket(ctx, params)
     key = str(params["Key"])
     _check_key(key)
     directive = params.get("MetadataDirective") or "COPY"
-    same = source_bucket.name == bucket.name and source_key == key
+    same = source_bucket.name == bucket.name and source_key == key and source_version is None
     if same and directive == "COPY" and not acl_headers(params) and params.get("StorageClass") is None:
         raise error(
             "InvalidRequest",
@@ -616,7 +715,7 @@ def copy_object(ctx: OperationContext, params: Params) -> Result:
     headers = loads(source["headers"], {}) if directive == "COPY" else _stored_headers(params)
     tags = loads(source["tags"], {}) if (params.get("TaggingDirective") or "COPY") == "COPY" else None
     etag = f'"{ref.md5}"'  # a copy is written in one piece (API_CopyObject)
-    store_object(
+    version = store_object(
         ctx,
         bucket,
         key,
@@ -628,7 +727,10 @@ def copy_object(ctx: OperationContext, params: Params) -> Result:
         headers=headers,
         tags=tags,
     )
-    return {"CopyObjectResult": {"ETag": etag, "LastModified": http_time(ctx.now)}}
+    out: dict[str, Any] = {"CopyObjectResult": {"ETag": etag, "LastModified": http_time(ctx.now)}, **version}
+    if source_bucket.versioning is not None:
+        out["CopySourceVersionId"] = versions.version_of(source)
+    return out
 
 
 __all__ = ["authorize_read", "check_object", "find_object", "http_time", "spool_object", "spool_part", "store_object"]
