@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from e2e_helpers import error_of, root_keys
+from e2e_helpers import allow, error_of, make_user, policy, root_keys
 
 from localiam.testing import LocaliamServer
 
@@ -38,3 +38,135 @@ def test_deleted_ownership_controls_are_gone(s3: Any) -> None:
     )
     rules = s3.get_bucket_ownership_controls(Bucket=BUCKET)["OwnershipControls"]["Rules"]
     assert rules == [{"ObjectOwnership": "BucketOwnerPreferred"}]
+
+
+def test_bucket_tagging(s3: Any) -> None:
+    """``API_PutBucketTagging`` / ``API_GetBucketTagging`` / ``API_DeleteBucketTagging``: a
+    bucket without tags answers 404 ``NoSuchTagSet``; a put replaces the whole set; a key
+    given twice is ``InvalidTag``; the reserved ``aws:`` prefix is refused."""
+    err = error_of(s3.get_bucket_tagging, Bucket=BUCKET)
+    assert (err["Code"], err["status"]) == ("NoSuchTagSet", 404)
+    tags = [{"Key": "team", "Value": "data"}, {"Key": "env", "Value": ""}]
+    s3.put_bucket_tagging(Bucket=BUCKET, Tagging={"TagSet": tags})
+    assert s3.get_bucket_tagging(Bucket=BUCKET)["TagSet"] == tags
+    s3.put_bucket_tagging(Bucket=BUCKET, Tagging={"TagSet": [{"Key": "only", "Value": "1"}]})
+    assert s3.get_bucket_tagging(Bucket=BUCKET)["TagSet"] == [{"Key": "only", "Value": "1"}]
+    twice = [{"Key": "a", "Value": "1"}, {"Key": "a", "Value": "2"}]
+    assert error_of(s3.put_bucket_tagging, Bucket=BUCKET, Tagging={"TagSet": twice})["Code"] == "InvalidTag"
+    reserved = [{"Key": "aws:owner", "Value": "x"}]
+    assert error_of(s3.put_bucket_tagging, Bucket=BUCKET, Tagging={"TagSet": reserved})["Code"] == "InvalidTag"
+    s3.delete_bucket_tagging(Bucket=BUCKET)
+    assert error_of(s3.get_bucket_tagging, Bucket=BUCKET)["Code"] == "NoSuchTagSet"
+
+
+def test_bucket_lifecycle_configuration(s3: Any) -> None:
+    """``API_PutBucketLifecycleConfiguration`` / ``API_GetBucketLifecycleConfiguration`` /
+    ``API_DeleteBucketLifecycle``: the rules are stored and returned as put (dates included);
+    none is 404 ``NoSuchLifecycleConfiguration``; IDs must be unique (``InvalidArgument``)
+    and a rule needs an action (``API_LifecycleRule``)."""
+    err = error_of(s3.get_bucket_lifecycle_configuration, Bucket=BUCKET)
+    assert (err["Code"], err["status"]) == ("NoSuchLifecycleConfiguration", 404)
+    rules = [
+        {"ID": "logs", "Filter": {"Prefix": "logs/"}, "Status": "Enabled", "Expiration": {"Days": 30}},
+        {
+            "ID": "old",
+            "Filter": {"Tag": {"Key": "tier", "Value": "cold"}},
+            "Status": "Disabled",
+            "Transitions": [{"Days": 90, "StorageClass": "GLACIER"}],
+            "NoncurrentVersionExpiration": {"NoncurrentDays": 7},
+        },
+        {
+            "ID": "uploads",
+            "Filter": {},
+            "Status": "Enabled",
+            "AbortIncompleteMultipartUpload": {"DaysAfterInitiation": 2},
+        },
+    ]
+    s3.put_bucket_lifecycle_configuration(Bucket=BUCKET, LifecycleConfiguration={"Rules": rules})
+    got = s3.get_bucket_lifecycle_configuration(Bucket=BUCKET)
+    assert got["Rules"] == rules
+    assert got["TransitionDefaultMinimumObjectSize"] == "all_storage_classes_128K"
+    same_id = [dict(rules[0]), dict(rules[0])]
+    err = error_of(s3.put_bucket_lifecycle_configuration, Bucket=BUCKET, LifecycleConfiguration={"Rules": same_id})
+    assert err["Code"] == "InvalidArgument"
+    no_action = [{"ID": "x", "Filter": {}, "Status": "Enabled"}]
+    err = error_of(s3.put_bucket_lifecycle_configuration, Bucket=BUCKET, LifecycleConfiguration={"Rules": no_action})
+    assert err["Code"] == "InvalidRequest"
+    s3.delete_bucket_lifecycle(Bucket=BUCKET)
+    assert error_of(s3.get_bucket_lifecycle_configuration, Bucket=BUCKET)["Code"] == "NoSuchLifecycleConfiguration"
+
+
+def test_bucket_cors_configuration(s3: Any) -> None:
+    """``API_PutBucketCors`` / ``API_GetBucketCors`` / ``API_DeleteBucketCors``: stored and
+    returned; none is 404 ``NoSuchCORSConfiguration``; a method S3 does not know is
+    ``InvalidRequest`` (``API_CORSRule``: GET, PUT, HEAD, POST, DELETE)."""
+    err = error_of(s3.get_bucket_cors, Bucket=BUCKET)
+    assert (err["Code"], err["status"]) == ("NoSuchCORSConfiguration", 404)
+    rules = [
+        {
+            "ID": "web",
+            "AllowedOrigins": ["https://app.example.com"],
+            "AllowedMethods": ["GET", "PUT"],
+            "AllowedHeaders": ["*"],
+            "ExposeHeaders": ["ETag"],
+            "MaxAgeSeconds": 600,
+        }
+    ]
+    s3.put_bucket_cors(Bucket=BUCKET, CORSConfiguration={"CORSRules": rules})
+    assert s3.get_bucket_cors(Bucket=BUCKET)["CORSRules"] == rules
+    bad = [{"AllowedOrigins": ["*"], "AllowedMethods": ["PATCH"]}]
+    err = error_of(s3.put_bucket_cors, Bucket=BUCKET, CORSConfiguration={"CORSRules": bad})
+    assert err["Code"] == "InvalidRequest" and "PATCH" in err["Message"]
+    s3.delete_bucket_cors(Bucket=BUCKET)
+    assert error_of(s3.get_bucket_cors, Bucket=BUCKET)["Code"] == "NoSuchCORSConfiguration"
+
+
+def test_bucket_default_encryption(s3: Any) -> None:
+    """``default-bucket-encryption``: every bucket has default encryption, SSE-S3 unless
+    configured; ``API_PutBucketEncryption`` stores SSE-KMS with its key and bucket key;
+    ``API_DeleteBucketEncryption`` "resets the default encryption for the bucket as
+    server-side encryption with Amazon S3 managed keys (SSE-S3)" - so, as on AWS today, a
+    general purpose bucket never answers ``ServerSideEncryptionConfigurationNotFoundError``.
+    A KMS key with ``AES256`` is ``InvalidArgument`` (``API_ServerSideEncryptionByDefault``)."""
+    default = s3.get_bucket_encryption(Bucket=BUCKET)["ServerSideEncryptionConfiguration"]["Rules"]
+    assert default == [{"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}, "BucketKeyEnabled": False}]
+    kms = {
+        "Rules": [
+            {
+                "ApplyServerSideEncryptionByDefault": {
+                    "SSEAlgorithm": "aws:kms",
+                    "KMSMasterKeyID": "arn:aws:kms:us-east-1:123456789012:key/abcd",
+                },
+                "BucketKeyEnabled": True,
+            }
+        ]
+    }
+    s3.put_bucket_encryption(Bucket=BUCKET, ServerSideEncryptionConfiguration=kms)
+    assert s3.get_bucket_encryption(Bucket=BUCKET)["ServerSideEncryptionConfiguration"] == kms
+    wrong = {"Rules": [{"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256", "KMSMasterKeyID": "k"}}]}
+    err = error_of(s3.put_bucket_encryption, Bucket=BUCKET, ServerSideEncryptionConfiguration=wrong)
+    assert err["Code"] == "InvalidArgument"
+    s3.delete_bucket_encryption(Bucket=BUCKET)
+    rules = s3.get_bucket_encryption(Bucket=BUCKET)["ServerSideEncryptionConfiguration"]["Rules"]
+    assert rules[0]["ApplyServerSideEncryptionByDefault"] == {"SSEAlgorithm": "AES256"}
+
+
+def test_configuration_operations_are_authorized_as_their_actions(server: LocaliamServer, iam: Any, s3: Any) -> None:
+    """Service Authorization Reference (``list_amazons3``): tagging is ``s3:PutBucketTagging`` /
+    ``s3:GetBucketTagging`` (DeleteBucketTagging too is ``s3:PutBucketTagging``), lifecycle
+    ``s3:PutLifecycleConfiguration``, CORS ``s3:PutBucketCORS``, encryption
+    ``s3:PutEncryptionConfiguration``."""
+    arn = f"arn:aws:s3:::{BUCKET}"
+    user = make_user(
+        iam, server, "tagger", inline=policy(allow(["s3:GetBucketTagging", "s3:PutBucketTagging"], arn))
+    ).client("s3")
+    user.put_bucket_tagging(Bucket=BUCKET, Tagging={"TagSet": [{"Key": "k", "Value": "v"}]})
+    user.delete_bucket_tagging(Bucket=BUCKET)
+    for call, kwargs, action in (
+        (user.get_bucket_cors, {}, "s3:GetBucketCORS"),
+        (user.delete_bucket_lifecycle, {}, "s3:PutLifecycleConfiguration"),
+        (user.delete_bucket_encryption, {}, "s3:PutEncryptionConfiguration"),
+        (user.put_bucket_versioning, {"VersioningConfiguration": {"Status": "Enabled"}}, "s3:PutBucketVersioning"),
+    ):
+        err = error_of(call, Bucket=BUCKET, **kwargs)
+        assert err["Code"] == "AccessDenied" and action in err["Message"], err

@@ -3,9 +3,11 @@ Access, every request authorized by S3's workflow on the engine (:mod:`.access`)
 Control account-level Block Public Access settings."""
 
 from localiam.services.s3 import (  # noqa: F401  (registers)
+    bucket_configuration,
     bucket_versioning,
     buckets,
     control,
+    cors,
     multipart,
     object_listing,
     object_subresources,

@@ -7,6 +7,7 @@ import json
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 from localiam.engine import CompiledPolicy
@@ -191,3 +192,31 @@ def grantee_lookups(ctx: OperationContext) -> dict[str, Callable[[str], Any]]:
 
 def owner_element(ctx: OperationContext, account_id: str) -> dict[str, str]:
     return {"ID": canonical_id(ctx, account_id)}
+
+
+def encode_config(value: Any) -> str:
+    """The configuration as the API took it, as JSON text (timestamps tagged)."""
+
+    def plain(item: Any) -> Any:
+        if isinstance(item, datetime):
+            return {"$time": item.timestamp()}
+        if isinstance(item, Mapping):
+            return {str(k): plain(v) for k, v in item.items()}
+        if isinstance(item, (list, tuple)):
+            return [plain(v) for v in item]
+        return item
+
+    return json.dumps(plain(value), separators=(",", ":"), sort_keys=True)
+
+
+def decode_config(text: str) -> Any:
+    def back(item: Any) -> Any:
+        if isinstance(item, dict):
+            if set(item) == {"$time"}:
+                return datetime.fromtimestamp(item["$time"], UTC)
+            return {k: back(v) for k, v in item.items()}
+        if isinstance(item, list):
+            return [back(v) for v in item]
+        return item
+
+    return back(json.loads(text))
