@@ -12,6 +12,7 @@ from localiam.services.s3 import (  # noqa: F401  (registers)
     object_listing,
     object_subresources,
     objects,
+    post_object,
 )
 from localiam.services.s3._service import CONTROL, SERVICE
 
