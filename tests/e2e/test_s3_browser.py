@@ -79,6 +79,22 @@ def test_preflight_is_answered_by_the_first_matching_rule(server: LocaliamServer
     assert (no_origin.status, _code(no_origin)) == (400, "BadRequest")
 
 
+def test_actual_requests_carry_the_rules_cors_headers(server: LocaliamServer, s3: Any) -> None:
+    """``cors``: the answer to the request itself (here a presigned GET from a page at
+    ``ORIGIN``) carries ``Access-Control-Allow-Origin`` when a rule allows the origin and the
+    method, so the browser hands it to the page; a request from another origin gets none."""
+    s3.put_object(Bucket=BUCKET, Key="a.txt", Body=b"data")
+    rules = [{"AllowedOrigins": [ORIGIN], "AllowedMethods": ["GET"], "ExposeHeaders": ["ETag"]}]
+    s3.put_bucket_cors(Bucket=BUCKET, CORSConfiguration={"CORSRules": rules})
+    url = s3.generate_presigned_url("get_object", Params={"Bucket": BUCKET, "Key": "a.txt"})
+    answer = HTTP.request("GET", url, headers={"Origin": ORIGIN})
+    assert answer.status == 200 and answer.data == b"data"
+    assert answer.headers["Access-Control-Allow-Origin"] == ORIGIN
+    assert answer.headers["Access-Control-Expose-Headers"] == "ETag"
+    other = HTTP.request("GET", url, headers={"Origin": "https://elsewhere.test"})
+    assert other.status == 200 and "Access-Control-Allow-Origin" not in other.headers
+
+
 # ----------------------------------------------------------------------------- POST uploads
 V4 = Config(signature_version="s3v4", retries={"max_attempts": 1})
 

@@ -187,3 +187,25 @@ def test_version_requests_are_authorized_as_version_actions(server: LocaliamServ
     assert err["Code"] == "AccessDenied" and "s3:DeleteObjectVersion" in err["Message"]
     reader.delete_object(Bucket=BUCKET, Key="k", VersionId=v2)
     assert [v[1] for v in _versions(reader)] == [v1]
+
+
+def test_multi_object_delete_and_multipart_uploads_in_a_versioned_bucket(s3: Any) -> None:
+    """``API_DeleteObjects``: an entry without a version id answers ``DeleteMarker`` and
+    ``DeleteMarkerVersionId``; one with a version id removes that version.
+    ``API_CompleteMultipartUpload``: a completed upload is a new version (``VersionId``)."""
+    _enable(s3)
+    v1 = s3.put_object(Bucket=BUCKET, Key="a", Body=b"1")["VersionId"]
+    s3.put_object(Bucket=BUCKET, Key="b", Body=b"2")
+    answer = s3.delete_objects(Bucket=BUCKET, Delete={"Objects": [{"Key": "a", "VersionId": v1}, {"Key": "b"}]})
+    deleted = {d["Key"]: d for d in answer["Deleted"]}
+    assert deleted["a"]["VersionId"] == v1 and "DeleteMarker" not in deleted["a"]
+    assert deleted["b"]["DeleteMarker"] is True and deleted["b"]["DeleteMarkerVersionId"]
+    assert [(k, m) for k, _, _, m in _versions(s3)] == [("b", False), ("b", True)]
+    upload = s3.create_multipart_upload(Bucket=BUCKET, Key="b")["UploadId"]
+    etag = s3.upload_part(Bucket=BUCKET, Key="b", UploadId=upload, PartNumber=1, Body=b"big")["ETag"]
+    done = s3.complete_multipart_upload(
+        Bucket=BUCKET, Key="b", UploadId=upload, MultipartUpload={"Parts": [{"PartNumber": 1, "ETag": etag}]}
+    )
+    assert done["VersionId"]
+    assert s3.get_object(Bucket=BUCKET, Key="b")["Body"].read() == b"big"
+    assert len(_versions(s3)) == 3

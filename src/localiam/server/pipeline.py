@@ -17,7 +17,7 @@ import datetime as _dt
 import logging
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from localiam.errors import AwsError, Unserved
@@ -66,6 +66,8 @@ class Exchange:
     ``request.body`` is the whole body."""
     body_limit: BodyLimit | None = None
     """The body's ceiling (:meth:`Pipeline.admit`), enforced as a streamed body is read."""
+    extra_headers: dict[str, str] = field(default_factory=dict)
+    """Headers the service adds to a successful answer (:attr:`Service.response_headers`)."""
 
 
 class StreamedBody:
@@ -215,7 +217,10 @@ class Pipeline:
         except Exception as exc:
             return self._error(exchange, exc)
         assert exchange.protocol is not None and exchange.operation is not None
-        return exchange.protocol.serialize(exchange.operation.name, exchange.result or {}, exchange.request_id)
+        response = exchange.protocol.serialize(exchange.operation.name, exchange.result or {}, exchange.request_id)
+        if exchange.extra_headers:
+            response = replace(response, headers=(*response.headers, *exchange.extra_headers.items()))
+        return response
 
     def blocks(self, exchange: Exchange) -> bool:
         """Whether :meth:`complete` may wait on I/O long enough to belong in a worker thread:
@@ -405,6 +410,8 @@ class Pipeline:
                 ctx.authorize(op.action, resource, context=keys, resource_policy=policy)
             if handler:
                 ex.result = op.handler(ctx, ex.params)
+                if ex.service.response_headers is not None:
+                    ex.extra_headers = dict(ex.service.response_headers(ctx, ex.params, ex.request.method.upper()))
         finally:
             self._log_decisions(ex, ctx)
         return ctx

@@ -103,6 +103,28 @@ def cors_headers(rule: Mapping[str, Any], origin: str, method: str, headers: Seq
     return out
 
 
+def actual_request_headers(ctx: OperationContext, params: Params, method: str) -> dict[str, str]:
+    """The CORS headers of an answer to a request with an ``Origin`` (not a preflight) that a
+    rule of the bucket allows: ``Access-Control-Allow-Origin`` and the rest, so that the
+    browser lets the page read it; none otherwise (``cors``)."""
+    origin = ctx.request_headers.get("origin")
+    name = params.get("Bucket")
+    if not origin or not name or "Origin" in params:
+        return {}
+    bucket = find_bucket(ctx, str(name))
+    if bucket is None or bucket.cors_text is None:
+        return {}
+    rule = matching_rule(decode_config(bucket.cors_text), origin, method, ())
+    if rule is None:
+        return {}
+    headers = cors_headers(rule, origin, method, ())
+    headers.pop("Access-Control-Max-Age", None)
+    return headers
+
+
+SERVICE.response_headers = actual_request_headers
+
+
 def _no_authorization(ctx: OperationContext, op: Operation, params: Params) -> None:
     """A preflight is answered from the bucket's CORS configuration alone."""
 
