@@ -170,3 +170,26 @@ def test_configuration_operations_are_authorized_as_their_actions(server: Locali
     ):
         err = error_of(call, Bucket=BUCKET, **kwargs)
         assert err["Code"] == "AccessDenied" and action in err["Message"], err
+
+
+def test_objects_are_encrypted_by_the_request_or_the_bucket_default(s3: Any) -> None:
+    """``default-bucket-encryption``: an object put without encryption headers is encrypted by
+    the bucket's default (SSE-S3 unless configured) and PutObject, HeadObject and GetObject say
+    so in ``x-amz-server-side-encryption``; a request's own ``ServerSideEncryption`` wins
+    (``API_PutObject``)."""
+    assert s3.put_object(Bucket=BUCKET, Key="plain", Body=b"x")["ServerSideEncryption"] == "AES256"
+    assert s3.head_object(Bucket=BUCKET, Key="plain")["ServerSideEncryption"] == "AES256"
+    key_arn = "arn:aws:kms:us-east-1:123456789012:key/abcd"
+    default = {"SSEAlgorithm": "aws:kms", "KMSMasterKeyID": key_arn}
+    s3.put_bucket_encryption(
+        Bucket=BUCKET,
+        ServerSideEncryptionConfiguration={
+            "Rules": [{"ApplyServerSideEncryptionByDefault": default, "BucketKeyEnabled": True}]
+        },
+    )
+    put = s3.put_object(Bucket=BUCKET, Key="kms", Body=b"x")
+    assert (put["ServerSideEncryption"], put["SSEKMSKeyId"], put["BucketKeyEnabled"]) == ("aws:kms", key_arn, True)
+    got = s3.get_object(Bucket=BUCKET, Key="kms")
+    assert (got["ServerSideEncryption"], got["SSEKMSKeyId"]) == ("aws:kms", key_arn)
+    own = s3.put_object(Bucket=BUCKET, Key="own", Body=b"x", ServerSideEncryption="AES256")
+    assert own["ServerSideEncryption"] == "AES256" and "SSEKMSKeyId" not in own

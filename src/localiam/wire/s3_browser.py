@@ -42,6 +42,7 @@ from localiam.wire.sigv4 import (
     _parse_credential,
     _signing_key,
     _unknown_key,
+    wrong_service,
 )
 
 PREFLIGHT = "PreflightCorsRequest"
@@ -210,6 +211,8 @@ def _verify_v4(form: PostForm, policy: str, lookup: LookupKey, now: datetime) ->
             fields={"ArgumentName": "x-amz-date", "ArgumentValue": date_text},
         ) from None
     key_id, scope_date, region, service = _parse_credential(str(form.get("x-amz-credential")), True, True)
+    if service != "s3":
+        raise wrong_service("s3")
     key = lookup(key_id)
     if key is None:
         raise _unknown_key(key_id, True)

@@ -260,6 +260,30 @@ def default_encryption(bucket: Bucket) -> dict[str, Any]:
     return stored
 
 
+def object_encryption(bucket: Bucket, params: Params) -> dict[str, Any]:
+    """How a new object is encrypted (``API_PutObject``, ``x-amz-server-side-encryption``):
+    as the request asks, else by the bucket's default encryption; what S3 answers in
+    ``ServerSideEncryption``, ``SSEKMSKeyId`` and ``BucketKeyEnabled``."""
+    requested = params.get("ServerSideEncryption")
+    if requested:
+        out: dict[str, Any] = {"ServerSideEncryption": str(requested)}
+        if params.get("SSEKMSKeyId") and str(requested).startswith("aws:kms"):
+            out["SSEKMSKeyId"] = str(params["SSEKMSKeyId"])
+        if params.get("BucketKeyEnabled") and str(requested).startswith("aws:kms"):
+            out["BucketKeyEnabled"] = True
+        return out
+    rule = (default_encryption(bucket).get("Rules") or [{}])[0]
+    by_default = rule.get("ApplyServerSideEncryptionByDefault") or {}
+    algorithm = str(by_default.get("SSEAlgorithm") or "AES256")
+    out = {"ServerSideEncryption": algorithm}
+    if algorithm.startswith("aws:kms"):
+        if by_default.get("KMSMasterKeyID"):
+            out["SSEKMSKeyId"] = str(by_default["KMSMasterKeyID"])
+        if rule.get("BucketKeyEnabled"):
+            out["BucketKeyEnabled"] = True
+    return out
+
+
 @SERVICE.operation(
     "GetBucketEncryption", action="s3:GetEncryptionConfiguration", authorizer=_authorize_bucket, signed=False
 )

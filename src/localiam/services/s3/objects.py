@@ -21,6 +21,7 @@ from localiam.errors import AccessDenied, AwsError
 from localiam.services.base import Operation, OperationContext, Params, RequestBody, Result
 from localiam.services.s3 import access, acl, versions
 from localiam.services.s3._service import SERVICE
+from localiam.services.s3.bucket_configuration import object_encryption
 from localiam.services.s3.buckets import acl_headers, check_public_acl, requested_acl
 from localiam.services.s3.common import (
     BUCKET_OWNER_ENFORCED,
@@ -335,6 +336,8 @@ def store_object(
     ``VersionId`` to answer with (none for a bucket that was never versioned)."""
     owner_account, object_acl = owner or new_object_owner(ctx, bucket, params)
     check_public_acl(ctx, bucket, object_acl)
+    encryption = object_encryption(bucket, params)
+    stored = {**(dict(headers) if headers is not None else _stored_headers(params)), "Encryption": encryption}
     version_id = versions.before_write(ctx, bucket, key)
     replaced = s3_store.put_object(
         ctx.tx,
@@ -345,7 +348,7 @@ def store_object(
         etag=etag,
         owner_account=owner_account,
         acl=object_acl.to_json(),
-        headers=dumps(dict(headers) if headers is not None else _stored_headers(params)),
+        headers=dumps(stored),
         tags=dumps(dict(tags) if tags is not None else parse_tagging(params.get("Tagging"))),
         checksums=dumps(dict(checksums)),
         parts=len(parts) if parts else None,
@@ -356,7 +359,7 @@ def store_object(
     if replaced is not None and replaced != str(ref) and ctx.bodies is not None:
         bodies = ctx.bodies
         ctx.after_commit.append(lambda: bodies.delete(replaced))
-    return versions.answer(bucket, version_id)
+    return {**encryption, **versions.answer(bucket, version_id)}
 
 
 # ----------------------------------------------------------------------------- put / get / head / delete
@@ -431,6 +434,9 @@ def _object_headers(row: Mapping[str, Any], params: Params) -> dict[str, Any]:
             )
     if stored.get("Metadata"):
         out["Metadata"] = stored["Metadata"]
+    # Every object is encrypted; one stored before localiam kept its encryption was SSE-S3
+    # (``default-bucket-encryption``).
+    out.update(stored.get("Encryption") or {"ServerSideEncryption": "AES256"})
     if stored.get("StorageClass") and stored["StorageClass"] != "STANDARD":
         out["StorageClass"] = stored["StorageClass"]
     tags = loads(row["tags"], {})
