@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from botocore.exceptions import ClientError
 from e2e_helpers import allow, deny, error_of, make_user, policy, root_keys
 
 from localiam.testing import LocaliamServer
@@ -36,6 +37,13 @@ def _versions(s3: Any, **kwargs: Any) -> list[tuple[str, str, bool, bool]]:
     rows = [(v["Key"], v["VersionId"], v["IsLatest"], False) for v in answer.get("Versions", [])]
     rows += [(m["Key"], m["VersionId"], m["IsLatest"], True) for m in answer.get("DeleteMarkers", [])]
     return rows
+
+
+def _headers_of(call: Any, **kwargs: Any) -> dict[str, str]:
+    """The response headers of a call that fails."""
+    with pytest.raises(ClientError) as info:
+        call(**kwargs)
+    return dict(info.value.response["ResponseMetadata"]["HTTPHeaders"])
 
 
 def test_versioning_state_is_stored_and_never_returns_to_unversioned(s3: Any) -> None:
@@ -81,9 +89,13 @@ def test_delete_markers_and_deleting_versions(s3: Any) -> None:
     assert deleted["DeleteMarker"] is True
     marker = deleted["VersionId"]
     assert error_of(s3.get_object, Bucket=BUCKET, Key="k")["Code"] == "NoSuchKey"
+    assert _headers_of(s3.head_object, Bucket=BUCKET, Key="k")["x-amz-delete-marker"] == "true"
     assert "Contents" not in s3.list_objects_v2(Bucket=BUCKET)
     err = error_of(s3.get_object, Bucket=BUCKET, Key="k", VersionId=marker)
     assert (err["Code"], err["status"]) == ("MethodNotAllowed", 405)
+    headers = _headers_of(s3.head_object, Bucket=BUCKET, Key="k", VersionId=marker)
+    assert (headers["x-amz-delete-marker"], headers["x-amz-version-id"]) == ("true", marker)
+    assert "last-modified" in headers
     assert _versions(s3) == [("k", v1, False, False), ("k", marker, True, True)]
     removed = s3.delete_object(Bucket=BUCKET, Key="k", VersionId=marker)
     assert (removed["DeleteMarker"], removed["VersionId"]) == (True, marker)

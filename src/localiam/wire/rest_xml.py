@@ -266,7 +266,7 @@ class RestXmlProtocol(Protocol):
 
     def serialize_error(self, error: AwsError, request_id: str, *, method: str = "GET") -> Response:
         """S3's ``<Error>`` document; ``method="HEAD"`` leaves the body out, as S3 does."""
-        headers = self._ids(request_id)
+        headers = (*getattr(error, "headers", {}).items(), *self._ids(request_id))
         if method.upper() == "HEAD":
             return Response(error.status, headers, b"")
         root = ET.Element("Error")

@@ -14,6 +14,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from email.utils import format_datetime
 from typing import Any
 from urllib.parse import parse_qsl, unquote
 
@@ -217,16 +218,38 @@ def no_such_version(key: str, version_id: str) -> AwsError:
     return error("NoSuchVersion", "The specified version does not exist.", 404, Key=key, VersionId=version_id)
 
 
-def delete_marker_not_allowed(method: str) -> AwsError:
+def delete_marker_not_allowed(method: str, marker: Mapping[str, Any]) -> AwsError:
     """``API_GetObject``: "If the specified version in the request is a delete marker, the
-    response returns a 405 Method Not Allowed error"."""
-    return error(
-        "MethodNotAllowed",
+    response returns a 405 Method Not Allowed error and the Last-Modified: timestamp response
+    header", with ``x-amz-delete-marker: true``."""
+    return AwsError(
         "The specified method is not allowed against this resource.",
-        405,
-        Method=method,
-        ResourceType="DeleteMarker",
+        code="MethodNotAllowed",
+        status=405,
+        fields={"Method": method, "ResourceType": "DeleteMarker"},
+        headers=_marker_headers(marker),
     )
+
+
+def _marker_headers(marker: Mapping[str, Any]) -> dict[str, str]:
+    return {
+        "x-amz-delete-marker": "true",
+        "x-amz-version-id": versions.version_of(marker),
+        "Last-Modified": format_datetime(http_time(marker["last_modified"]), usegmt=True),
+    }
+
+
+def _no_current_object(ctx: OperationContext, bucket: Bucket, key: str) -> AwsError:
+    """``NoSuchKey``; when the key's current version is a delete marker, with
+    ``x-amz-delete-marker: true`` and its version id (``API_GetObject``: "If the current
+    version of the object is a delete marker, Amazon S3 behaves as if the object was deleted
+    and includes x-amz-delete-marker: true in the response")."""
+    found = no_such_key(key)
+    marker = versions.current_delete_marker(ctx, bucket, key)
+    if marker is not None:
+        found.headers.update(_marker_headers(marker))
+        del found.headers["Last-Modified"]
+    return found
 
 
 def object_version(ctx: OperationContext, bucket: Bucket, key: str, version_id: str | None) -> dict[str, Any] | None:
@@ -259,12 +282,12 @@ def check_object(
     if row is None or row.get("delete_marker"):
         access.check(ctx, action, arn, bucket, keys=keys)
         if row is not None:
-            raise delete_marker_not_allowed(method)
+            raise delete_marker_not_allowed(method, row)
         try:
             access.check_bucket(ctx, "s3:ListBucket", bucket)
         except AccessDenied:
             raise AccessDenied("Access Denied") from None
-        raise no_such_key(key) if version_id is None else no_such_version(key, version_id)
+        raise _no_current_object(ctx, bucket, key) if version_id is None else no_such_version(key, version_id)
     tags = loads(row["tags"], {})
     access.check(
         ctx,
