@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from e2e_helpers import allow, error_of, make_user, policy, root_keys
+from e2e_helpers import allow, error_of, make_user, policy, root_keys, trust
 
 from localiam.testing import LocaliamServer
 
@@ -193,3 +193,96 @@ def test_objects_are_encrypted_by_the_request_or_the_bucket_default(s3: Any) -> 
     assert (got["ServerSideEncryption"], got["SSEKMSKeyId"]) == ("aws:kms", key_arn)
     own = s3.put_object(Bucket=BUCKET, Key="own", Body=b"x", ServerSideEncryption="AES256")
     assert own["ServerSideEncryption"] == "AES256" and "SSEKMSKeyId" not in own
+
+
+def test_the_settings_terraform_reads_back(server: LocaliamServer, iam: Any, s3: Any) -> None:
+    """What ``aws_s3_bucket`` refreshes after creating a bucket, each as the API Reference
+    shows it: ``API_GetBucketWebsite`` (404 ``NoSuchWebsiteConfiguration``),
+    ``API_GetBucketLogging`` (empty when off), ``API_GetBucketRequestPayment`` (``BucketOwner``),
+    ``API_GetBucketAccelerateConfiguration`` (no status), ``API_GetBucketReplication`` (404
+    ``ReplicationConfigurationNotFoundError``; versioning must be enabled first),
+    ``API_GetBucketNotificationConfiguration`` (empty) and ``API_GetObjectLockConfiguration``
+    (404 ``ObjectLockConfigurationNotFoundError``); each put is returned."""
+    assert error_of(s3.get_bucket_website, Bucket=BUCKET)["Code"] == "NoSuchWebsiteConfiguration"
+    website = {"IndexDocument": {"Suffix": "index.html"}, "ErrorDocument": {"Key": "error.html"}}
+    s3.put_bucket_website(Bucket=BUCKET, WebsiteConfiguration=website)
+    got = s3.get_bucket_website(Bucket=BUCKET)
+    assert (got["IndexDocument"], got["ErrorDocument"]) == (website["IndexDocument"], website["ErrorDocument"])
+    s3.delete_bucket_website(Bucket=BUCKET)
+    assert error_of(s3.get_bucket_website, Bucket=BUCKET)["status"] == 404
+
+    assert "LoggingEnabled" not in s3.get_bucket_logging(Bucket=BUCKET)
+    s3.create_bucket(Bucket="settings-logs")
+    enabled = {"TargetBucket": "settings-logs", "TargetPrefix": "access/"}
+    s3.put_bucket_logging(Bucket=BUCKET, BucketLoggingStatus={"LoggingEnabled": enabled})
+    assert s3.get_bucket_logging(Bucket=BUCKET)["LoggingEnabled"] == enabled
+    missing = {"LoggingEnabled": {"TargetBucket": "no-such-logs", "TargetPrefix": ""}}
+    err = error_of(s3.put_bucket_logging, Bucket=BUCKET, BucketLoggingStatus=missing)
+    assert err["Code"] == "InvalidTargetBucketForLogging"
+
+    assert s3.get_bucket_request_payment(Bucket=BUCKET)["Payer"] == "BucketOwner"
+    s3.put_bucket_request_payment(Bucket=BUCKET, RequestPaymentConfiguration={"Payer": "Requester"})
+    assert s3.get_bucket_request_payment(Bucket=BUCKET)["Payer"] == "Requester"
+
+    assert "Status" not in s3.get_bucket_accelerate_configuration(Bucket=BUCKET)
+    s3.put_bucket_accelerate_configuration(Bucket=BUCKET, AccelerateConfiguration={"Status": "Enabled"})
+    assert s3.get_bucket_accelerate_configuration(Bucket=BUCKET)["Status"] == "Enabled"
+
+    err = error_of(s3.get_bucket_replication, Bucket=BUCKET)
+    assert (err["Code"], err["status"]) == ("ReplicationConfigurationNotFoundError", 404)
+    role = iam.create_role(RoleName="replication", AssumeRolePolicyDocument=trust({"Service": "s3.amazonaws.com"}))
+    replication = {
+        "Role": role["Role"]["Arn"],
+        "Rules": [
+            {
+                "ID": "all",
+                "Priority": 1,
+                "Status": "Enabled",
+                "Filter": {},
+                "Destination": {"Bucket": "arn:aws:s3:::settings-logs"},
+                "DeleteMarkerReplication": {"Status": "Disabled"},
+            }
+        ],
+    }
+    err = error_of(s3.put_bucket_replication, Bucket=BUCKET, ReplicationConfiguration=replication)
+    assert (err["Code"], err["status"]) == ("InvalidRequest", 400)
+    s3.put_bucket_versioning(Bucket=BUCKET, VersioningConfiguration={"Status": "Enabled"})
+    s3.put_bucket_replication(Bucket=BUCKET, ReplicationConfiguration=replication)
+    assert s3.get_bucket_replication(Bucket=BUCKET)["ReplicationConfiguration"] == replication
+    s3.delete_bucket_replication(Bucket=BUCKET)
+    assert error_of(s3.get_bucket_replication, Bucket=BUCKET)["status"] == 404
+
+    answer = s3.get_bucket_notification_configuration(Bucket=BUCKET)
+    assert not any(k.endswith("Configurations") for k in answer)
+    events = {"EventBridgeConfiguration": {}}
+    s3.put_bucket_notification_configuration(Bucket=BUCKET, NotificationConfiguration=events)
+    err = error_of(s3.get_object_lock_configuration, Bucket=BUCKET)
+    assert (err["Code"], err["status"]) == ("ObjectLockConfigurationNotFoundError", 404)
+
+
+def test_replication_needs_iam_pass_role_for_its_role(server: LocaliamServer, iam: Any, s3: Any) -> None:
+    """``setting-repl-config-perm-overview``: whoever puts a replication configuration must be
+    allowed ``iam:PassRole`` on its role, besides ``s3:PutReplicationConfiguration``."""
+    s3.put_bucket_versioning(Bucket=BUCKET, VersioningConfiguration={"Status": "Enabled"})
+    role = iam.create_role(RoleName="repl", AssumeRolePolicyDocument=trust({"Service": "s3.amazonaws.com"}))
+    arn = role["Role"]["Arn"]
+    config = {
+        "Role": arn,
+        "Rules": [
+            {
+                "Status": "Enabled",
+                "Priority": 1,
+                "Filter": {},
+                "Destination": {"Bucket": "arn:aws:s3:::x-dst"},
+                "DeleteMarkerReplication": {"Status": "Disabled"},
+            }
+        ],
+    }
+    statement = allow("s3:PutReplicationConfiguration", f"arn:aws:s3:::{BUCKET}")
+    user = make_user(iam, server, "replicator", inline=policy(statement)).client("s3")
+    err = error_of(user.put_bucket_replication, Bucket=BUCKET, ReplicationConfiguration=config)
+    assert err["Code"] == "AccessDenied" and "iam:PassRole" in err["Message"]
+    iam.put_user_policy(
+        UserName="replicator", PolicyName="pass", PolicyDocument=policy(statement, allow("iam:PassRole", arn))
+    )
+    user.put_bucket_replication(Bucket=BUCKET, ReplicationConfiguration=config)

@@ -348,6 +348,7 @@ s3_buckets = Table(
     Column("lifecycle", Text),  # the configurations as the API takes them, JSON; NULL: none
     Column("cors", Text),
     Column("encryption", Text),
+    Column("settings", Text),  # website, logging, request payment ... by name, JSON; NULL: none
     Index("ix_s3_buckets_account", "account_id"),
 )
 

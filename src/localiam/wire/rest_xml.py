@@ -90,6 +90,11 @@ ROOT_ELEMENTS = {
     "GetBucketVersioning": "VersioningConfiguration",
     "GetBucketCors": "CORSConfiguration",
     "GetBucketLifecycleConfiguration": "LifecycleConfiguration",
+    "GetBucketWebsite": "WebsiteConfiguration",
+    "GetBucketLogging": "BucketLoggingStatus",
+    "GetBucketRequestPayment": "RequestPaymentConfiguration",
+    "GetBucketAccelerateConfiguration": "AccelerateConfiguration",
+    "GetBucketNotificationConfiguration": "NotificationConfiguration",
     "GetObjectAttributes": "GetObjectAttributesOutput",
 }
 

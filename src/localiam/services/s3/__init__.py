@@ -4,6 +4,7 @@ Control account-level Block Public Access settings."""
 
 from localiam.services.s3 import (  # noqa: F401  (registers)
     bucket_configuration,
+    bucket_settings,
     bucket_versioning,
     buckets,
     control,

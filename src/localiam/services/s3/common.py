@@ -95,6 +95,8 @@ class Bucket:
     lifecycle_text: str | None = None
     cors_text: str | None = None
     encryption_text: str | None = None
+    settings_text: str | None = None
+    """The other stored settings (website, logging ...), by name (:mod:`.bucket_settings`)."""
 
     @property
     def arn(self) -> str:
@@ -129,6 +131,7 @@ def _bucket(row: Mapping[str, Any]) -> Bucket:
         lifecycle_text=row["lifecycle"],
         cors_text=row["cors"],
         encryption_text=row["encryption"],
+        settings_text=row["settings"],
     )
 
 

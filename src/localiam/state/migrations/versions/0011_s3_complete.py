@@ -1,5 +1,5 @@
-"""S3: versioning (object versions and delete markers), bucket tags, lifecycle, CORS and
-default encryption, and deletable ownership controls
+"""S3: versioning (object versions and delete markers), bucket tags, lifecycle, CORS,
+default encryption and the other bucket settings, and deletable ownership controls
 
 Revision ID: 0011
 Revises: 0007
@@ -22,6 +22,7 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column("lifecycle", sa.Text(), nullable=True))
         batch_op.add_column(sa.Column("cors", sa.Text(), nullable=True))
         batch_op.add_column(sa.Column("encryption", sa.Text(), nullable=True))
+        batch_op.add_column(sa.Column("settings", sa.Text(), nullable=True))
     with op.batch_alter_table("s3_objects", schema=None) as batch_op:
         batch_op.add_column(sa.Column("version_id", sa.String(length=64), nullable=True))
     op.create_table(
@@ -56,6 +57,7 @@ def downgrade() -> None:
         batch_op.drop_column("version_id")
     op.execute("UPDATE s3_buckets SET object_ownership = 'ObjectWriter' WHERE object_ownership IS NULL")
     with op.batch_alter_table("s3_buckets", schema=None) as batch_op:
+        batch_op.drop_column("settings")
         batch_op.drop_column("encryption")
         batch_op.drop_column("cors")
         batch_op.drop_column("lifecycle")
