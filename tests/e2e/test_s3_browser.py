@@ -240,3 +240,28 @@ def test_the_upload_is_authorized_as_s3_put_object_for_the_signer(server: Locali
     assert "x-amz-security-token" in post["fields"]
     assert _post(post["url"], post["fields"]).status == 204
     assert s3.get_object(Bucket=BUCKET, Key="uploads/session.txt")["Body"].read() == b"hello world"
+
+
+def test_a_tagging_field_tags_the_object(server: LocaliamServer, iam: Any, s3: Any) -> None:
+    """``RESTObjectPOST``: a ``tagging`` field (a ``<Tagging>`` document) tags the new object;
+    like PutObject with ``x-amz-tagging`` it also needs ``s3:PutObjectTagging``, with the tags
+    as ``s3:RequestObjectTag/<key>`` (``tagging-and-policies``)."""
+    tagging = "<Tagging><TagSet><Tag><Key>team</Key><Value>web</Value></Tag></TagSet></Tagging>"
+    fields = {"tagging": tagging}
+    post = _v4(server).generate_presigned_post(BUCKET, "tagged.txt", Fields=fields, Conditions=[fields])
+    assert _post(post["url"], post["fields"]).status == 204
+    assert s3.get_object_tagging(Bucket=BUCKET, Key="tagged.txt")["TagSet"] == [{"Key": "team", "Value": "web"}]
+    objects = f"arn:aws:s3:::{BUCKET}/*"
+    only_put = make_user(iam, server, "untagged", inline=policy(allow("s3:PutObject", objects)))
+    post = _v4(server, only_put).generate_presigned_post(BUCKET, "t2.txt", Fields=fields, Conditions=[fields])
+    status, code, message = _error(_post(post["url"], post["fields"]))
+    assert (status, code) == (403, "AccessDenied") and "s3:PutObjectTagging" in message
+    iam.put_user_policy(
+        UserName="untagged",
+        PolicyName="tags",
+        PolicyDocument=policy(
+            allow("s3:PutObject", objects),
+            allow("s3:PutObjectTagging", objects, Condition={"StringEquals": {"s3:RequestObjectTag/team": "web"}}),
+        ),
+    )
+    assert _post(post["url"], post["fields"]).status == 204

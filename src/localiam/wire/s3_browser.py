@@ -29,8 +29,11 @@ from email.policy import HTTP
 from typing import Any
 from urllib.parse import urlencode
 
+from defusedxml import DefusedXmlException  # type: ignore[import-untyped]
+
 from localiam.errors import AwsError
 from localiam.wire.http import HttpRequest
+from localiam.wire.limits import parse_xml
 from localiam.wire.protocol import ParsedRequest, Response
 from localiam.wire.sigv2 import V2AuthResult
 from localiam.wire.sigv4 import (
@@ -61,6 +64,9 @@ class PostForm:
     content_type: str | None = None
     names: dict[str, str] = field(default_factory=dict)
     """The fields' names as sent, by lower-cased name."""
+    tagging: str | None = None
+    """The ``tagging`` field's tag set (a ``<Tagging>`` document), as PutObject's
+    ``x-amz-tagging`` query string; ``None`` without one."""
 
     def get(self, name: str) -> str | None:
         return self.fields.get(name.lower())
@@ -138,7 +144,8 @@ def parse_form(request: HttpRequest) -> PostForm:
         if lowered == "file":
             filename = part.get_filename()
             part_type = part.get("content-type")
-            return PostForm(fields, data, filename, str(part_type) if part_type else None, names)
+            tagging = _tagging(fields["tagging"]) if "tagging" in fields else None
+            return PostForm(fields, data, filename, str(part_type) if part_type else None, names, tagging)
         if lowered not in fields:
             fields[lowered] = data.decode("utf-8", "replace")
             names[lowered] = name
@@ -148,6 +155,25 @@ def parse_form(request: HttpRequest) -> PostForm:
         status=400,
         fields={"ArgumentName": "file", "ArgumentValue": ""},
     )
+
+
+def _tagging(document: str) -> str:
+    """``RESTObjectPOST``, ``tagging``: "The specified set of tags to add to the object", as a
+    ``<Tagging><TagSet><Tag><Key>..</Key><Value>..</Value></Tag>...`` document."""
+    try:
+        root = parse_xml(document.encode())
+    except (ET.ParseError, ValueError, DefusedXmlException):
+        raise AwsError(
+            "The XML you provided was not well-formed or did not validate against our published schema",
+            code="MalformedXML",
+            status=400,
+        ) from None
+    pairs = []
+    for tag in root.iter():
+        if tag.tag.rpartition("}")[2] == "Tag":
+            values = {child.tag.rpartition("}")[2]: child.text or "" for child in tag}
+            pairs.append((values.get("Key", ""), values.get("Value", "")))
+    return urlencode(pairs)
 
 
 def carries_post_signature(form: PostForm) -> bool:

@@ -69,6 +69,8 @@ def put_params(form: Any, bucket: str, key: str) -> Params:
     metadata = {n.removeprefix("x-amz-meta-"): v for n, v in form.fields.items() if n.startswith("x-amz-meta-")}
     if metadata:
         params["Metadata"] = metadata
+    if form.tagging is not None:
+        params["Tagging"] = form.tagging
     return params
 
 
