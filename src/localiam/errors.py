@@ -25,11 +25,14 @@ class AwsError(Exception):
         code: str | None = None,
         status: int | None = None,
         fields: Mapping[str, Any] | None = None,
+        headers: Mapping[str, str] | None = None,
     ) -> None:
         super().__init__(message)
         self.message = message
         self.fields: dict[str, Any] = dict(fields or {})
         """Extra members of the protocol's error body (Organizations' ``Reason`` ...)."""
+        self.headers: dict[str, str] = dict(headers or {})
+        """Extra headers of the error response (S3's ``x-amz-delete-marker`` ...)."""
         if code is not None:
             self.code = code
         if status is not None:

@@ -90,7 +90,11 @@ def test_a_host_name_tells_the_service(server: LocaliamServer) -> None:
         ("sts", lambda c: c.get_delegated_access_token(TradeInToken="x" * 20), "GetDelegatedAccessToken"),
         ("organizations", lambda c: c.list_handshakes_for_account(), "ListHandshakesForAccount"),  # json
         ("lambda", lambda c: c.put_function_concurrency(FunctionName="f", ReservedConcurrentExecutions=1), None),
-        ("s3", lambda c: c.get_bucket_website(Bucket="some-bucket"), "GetBucketWebsite"),  # rest-xml
+        (
+            "s3",
+            lambda c: c.get_bucket_analytics_configuration(Bucket="some-bucket", Id="a"),
+            "GetBucketAnalyticsConfiguration",
+        ),
     ],
 )
 def test_an_operation_localiam_does_not_implement(

@@ -59,7 +59,7 @@ LONG_RUNNING_THREADS = 1000
 """At most this many long-running operations wait at once (AWS's default concurrency quota for
 Lambda); more wait for a thread, on the event loop."""
 
-_METHODS = frozenset({"GET", "POST", "PUT", "DELETE", "HEAD", "PATCH"})
+_METHODS = frozenset({"GET", "POST", "PUT", "DELETE", "HEAD", "PATCH", "OPTIONS"})
 
 
 class LocaliamApp:

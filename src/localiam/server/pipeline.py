@@ -17,7 +17,7 @@ import datetime as _dt
 import logging
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from localiam.errors import AwsError, Unserved
@@ -32,6 +32,7 @@ from localiam.wire.http import HttpRequest
 from localiam.wire.limits import BodyLimit
 from localiam.wire.protocol import Protocol, Response, new_request_id
 from localiam.wire.routing import Router, RoutingError
+from localiam.wire.s3_browser import PostForm, carries_post_signature, verify_post_policy
 from localiam.wire.sigv2 import V2AuthResult, carries_v2_query_signature, verify_presigned_v2
 from localiam.wire.sigv4 import AuthResult, SigningKey, SigV4Error, carries_signature, verify_request, wrong_service
 from localiam.wire.unserved import unserved_operation
@@ -65,6 +66,8 @@ class Exchange:
     ``request.body`` is the whole body."""
     body_limit: BodyLimit | None = None
     """The body's ceiling (:meth:`Pipeline.admit`), enforced as a streamed body is read."""
+    extra_headers: dict[str, str] = field(default_factory=dict)
+    """Headers the service adds to a successful answer (:attr:`Service.response_headers`)."""
 
 
 class StreamedBody:
@@ -214,7 +217,10 @@ class Pipeline:
         except Exception as exc:
             return self._error(exchange, exc)
         assert exchange.protocol is not None and exchange.operation is not None
-        return exchange.protocol.serialize(exchange.operation.name, exchange.result or {}, exchange.request_id)
+        response = exchange.protocol.serialize(exchange.operation.name, exchange.result or {}, exchange.request_id)
+        if exchange.extra_headers:
+            response = replace(response, headers=(*response.headers, *exchange.extra_headers.items()))
+        return response
 
     def blocks(self, exchange: Exchange) -> bool:
         """Whether :meth:`complete` may wait on I/O long enough to belong in a worker thread:
@@ -273,7 +279,13 @@ class Pipeline:
         s3 = ex.service.name in _S3_SIGNED
         now = _dt.datetime.fromtimestamp(self.clock(), _dt.UTC)
         auth: AuthResult | V2AuthResult
-        if s3 and not carries_signature(ex.request) and carries_v2_query_signature(ex.request):
+        form = ex.params.get("Form") if s3 else None
+        if isinstance(form, PostForm):
+            # A browser POST upload: the form's policy is signed, not the request.
+            if not carries_post_signature(form):
+                return
+            auth = verify_post_policy(form, lambda key_id: self._lookup(key_id, tx), now=now)
+        elif s3 and not carries_signature(ex.request) and carries_v2_query_signature(ex.request):
             bucket = _virtual_host_bucket(ex)
             auth = verify_presigned_v2(ex.request, lambda key_id: self._lookup(key_id, tx), now=now, bucket=bucket)
         elif not carries_signature(ex.request):
@@ -387,7 +399,7 @@ class Pipeline:
             user_agent=ex.request.header("user-agent") or "",
             endpoint=self.endpoint,
             bodies=self.bodies,
-            auth_type=None if auth is None else ("REST-QUERY-STRING" if _presigned(auth) else "REST-HEADER"),
+            auth_type=_auth_type(ex),
             signature_version=None
             if auth is None
             else ("AWS" if isinstance(auth, V2AuthResult) else "AWS4-HMAC-SHA256"),
@@ -407,6 +419,8 @@ class Pipeline:
                 ctx.authorize(op.action, resource, context=keys, resource_policy=policy)
             if handler:
                 ex.result = op.handler(ctx, ex.params)
+                if ex.service.response_headers is not None:
+                    ex.extra_headers = dict(ex.service.response_headers(ctx, ex.params, ex.request.method.upper()))
         finally:
             self._log_decisions(ex, ctx)
         return ctx
@@ -462,6 +476,16 @@ def _declares_body(request: HttpRequest) -> bool:
     Transfer-Encoding)."""
     length = request.header("content-length")
     return (length is not None and length.strip() not in ("0", "")) or request.header("transfer-encoding") is not None
+
+
+def _auth_type(ex: Exchange) -> str | None:
+    """S3's ``s3:authType``: ``REST-HEADER``, ``REST-QUERY-STRING`` or ``POST``."""
+    auth = ex.auth
+    if auth is None:
+        return None
+    if isinstance(ex.params.get("Form"), PostForm):
+        return "POST"
+    return "REST-QUERY-STRING" if _presigned(auth) else "REST-HEADER"
 
 
 def _presigned(auth: AuthResult | V2AuthResult) -> bool:

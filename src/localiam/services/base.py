@@ -40,6 +40,8 @@ class ResourcePolicy:
 
 
 ResourcePolicyOf = Callable[["OperationContext", Params], ResourcePolicy]
+ResponseHeaders = Callable[["OperationContext", Params, str], Mapping[str, str]]
+"""``(ctx, params, HTTP method) -> headers``: see :attr:`Service.response_headers`."""
 Authorizer = Callable[["OperationContext", "Operation", Params], None]
 Before = Callable[[Store, Params], None]
 """Work an operation does before its transaction opens (fetching an identity provider's
@@ -104,6 +106,10 @@ class Service:
         self.name = name
         self.access_denied_code = access_denied_code
         self.operations: dict[str, Operation] = {}
+        self.response_headers: ResponseHeaders | None = None
+        """Headers a successful answer carries besides the operation's own, given the request
+        (S3's CORS headers for a request with an ``Origin``): run in the operation's
+        transaction, after its handler."""
 
     def operation(
         self,

@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy import Table, and_, bindparam, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
-from localiam.state import schema
+from localiam.state import s3_versions_store, schema
 from localiam.state.store import Tx
 
 Row = dict[str, Any]
@@ -89,7 +89,11 @@ def delete_bucket(tx: Tx, name: str) -> None:
 
 
 def has_objects(tx: Tx, name: str) -> bool:
-    return tx.one_or_none(select(OBJECTS.c.key).where(OBJECTS.c.bucket == name).limit(1)) is not None
+    """Whether the bucket holds an object, an earlier version or a delete marker (a bucket
+    must be empty of all of them to be deleted: ``API_DeleteBucket``)."""
+    if tx.one_or_none(select(OBJECTS.c.key).where(OBJECTS.c.bucket == name).limit(1)) is not None:
+        return True
+    return s3_versions_store.has_any(tx, name)
 
 
 # ------------------------------------------------------------------------------ objects
@@ -232,6 +236,7 @@ def referenced_bodies(tx: Tx) -> set[str]:
     """Every body id a row names (for :meth:`BodyStore.sweep` at start-up)."""
     refs = {str(r.body_ref) for r in tx.execute(select(OBJECTS.c.body_ref))}
     refs.update(str(r.body_ref) for r in tx.execute(select(PARTS.c.body_ref)))
+    refs.update(s3_versions_store.body_refs(tx))
     return refs
 
 

@@ -454,11 +454,17 @@ s3_buckets = Table(
     Column("name", String(63), primary_key=True),
     Column("account_id", String(12), nullable=False),
     Column("region", String(32), nullable=False),
-    Column("object_ownership", String(32), nullable=False),
+    Column("object_ownership", String(32)),  # NULL: no ownership controls (acts as ObjectWriter)
     Column("acl", Text, nullable=False),
     Column("policy", Text),
     Column("public_access_block", Text),
     Column("created_at", Float, nullable=False),
+    Column("versioning", String(16)),  # NULL (never versioned), Enabled or Suspended
+    Column("tags", Text),  # the bucket's tag set, JSON; NULL: none (NoSuchTagSet)
+    Column("lifecycle", Text),  # the configurations as the API takes them, JSON; NULL: none
+    Column("cors", Text),
+    Column("encryption", Text),
+    Column("settings", Text),  # website, logging, request payment ... by name, JSON; NULL: none
     Index("ix_s3_buckets_account", "account_id"),
 )
 
@@ -478,6 +484,33 @@ s3_objects = Table(
     Column("parts", Integer),
     Column("part_sizes", Text),  # JSON list of each part's size (multipart objects)
     Column("last_modified", Float, nullable=False),
+    Column("version_id", String(64)),  # NULL: the "null" version
+)
+
+# The versions of a key that are not its current object: earlier versions, and delete markers
+# (the newest of which is the current version when the key has no row in ``s3_objects``).
+# ``sequence`` orders a key's versions, oldest first. A delete marker has no body (``body_ref``
+# is empty). ``version_id`` is ``null`` for the null version.
+s3_object_versions = Table(
+    "s3_object_versions",
+    metadata,
+    Column("bucket", String(63), primary_key=True),
+    Column("key", String(1024), primary_key=True),
+    Column("version_id", String(64), primary_key=True),
+    Column("sequence", BigInteger, nullable=False),
+    Column("delete_marker", Boolean, nullable=False),
+    Column("body_ref", String(128), nullable=False),
+    Column("size", BigInteger, nullable=False),
+    Column("etag", String(64), nullable=False),
+    Column("owner_account", String(12), nullable=False),
+    Column("acl", Text, nullable=False),
+    Column("headers", Text, nullable=False),
+    Column("tags", Text, nullable=False),
+    Column("checksums", Text, nullable=False),
+    Column("parts", Integer),
+    Column("part_sizes", Text),
+    Column("last_modified", Float, nullable=False),
+    Index("ix_s3_object_versions_order", "bucket", "key", "sequence"),
 )
 
 s3_uploads = Table(

@@ -86,6 +86,9 @@ FORM_FIELD_LIMIT = 10_000
 
 S3_OBJECT_LIMIT = 5 * GIB
 S3_DOCUMENT_LIMIT = 4 * MIB
+S3_POST_FORM_LIMIT = 64 * MIB
+"""A browser POST upload's whole form (``RESTObjectPOST``): held in memory while it is parsed,
+so a ceiling well below S3's 5 GB; larger files go up with PutObject or multipart uploads."""
 LAMBDA_SYNC_PAYLOAD = 6 * MIB
 LAMBDA_ASYNC_PAYLOAD = 1 * MIB
 LAMBDA_REQUEST_LIMITS = {"CreateFunction": 70_167_211, "UpdateFunctionCode": 69_905_067}
@@ -119,6 +122,8 @@ def body_limit(service: str, protocol: str, operation: str | None, request: Http
     if service == "s3":
         if operation in _S3_STREAMED:
             return BodyLimit(S3_OBJECT_LIMIT, _entity_too_large)
+        if operation == "PostObject":
+            return BodyLimit(S3_POST_FORM_LIMIT, _entity_too_large)
         return BodyLimit(S3_DOCUMENT_LIMIT, _message_too_long)
     if service == "lambda":
         name = operation or "Invoke"

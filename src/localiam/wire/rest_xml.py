@@ -59,7 +59,14 @@ from localiam.wire.models import operation as find_operation
 from localiam.wire.protocol import ParsedRequest, Protocol, Response, error_fields
 from localiam.wire.rest import INTEGERS, convert, match_route, read_locations, uri_labels, write_locations
 from localiam.wire.rest import text as _text
-from localiam.wire.s3_addressing import S3Addressing
+from localiam.wire.s3_addressing import S3Address, S3Addressing
+from localiam.wire.s3_browser import (
+    BROWSER_OPERATIONS,
+    POST_OBJECT,
+    browser_operation,
+    parse_browser_request,
+    serialize_browser,
+)
 
 S3_NAMESPACE = "http://s3.amazonaws.com/doc/2006-03-01/"
 
@@ -83,6 +90,11 @@ ROOT_ELEMENTS = {
     "GetBucketVersioning": "VersioningConfiguration",
     "GetBucketCors": "CORSConfiguration",
     "GetBucketLifecycleConfiguration": "LifecycleConfiguration",
+    "GetBucketWebsite": "WebsiteConfiguration",
+    "GetBucketLogging": "BucketLoggingStatus",
+    "GetBucketRequestPayment": "RequestPaymentConfiguration",
+    "GetBucketAccelerateConfiguration": "AccelerateConfiguration",
+    "GetBucketNotificationConfiguration": "NotificationConfiguration",
     "GetObjectAttributes": "GetObjectAttributesOutput",
 }
 
@@ -135,10 +147,15 @@ class RestXmlProtocol(Protocol):
 
     def parse(self, request: HttpRequest) -> ParsedRequest:
         path = request.raw_path or "/"
+        address = None
         if self.addressing is not None:
-            path = self.addressing.resolve(request).path
+            address = self.addressing.resolve(request)
+            path = address.path
         query = request.query_pairs()
         found = match_route(self.service, request, path, query)
+        browser = self._browser_operation(request, address, found is not None)
+        if browser is not None and address is not None and address.bucket is not None:
+            return parse_browser_request(request, browser, address.bucket, address.key)
         if found is None:
             raise self._not_allowed(request.method, path)
         route, match = found
@@ -151,10 +168,26 @@ class RestXmlProtocol(Protocol):
 
     def operation_of(self, request: HttpRequest) -> str | None:
         path = request.raw_path or "/"
+        address = None
         if self.addressing is not None:
-            path = self.addressing.resolve(request).path
+            address = self.addressing.resolve(request)
+            path = address.path
         found = match_route(self.service, request, path, request.query_pairs())
-        return found[0].name if found is not None else None
+        if found is not None:
+            return found[0].name
+        return self._browser_operation(request, address, False)
+
+    def requested_operation(self, request: HttpRequest) -> str | None:
+        """The model's operation only: the browser ones (:mod:`.s3_browser`) are not in it."""
+        named = self.operation_of(request)
+        return None if named in BROWSER_OPERATIONS else named
+
+    def _browser_operation(self, request: HttpRequest, address: S3Address | None, routed: bool) -> str | None:
+        """S3's CORS preflight, or a POST form upload that no model route takes."""
+        if self.service != "s3" or address is None:
+            return None
+        found = browser_operation(request, address.bucket, address.key)
+        return found if found is not None and not (routed and found == POST_OBJECT) else None
 
     def _not_allowed(self, method: str, path: str) -> AwsError:
         segments = [s for s in path.split("/", 2)[1:] if s]
@@ -189,6 +222,8 @@ class RestXmlProtocol(Protocol):
     # --- serializing -----------------------------------------------------------------------------
 
     def serialize(self, operation: str, result: Mapping[str, Any], request_id: str) -> Response:
+        if operation in BROWSER_OPERATIONS:
+            return serialize_browser(operation, result, self._ids(request_id))
         op = find_operation(self.service, operation)
         if op is None:
             raise KeyError(f"{self.service} has no operation {operation}")
@@ -236,7 +271,7 @@ class RestXmlProtocol(Protocol):
 
     def serialize_error(self, error: AwsError, request_id: str, *, method: str = "GET") -> Response:
         """S3's ``<Error>`` document; ``method="HEAD"`` leaves the body out, as S3 does."""
-        headers = self._ids(request_id)
+        headers = (*getattr(error, "headers", {}).items(), *self._ids(request_id))
         if method.upper() == "HEAD":
             return Response(error.status, headers, b"")
         root = ET.Element("Error")

@@ -365,7 +365,16 @@ def new_acl(
     "GetBucketOwnershipControls", action="s3:GetBucketOwnershipControls", authorizer=_authorize_bucket, signed=False
 )
 def get_ownership(ctx: OperationContext, params: Params) -> Result:
+    """``API_GetBucketOwnershipControls``; a bucket whose controls were deleted answers 404
+    ``OwnershipControlsNotFoundError`` (``ErrorResponses``)."""
     bucket = get_bucket(ctx, params)
+    if not bucket.ownership_controls:
+        raise error(
+            "OwnershipControlsNotFoundError",
+            "The bucket ownership controls were not found",
+            404,
+            BucketName=bucket.name,
+        )
     return {"OwnershipControls": {"Rules": [{"ObjectOwnership": bucket.ownership}]}}
 
 
@@ -403,9 +412,10 @@ def put_ownership(ctx: OperationContext, params: Params) -> Result:
     signed=False,
 )
 def delete_ownership(ctx: OperationContext, params: Params) -> Result:
-    """Without ownership controls a bucket behaves as ``ObjectWriter``."""
+    """Removes the controls: GetBucketOwnershipControls then answers 404; without them a
+    bucket behaves as ``ObjectWriter`` (``about-object-ownership``)."""
     bucket = get_bucket(ctx, params)
-    s3_store.update_bucket(ctx.tx, bucket.name, object_ownership="ObjectWriter")
+    s3_store.update_bucket(ctx.tx, bucket.name, object_ownership=None)
     return {}
 
 

@@ -7,6 +7,7 @@ import json
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 from localiam.engine import CompiledPolicy
@@ -85,6 +86,17 @@ class Bucket:
     policy_text: str | None
     block: PublicAccessBlock | None
     created_at: float
+    ownership_controls: bool = True
+    """Whether the bucket has ownership controls (``DeleteBucketOwnershipControls`` removes
+    them; the bucket then behaves as ``ObjectWriter``)."""
+    versioning: str | None = None
+    """``Enabled``, ``Suspended``, or ``None`` for a bucket that was never versioned."""
+    tags_text: str | None = None
+    lifecycle_text: str | None = None
+    cors_text: str | None = None
+    encryption_text: str | None = None
+    settings_text: str | None = None
+    """The other stored settings (website, logging ...), by name (:mod:`.bucket_settings`)."""
 
     @property
     def arn(self) -> str:
@@ -108,11 +120,18 @@ def _bucket(row: Mapping[str, Any]) -> Bucket:
         name=row["name"],
         owner=row["account_id"],
         region=row["region"],
-        ownership=row["object_ownership"],
+        ownership=row["object_ownership"] or OBJECT_WRITER,
         acl=Acl.from_json(row["acl"]),
         policy_text=row["policy"],
         block=PublicAccessBlock.from_json(block) if block else None,
         created_at=row["created_at"],
+        ownership_controls=row["object_ownership"] is not None,
+        versioning=row["versioning"],
+        tags_text=row["tags"],
+        lifecycle_text=row["lifecycle"],
+        cors_text=row["cors"],
+        encryption_text=row["encryption"],
+        settings_text=row["settings"],
     )
 
 
@@ -176,3 +195,31 @@ def grantee_lookups(ctx: OperationContext) -> dict[str, Callable[[str], Any]]:
 
 def owner_element(ctx: OperationContext, account_id: str) -> dict[str, str]:
     return {"ID": canonical_id(ctx, account_id)}
+
+
+def encode_config(value: Any) -> str:
+    """The configuration as the API took it, as JSON text (timestamps tagged)."""
+
+    def plain(item: Any) -> Any:
+        if isinstance(item, datetime):
+            return {"$time": item.timestamp()}
+        if isinstance(item, Mapping):
+            return {str(k): plain(v) for k, v in item.items()}
+        if isinstance(item, (list, tuple)):
+            return [plain(v) for v in item]
+        return item
+
+    return json.dumps(plain(value), separators=(",", ":"), sort_keys=True)
+
+
+def decode_config(text: str) -> Any:
+    def back(item: Any) -> Any:
+        if isinstance(item, dict):
+            if set(item) == {"$time"}:
+                return datetime.fromtimestamp(item["$time"], UTC)
+            return {k: back(v) for k, v in item.items()}
+        if isinstance(item, list):
+            return [back(v) for v in item]
+        return item
+
+    return back(json.loads(text))

@@ -243,7 +243,7 @@ def complete_multipart_upload(ctx: OperationContext, params: Params) -> Result:
         joined.discard()
     bodies = joined.bodies
     ctx.keep_only_if_committed(ref)
-    store_object(
+    version = store_object(
         ctx,
         bucket,
         key,
@@ -265,6 +265,7 @@ def complete_multipart_upload(ctx: OperationContext, params: Params) -> Result:
         "Bucket": bucket.name,
         "Key": key,
         "ETag": f'"{etag}"',
+        **version,
     }
 
 

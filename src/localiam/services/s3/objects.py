@@ -1,5 +1,5 @@
-"""Object operations: put (streamed to disk), get, head, delete, copy, multi-object delete,
-listing, tagging and object ACLs.
+"""Object operations: put (streamed to disk), get, head, delete, copy and multi-object delete
+(listing: :mod:`.object_listing`; tagging and ACLs: :mod:`.object_subresources`).
 
 Who owns a new object follows the bucket's Object Ownership (``about-object-ownership``):
 ``BucketOwnerEnforced`` - the bucket owner, and an ACL other than bucket-owner-full-control is
@@ -14,14 +14,16 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from email.utils import format_datetime
 from typing import Any
 from urllib.parse import parse_qsl, unquote
 
 from localiam.errors import AccessDenied, AwsError
 from localiam.services.base import Operation, OperationContext, Params, RequestBody, Result
-from localiam.services.s3 import access, acl, listing
+from localiam.services.s3 import access, acl, versions
 from localiam.services.s3._service import SERVICE
-from localiam.services.s3.buckets import acl_headers, check_public_acl, new_acl, requested_acl
+from localiam.services.s3.bucket_configuration import object_encryption
+from localiam.services.s3.buckets import acl_headers, check_public_acl, requested_acl
 from localiam.services.s3.common import (
     BUCKET_OWNER_ENFORCED,
     BUCKET_OWNER_PREFERRED,
@@ -194,22 +196,98 @@ def find_object(ctx: OperationContext, bucket: Bucket, key: str) -> dict[str, An
     return row
 
 
+# The action a request with a version id is authorized as (Service Authorization Reference,
+# ``list_amazons3``: GetObjectVersion, DeleteObjectVersion ... each with ``s3:VersionId``).
+_VERSION_ACTIONS = {
+    "s3:GetObject": "s3:GetObjectVersion",
+    "s3:GetObjectTagging": "s3:GetObjectVersionTagging",
+    "s3:PutObjectTagging": "s3:PutObjectVersionTagging",
+    "s3:DeleteObjectTagging": "s3:DeleteObjectVersionTagging",
+    "s3:GetObjectAcl": "s3:GetObjectVersionAcl",
+    "s3:PutObjectAcl": "s3:PutObjectVersionAcl",
+    "s3:DeleteObject": "s3:DeleteObjectVersion",
+}
+
+
+def versioned_action(action: str, params: Params) -> str:
+    """``action``, or its ``...Version...`` form when the request names a version."""
+    return _VERSION_ACTIONS.get(action, action) if params.get("VersionId") is not None else action
+
+
+def no_such_version(key: str, version_id: str) -> AwsError:
+    return error("NoSuchVersion", "The specified version does not exist.", 404, Key=key, VersionId=version_id)
+
+
+def delete_marker_not_allowed(method: str, marker: Mapping[str, Any]) -> AwsError:
+    """``API_GetObject``: "If the specified version in the request is a delete marker, the
+    response returns a 405 Method Not Allowed error and the Last-Modified: timestamp response
+    header", with ``x-amz-delete-marker: true``."""
+    return AwsError(
+        "The specified method is not allowed against this resource.",
+        code="MethodNotAllowed",
+        status=405,
+        fields={"Method": method, "ResourceType": "DeleteMarker"},
+        headers=_marker_headers(marker),
+    )
+
+
+def _marker_headers(marker: Mapping[str, Any]) -> dict[str, str]:
+    return {
+        "x-amz-delete-marker": "true",
+        "x-amz-version-id": versions.version_of(marker),
+        "Last-Modified": format_datetime(http_time(marker["last_modified"]), usegmt=True),
+    }
+
+
+def _no_current_object(ctx: OperationContext, bucket: Bucket, key: str) -> AwsError:
+    """``NoSuchKey``; when the key's current version is a delete marker, with
+    ``x-amz-delete-marker: true`` and its version id (``API_GetObject``: "If the current
+    version of the object is a delete marker, Amazon S3 behaves as if the object was deleted
+    and includes x-amz-delete-marker: true in the response")."""
+    found = no_such_key(key)
+    marker = versions.current_delete_marker(ctx, bucket, key)
+    if marker is not None:
+        found.headers.update(_marker_headers(marker))
+        del found.headers["Last-Modified"]
+    return found
+
+
+def object_version(ctx: OperationContext, bucket: Bucket, key: str, version_id: str | None) -> dict[str, Any] | None:
+    """The current object (``version_id`` ``None``) or the named version (a delete marker
+    has ``delete_marker`` true)."""
+    if version_id is None:
+        return find_object(ctx, bucket, key)
+    return versions.find_version(ctx, bucket, key, str(version_id))
+
+
 def check_object(
-    ctx: OperationContext, action: str, bucket: Bucket, key: str, keys: Mapping[str, str | list[str]] | None = None
+    ctx: OperationContext,
+    action: str,
+    bucket: Bucket,
+    key: str,
+    keys: Mapping[str, str | list[str]] | None = None,
+    *,
+    version_id: str | None = None,
+    method: str = "GET",
 ) -> dict[str, Any]:
-    """Authorize ``action`` on an existing object (object context: its owner and ACL, its
-    tags as ``s3:ExistingObjectTag``). A missing key is ``NoSuchKey`` only for a caller who
-    may list the bucket; others get ``AccessDenied`` (``API_GetObject``: "If you don't have
-    the s3:ListBucket permission, Amazon S3 returns an HTTP status code 403")."""
+    """Authorize ``action`` on an existing object or version (object context: its owner and
+    ACL, its tags as ``s3:ExistingObjectTag``). A missing key is ``NoSuchKey`` (a missing
+    version ``NoSuchVersion``) only for a caller who may list the bucket; others get
+    ``AccessDenied`` (``API_GetObject``: "If you don't have the s3:ListBucket permission,
+    Amazon S3 returns an HTTP status code 403"). A delete marker is 405."""
     arn = object_arn(bucket.name, key)
-    row = find_object(ctx, bucket, key)
-    if row is None:
+    if version_id is not None:
+        keys = {"s3:VersionId": version_id, **(keys or {})}
+    row = object_version(ctx, bucket, key, version_id)
+    if row is None or row.get("delete_marker"):
         access.check(ctx, action, arn, bucket, keys=keys)
+        if row is not None:
+            raise delete_marker_not_allowed(method, row)
         try:
             access.check_bucket(ctx, "s3:ListBucket", bucket)
         except AccessDenied:
             raise AccessDenied("Access Denied") from None
-        raise no_such_key(key)
+        raise _no_current_object(ctx, bucket, key) if version_id is None else no_such_version(key, version_id)
     tags = loads(row["tags"], {})
     access.check(
         ctx,
@@ -223,9 +301,18 @@ def check_object(
     return row
 
 
-def _authorize_read(ctx: OperationContext, op: Operation, params: Params) -> None:
+def authorize_read(ctx: OperationContext, op: Operation, params: Params) -> None:
+    """The operation's action on the object, or on the version the request names."""
     assert op.action is not None
-    check_object(ctx, op.action, get_bucket(ctx, params), str(params["Key"]))
+    version_id = params.get("VersionId")
+    check_object(
+        ctx,
+        versioned_action(op.action, params),
+        get_bucket(ctx, params),
+        str(params["Key"]),
+        version_id=str(version_id) if version_id is not None else None,
+        method="HEAD" if op.name == "HeadObject" else "GET",
+    )
 
 
 def _stored_headers(params: Params) -> dict[str, Any]:
@@ -266,11 +353,15 @@ def store_object(
     owner: tuple[str, acl.Acl] | None = None,
     headers: Mapping[str, Any] | None = None,
     tags: Mapping[str, str] | None = None,
-) -> None:
-    """Write the object row (replacing any earlier object) and, once committed, remove the
-    body it replaced."""
+) -> dict[str, str]:
+    """Write the object row and, once committed, remove the body it replaced; in a versioned
+    bucket the object it replaces stays as a noncurrent version (:mod:`.versions`). The
+    ``VersionId`` to answer with (none for a bucket that was never versioned)."""
     owner_account, object_acl = owner or new_object_owner(ctx, bucket, params)
     check_public_acl(ctx, bucket, object_acl)
+    encryption = object_encryption(bucket, params)
+    stored = {**(dict(headers) if headers is not None else _stored_headers(params)), "Encryption": encryption}
+    version_id = versions.before_write(ctx, bucket, key)
     replaced = s3_store.put_object(
         ctx.tx,
         bucket=bucket.name,
@@ -280,16 +371,18 @@ def store_object(
         etag=etag,
         owner_account=owner_account,
         acl=object_acl.to_json(),
-        headers=dumps(dict(headers) if headers is not None else _stored_headers(params)),
+        headers=dumps(stored),
         tags=dumps(dict(tags) if tags is not None else parse_tagging(params.get("Tagging"))),
         checksums=dumps(dict(checksums)),
         parts=len(parts) if parts else None,
         part_sizes=dumps(parts) if parts else None,
         last_modified=ctx.now,
+        version_id=version_id,
     )
     if replaced is not None and replaced != str(ref) and ctx.bodies is not None:
         bodies = ctx.bodies
         ctx.after_commit.append(lambda: bodies.delete(replaced))
+    return {**encryption, **versions.answer(bucket, version_id)}
 
 
 # ----------------------------------------------------------------------------- put / get / head / delete
@@ -309,10 +402,10 @@ def put_object(ctx: OperationContext, params: Params) -> Result:
     _conditional_write(ctx, bucket, key, params)
     etag = f'"{spooled.ref.md5}"'
     checksums = _checksums(spooled)
-    store_object(
+    version = store_object(
         ctx, bucket, key, ref=spooled.ref, size=spooled.ref.size, etag=etag, params=params, checksums=checksums
     )
-    return {"ETag": etag, "Size": spooled.ref.size, **checksums}
+    return {"ETag": etag, "Size": spooled.ref.size, **checksums, **version}
 
 
 def _conditional_write(ctx: OperationContext, bucket: Bucket, key: str, params: Params) -> None:
@@ -343,7 +436,7 @@ def _bare(etag: str) -> str:
     return etag.strip().strip('"')
 
 
-def _http_time(epoch: float) -> datetime:
+def http_time(epoch: float) -> datetime:
     return datetime.fromtimestamp(int(epoch), UTC)
 
 
@@ -351,7 +444,7 @@ def _object_headers(row: Mapping[str, Any], params: Params) -> dict[str, Any]:
     stored = loads(row["headers"], {})
     out: dict[str, Any] = {
         "ETag": row["etag"],
-        "LastModified": _http_time(row["last_modified"]),
+        "LastModified": http_time(row["last_modified"]),
         "ContentLength": row["size"],
         "AcceptRanges": "bytes",
         "ContentType": stored.get("ContentType", "binary/octet-stream"),
@@ -364,6 +457,9 @@ def _object_headers(row: Mapping[str, Any], params: Params) -> dict[str, Any]:
             )
     if stored.get("Metadata"):
         out["Metadata"] = stored["Metadata"]
+    # Every object is encrypted; one stored before localiam kept its encryption was SSE-S3
+    # (``default-bucket-encryption``).
+    out.update(stored.get("Encryption") or {"ServerSideEncryption": "AES256"})
     if stored.get("StorageClass") and stored["StorageClass"] != "STANDARD":
         out["StorageClass"] = stored["StorageClass"]
     tags = loads(row["tags"], {})
@@ -476,11 +572,13 @@ def _read(ctx: OperationContext, params: Params) -> tuple[dict[str, Any], dict[s
     on the part)."""
     bucket = get_bucket(ctx, params)
     key = str(params["Key"])
-    row = find_object(ctx, bucket, key)
+    row = object_version(ctx, bucket, key, params.get("VersionId"))
     if row is None:
         raise no_such_key(key)
     _preconditions(params, row)
     out = _object_headers(row, params)
+    if bucket.versioning is not None:
+        out["VersionId"] = versions.version_of(row)
     span = _span(params, row)
     if params.get("ChecksumMode") == "ENABLED" and span is None:
         out.update(loads(row["checksums"], {}))
@@ -491,7 +589,7 @@ def _read(ctx: OperationContext, params: Params) -> tuple[dict[str, Any], dict[s
     return row, out, span
 
 
-@SERVICE.operation("GetObject", action="s3:GetObject", authorizer=_authorize_read, signed=False)
+@SERVICE.operation("GetObject", action="s3:GetObject", authorizer=authorize_read, signed=False)
 def get_object(ctx: OperationContext, params: Params) -> Result:
     row, out, span = _read(ctx, params)
     size = int(row["size"])
@@ -505,30 +603,49 @@ def get_object(ctx: OperationContext, params: Params) -> Result:
     return out
 
 
-@SERVICE.operation("HeadObject", action="s3:GetObject", authorizer=_authorize_read, signed=False)
+@SERVICE.operation("HeadObject", action="s3:GetObject", authorizer=authorize_read, signed=False)
 def head_object(ctx: OperationContext, params: Params) -> Result:
     return _read(ctx, params)[1]
 
 
 def _authorize_delete(ctx: OperationContext, op: Operation, params: Params) -> None:
     """Deleting is a bucket permission (a bucket ACL's WRITE grants it): the bucket owner
-    "can delete any objects in the bucket, regardless of who owns them"."""
+    "can delete any objects in the bucket, regardless of who owns them". With a version id
+    it is ``s3:DeleteObjectVersion`` with ``s3:VersionId``."""
     bucket = get_bucket(ctx, params)
-    access.check(ctx, "s3:DeleteObject", object_arn(bucket.name, str(params["Key"])), bucket)
+    _check_delete(ctx, bucket, str(params["Key"]), params.get("VersionId"))
 
 
-def delete_key(ctx: OperationContext, bucket: Bucket, key: str) -> None:
+def _check_delete(ctx: OperationContext, bucket: Bucket, key: str, version_id: Any) -> None:
+    arn = object_arn(bucket.name, key)
+    if version_id is None:
+        access.check(ctx, "s3:DeleteObject", arn, bucket)
+    else:
+        versions.check_version_id(str(version_id))
+        access.check(ctx, "s3:DeleteObjectVersion", arn, bucket, keys={"s3:VersionId": str(version_id)})
+
+
+def delete_key(ctx: OperationContext, bucket: Bucket, key: str, version_id: str | None = None) -> Result:
+    """Delete the key (a versioned bucket gets a delete marker) or one version of it; the
+    ``DeleteMarker`` and ``VersionId`` to answer with."""
+    if version_id is not None:
+        return versions.delete_version(ctx, bucket, key, version_id)
+    if bucket.versioning is not None:
+        return versions.delete_marker(ctx, bucket, key, writer_account(ctx, bucket))
+    versions.forget_object(ctx, bucket, key)
     ref = s3_store.delete_object(ctx.tx, bucket.name, key)
     if ref is not None and ctx.bodies is not None:
         bodies = ctx.bodies
         ctx.after_commit.append(lambda: bodies.delete(ref))
+    return {}
 
 
 @SERVICE.operation("DeleteObject", action="s3:DeleteObject", authorizer=_authorize_delete, writes=True, signed=False)
 def delete_object(ctx: OperationContext, params: Params) -> Result:
     """Deleting a key that does not exist succeeds (204)."""
-    delete_key(ctx, get_bucket(ctx, params), str(params["Key"]))
-    return {}
+    version_id = params.get("VersionId")
+    bucket = get_bucket(ctx, params)
+    return delete_key(ctx, bucket, str(params["Key"]), str(version_id) if version_id is not None else None)
 
 
 def _authorize_bucket_exists(ctx: OperationContext, op: Operation, params: Params) -> None:
@@ -552,14 +669,20 @@ def delete_objects(ctx: OperationContext, params: Params) -> Result:
     deleted, errors = [], []
     for item in items:
         key = str(item.get("Key", ""))
+        version_id = item.get("VersionId")
+        failed = {"Key": key, **({"VersionId": str(version_id)} if version_id is not None else {})}
         try:
-            access.check(ctx, "s3:DeleteObject", object_arn(bucket.name, key), bucket)
-        except AccessDenied:
-            errors.append({"Key": key, "Code": "AccessDenied", "Message": "Access Denied"})
+            _check_delete(ctx, bucket, key, version_id)
+        except AwsError as exc:
+            errors.append({**failed, "Code": exc.code, "Message": exc.message})
             continue
-        delete_key(ctx, bucket, key)
+        answer = delete_key(ctx, bucket, key, str(version_id) if version_id is not None else None)
         if not quiet:
-            deleted.append({"Key": key})
+            entry: dict[str, Any] = dict(failed)
+            if answer.get("DeleteMarker"):
+                entry["DeleteMarker"] = True
+                entry["DeleteMarkerVersionId"] = answer["VersionId"]
+            deleted.append(entry)
     out: dict[str, Any] = {}
     if deleted:
         out["Deleted"] = deleted
@@ -569,38 +692,43 @@ def delete_objects(ctx: OperationContext, params: Params) -> Result:
 
 
 # ----------------------------------------------------------------------------- copy
-def _copy_source(params: Params) -> tuple[str, str]:
-    source = unquote(str(params.get("CopySource") or "")).lstrip("/")
-    source = source.split("?versionId=", 1)[0]
-    bucket, _, key = source.partition("/")
+def copy_source(params: Params) -> tuple[str, str, str | None]:
+    """The bucket, key and version id (``None``: the current one) of ``x-amz-copy-source``
+    (``API_CopyObject``: ``/bucket/key?versionId=...``, URL-encoded)."""
+    raw = str(params.get("CopySource") or "").lstrip("/")
+    path, _, query = raw.partition("?")
+    version_id = dict(parse_qsl(query)).get("versionId") if query else None
+    bucket, _, key = unquote(path).partition("/")
     if not bucket or not key:
         raise error("InvalidArgument", "Invalid copy source object key", ArgumentName="x-amz-copy-source")
-    return bucket, key
+    return bucket, key, version_id
 
 
 def _authorize_copy(ctx: OperationContext, op: Operation, params: Params) -> None:
-    """``API_CopyObject``: ``s3:GetObject`` on the source and ``s3:PutObject`` on the target."""
-    source_bucket_name, source_key = _copy_source(params)
+    """``API_CopyObject``: ``s3:GetObject`` on the source (``s3:GetObjectVersion`` for a
+    version) and ``s3:PutObject`` on the target."""
+    source_bucket_name, source_key, source_version = copy_source(params)
     source_bucket = get_bucket(
         ctx, {"Bucket": source_bucket_name, "ExpectedBucketOwner": params.get("ExpectedSourceBucketOwner")}
     )
-    check_object(ctx, "s3:GetObject", source_bucket, source_key)
+    action = "s3:GetObject" if source_version is None else "s3:GetObjectVersion"
+    check_object(ctx, action, source_bucket, source_key, version_id=source_version)
     bucket = get_bucket(ctx, params)
     authorize_write(ctx, bucket, str(params["Key"]), params)
 
 
 @SERVICE.operation("CopyObject", action="s3:PutObject", authorizer=_authorize_copy, writes=True, signed=False)
 def copy_object(ctx: OperationContext, params: Params) -> Result:
-    source_bucket_name, source_key = _copy_source(params)
+    source_bucket_name, source_key, source_version = copy_source(params)
     source_bucket = get_bucket(ctx, {"Bucket": source_bucket_name})
-    source = find_object(ctx, source_bucket, source_key)
-    if source is None:
-        raise no_such_key(source_key)
+    source = object_version(ctx, source_bucket, source_key, source_version)
+    if source is None or source.get("delete_marker"):
+        raise no_such_key(source_key) if source_version is None else no_such_version(source_key, source_version)
     bucket = get_bucket(ctx, params)
     key = str(params["Key"])
     _check_key(key)
     directive = params.get("MetadataDirective") or "COPY"
-    same = source_bucket.name == bucket.name and source_key == key
+    same = source_bucket.name == bucket.name and source_key == key and source_version is None
     if same and directive == "COPY" and not acl_headers(params) and params.get("StorageClass") is None:
         raise error(
             "InvalidRequest",
@@ -616,7 +744,7 @@ def copy_object(ctx: OperationContext, params: Params) -> Result:
     headers = loads(source["headers"], {}) if directive == "COPY" else _stored_headers(params)
     tags = loads(source["tags"], {}) if (params.get("TaggingDirective") or "COPY") == "COPY" else None
     etag = f'"{ref.md5}"'  # a copy is written in one piece (API_CopyObject)
-    store_object(
+    version = store_object(
         ctx,
         bucket,
         key,
@@ -628,164 +756,10 @@ def copy_object(ctx: OperationContext, params: Params) -> Result:
         headers=headers,
         tags=tags,
     )
-    return {"CopyObjectResult": {"ETag": etag, "LastModified": _http_time(ctx.now)}}
-
-
-# ----------------------------------------------------------------------------- listing
-def _authorize_list(ctx: OperationContext, op: Operation, params: Params) -> None:
-    """``s3:ListBucket`` with the ``s3:prefix``, ``s3:delimiter`` and ``s3:max-keys`` keys."""
-    bucket = get_bucket(ctx, params)
-    keys: dict[str, str | list[str]] = {}
-    if params.get("Prefix") is not None:
-        keys["s3:prefix"] = str(params["Prefix"])
-    if params.get("Delimiter") is not None:
-        keys["s3:delimiter"] = str(params["Delimiter"])
-    if params.get("MaxKeys") is not None:
-        keys["s3:max-keys"] = str(params["MaxKeys"])
-    access.check_bucket(ctx, "s3:ListBucket", bucket, keys)
-
-
-def _content(ctx: OperationContext, key: str, row: Mapping[str, Any], encode: bool, owner: bool) -> dict[str, Any]:
-    stored = loads(row["headers"], {})
-    item: dict[str, Any] = {
-        "Key": listing.url_encode_key(key) if encode else key,
-        "LastModified": _http_time(row["last_modified"]),
-        "ETag": row["etag"],
-        "Size": row["size"],
-        "StorageClass": stored.get("StorageClass", "STANDARD"),
-    }
-    checksums = loads(row["checksums"], {})
-    if checksums:
-        item["ChecksumAlgorithm"] = [name.removeprefix("Checksum") for name in checksums]
-    if owner:
-        item["Owner"] = {"ID": canonical_id(ctx, row["owner_account"])}
-    return item
-
-
-def _listing(
-    ctx: OperationContext, params: Params, after: str | None, v2: bool
-) -> tuple[Bucket, listing.Page[Any], dict[str, Any]]:
-    bucket = get_bucket(ctx, params)
-    prefix = str(params.get("Prefix") or "")
-    delimiter = params.get("Delimiter") or None
-    max_keys = listing.check_max_keys(params.get("MaxKeys"))
-    encoding = listing.check_encoding_type(params.get("EncodingType"))
-    rows = s3_store.iter_objects(ctx.tx, bucket.name, prefix=prefix, after=after)
-    page = listing.list_page(rows, prefix=prefix, delimiter=delimiter, after=after, max_keys=max_keys)
-    encode = encoding is not None
-    out: dict[str, Any] = {
-        "Name": bucket.name,
-        "Prefix": listing.url_encode_key(prefix) if encode else prefix,
-        "MaxKeys": max_keys,
-        "IsTruncated": page.truncated,
-    }
-    if delimiter is not None:
-        out["Delimiter"] = listing.url_encode_key(delimiter) if encode else delimiter
-    if encode:
-        out["EncodingType"] = encoding
-    fetch_owner = not v2 or bool(params.get("FetchOwner"))
-    if page.contents:
-        out["Contents"] = [_content(ctx, k, row, encode, fetch_owner) for k, row in page.contents]
-    if page.common_prefixes:
-        out["CommonPrefixes"] = [{"Prefix": listing.url_encode_key(p) if encode else p} for p in page.common_prefixes]
-    return bucket, page, out
-
-
-@SERVICE.operation("ListObjects", action="s3:ListBucket", authorizer=_authorize_list, signed=False)
-def list_objects(ctx: OperationContext, params: Params) -> Result:
-    marker = params.get("Marker")
-    _, page, out = _listing(ctx, params, str(marker) if marker else None, v2=False)
-    encode = bool(out.get("EncodingType"))
-    # ``API_ListObjects``, ``EncodingType``: Marker is encoded like the keys.
-    out["Marker"] = listing.url_encode_key(str(marker)) if marker and encode else marker or ""
-    if page.next_marker is not None:
-        out["NextMarker"] = listing.url_encode_key(page.next_marker) if encode else page.next_marker
+    out: dict[str, Any] = {"CopyObjectResult": {"ETag": etag, "LastModified": http_time(ctx.now)}, **version}
+    if source_bucket.versioning is not None:
+        out["CopySourceVersionId"] = versions.version_of(source)
     return out
 
 
-@SERVICE.operation("ListObjectsV2", action="s3:ListBucket", authorizer=_authorize_list, signed=False)
-def list_objects_v2(ctx: OperationContext, params: Params) -> Result:
-    token = params.get("ContinuationToken")
-    start_after = params.get("StartAfter")
-    after = listing.decode_token(str(token)) if token is not None else (str(start_after) if start_after else None)
-    _, page, out = _listing(ctx, params, after, v2=True)
-    out["KeyCount"] = page.key_count
-    if token is not None:
-        out["ContinuationToken"] = token
-    if start_after:
-        # ``API_ListObjectsV2``, ``EncodingType``: StartAfter is encoded like the keys.
-        out["StartAfter"] = listing.url_encode_key(str(start_after)) if out.get("EncodingType") else start_after
-    if page.truncated and page.last is not None:
-        out["NextContinuationToken"] = listing.encode_token(page.last)
-    return out
-
-
-# ----------------------------------------------------------------------------- tagging
-@SERVICE.operation("GetObjectTagging", action="s3:GetObjectTagging", authorizer=_authorize_read, signed=False)
-def get_object_tagging(ctx: OperationContext, params: Params) -> Result:
-    row = find_object(ctx, get_bucket(ctx, params), str(params["Key"]))
-    assert row is not None
-    return {"TagSet": [{"Key": k, "Value": v} for k, v in loads(row["tags"], {}).items()]}
-
-
-def _tag_set(params: Params) -> list[tuple[str, str]]:
-    tag_set = (params.get("Tagging") or {}).get("TagSet") or []
-    return [(str(tag.get("Key", "")), str(tag.get("Value", ""))) for tag in tag_set]
-
-
-def _authorize_tagging(ctx: OperationContext, op: Operation, params: Params) -> None:
-    """``s3:PutObjectTagging`` with the object's tags (``s3:ExistingObjectTag``) and the
-    requested ones (``s3:RequestObjectTag``, ``tagging-and-policies``)."""
-    bucket = get_bucket(ctx, params)
-    keys = tag_keys("RequestObjectTag", dict(_tag_set(params)))
-    check_object(ctx, "s3:PutObjectTagging", bucket, str(params["Key"]), keys=keys)
-
-
-@SERVICE.operation(
-    "PutObjectTagging", action="s3:PutObjectTagging", authorizer=_authorize_tagging, writes=True, signed=False
-)
-def put_object_tagging(ctx: OperationContext, params: Params) -> Result:
-    bucket = get_bucket(ctx, params)
-    key = str(params["Key"])
-    tags: dict[str, str] = {}
-    for name, value in _tag_set(params):
-        if name in tags:
-            raise error("InvalidTag", "Cannot provide multiple Tags with the same key")
-        tags[name] = value
-    check_tags(tags)
-    s3_store.update_object(ctx.tx, bucket.name, key, tags=dumps(tags))
-    return {}
-
-
-@SERVICE.operation(
-    "DeleteObjectTagging", action="s3:DeleteObjectTagging", authorizer=_authorize_read, writes=True, signed=False
-)
-def delete_object_tagging(ctx: OperationContext, params: Params) -> Result:
-    bucket = get_bucket(ctx, params)
-    s3_store.update_object(ctx.tx, bucket.name, str(params["Key"]), tags=dumps({}))
-    return {}
-
-
-# ----------------------------------------------------------------------------- object ACL
-@SERVICE.operation("GetObjectAcl", action="s3:GetObjectAcl", authorizer=_authorize_read, signed=False)
-def get_object_acl(ctx: OperationContext, params: Params) -> Result:
-    row = find_object(ctx, get_bucket(ctx, params), str(params["Key"]))
-    assert row is not None
-    return acl.to_access_control_policy(acl.Acl.from_json(row["acl"]))
-
-
-@SERVICE.operation("PutObjectAcl", action="s3:PutObjectAcl", authorizer=_authorize_read, writes=True, signed=False)
-def put_object_acl(ctx: OperationContext, params: Params) -> Result:
-    bucket = get_bucket(ctx, params)
-    key = str(params["Key"])
-    row = find_object(ctx, bucket, key)
-    assert row is not None
-    if not bucket.acls_enabled:
-        raise acl.acls_not_supported()
-    new = new_acl(ctx, params, row["owner_account"], bucket_owner=bucket.owner, level="object")
-    check_public_acl(ctx, bucket, new)
-    s3_store.update_object(ctx.tx, bucket.name, key, acl=new.to_json())
-    return {}
-
-
-__all__ = ["spool_object", "spool_part", "store_object"]
+__all__ = ["authorize_read", "check_object", "find_object", "http_time", "spool_object", "spool_part", "store_object"]
