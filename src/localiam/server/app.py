@@ -106,6 +106,11 @@ class LocaliamApp:
         if scope["method"] not in _METHODS:
             await _send(send, 405, [(b"content-length", b"0")], b"")
             return
+        if scope["method"] == "OPTIONS" and scope["path"] == "/" and not self._bucket_host(scope):
+            preflight = _header(scope, b"access-control-request-method")
+            if preflight is not None:
+                await _send(send, 200, _preflight_headers(scope), b"")
+                return
         raw_path = scope.get("raw_path") or scope["path"].encode()
         method = scope["method"]
         http = HttpRequest(
@@ -158,6 +163,13 @@ class LocaliamApp:
                     else:
                         response = pipeline.complete(exchange)
         headers = [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in response.headers]
+        if (
+            exchange.protocol is not None
+            and exchange.protocol.name != "rest-xml"
+            and _header(scope, b"origin") is not None
+            and not any(k == b"access-control-allow-origin" for k, _ in headers)
+        ):
+            headers += _CORS_ANSWER
         if not any(k == b"content-length" for k, _ in headers):
             headers.append((b"content-length", str(len(response.body)).encode()))
         if unread:
@@ -272,6 +284,36 @@ async def _body(receive: Receive, limit: int | None) -> bytes | None:
 async def _send(send: Send, status: int, headers: list[tuple[bytes, bytes]], body: bytes) -> None:
     await send({"type": "http.response.start", "status": status, "headers": headers})
     await send({"type": "http.response.body", "body": body})
+
+
+_CORS_ANSWER = [
+    (b"access-control-allow-origin", b"*"),
+    (b"access-control-expose-headers", b"x-amzn-RequestId,x-amzn-ErrorType,x-amzn-ErrorMessage,Date"),
+]
+"""What AWS's JSON and query endpoints (Cognito, STS, DynamoDB ...) add for a browser's request,
+so an app on another origin (Amplify, the SDK for JavaScript in the browser) can read answers."""
+
+
+def _header(scope: Scope, name: bytes) -> str | None:
+    for key, value in scope["headers"]:
+        if key == name:
+            return str(value.decode("latin-1"))
+    return None
+
+
+def _preflight_headers(scope: Scope) -> list[tuple[bytes, bytes]]:
+    """A CORS preflight to the endpoint's root, where the SDKs POST their JSON and query calls:
+    allowed for any origin, method and requested headers (requests are SigV4-signed, or carry
+    a token; no cookie is ever read). S3's preflights, to a bucket's path, follow its rules."""
+    wanted = _header(scope, b"access-control-request-headers") or ""
+    return [
+        (b"access-control-allow-origin", (_header(scope, b"origin") or "*").encode("latin-1")),
+        (b"access-control-allow-methods", b"GET, POST, PUT, DELETE, HEAD, PATCH"),
+        (b"access-control-allow-headers", wanted.encode("latin-1")),
+        (b"access-control-max-age", b"86400"),
+        (b"vary", b"Origin"),
+        (b"content-length", b"0"),
+    ]
 
 
 def _host(scope: Scope) -> str:
