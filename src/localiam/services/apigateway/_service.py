@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import json
+import re
 import secrets
 import string
 from collections.abc import Callable, Mapping
@@ -26,6 +27,10 @@ from localiam.state.iam_store import Row
 SERVICE = Service("apigateway", access_denied_code="AccessDeniedException")
 TAG_RESOURCE = "apigateway"
 _ALPHABET = string.ascii_lowercase + string.digits
+LAMBDA_URI = re.compile(
+    r"arn:aws:apigateway:[a-z0-9-]+:lambda:path/2015-03-31/functions/(arn:aws:lambda:[^/]+)/invocations"
+)
+"""A Lambda integration's or authorizer's ``uri``; the group is the function's ARN."""
 
 
 def new_id(length: int = 10) -> str:

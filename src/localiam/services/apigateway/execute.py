@@ -48,7 +48,7 @@ from localiam.engine import (
 )
 from localiam.errors import AccessDenied, AwsError
 from localiam.policy.model import PolicyType
-from localiam.services.apigateway._service import SERVICE
+from localiam.services.apigateway._service import LAMBDA_URI, SERVICE
 from localiam.services.apigateway.integrations import http_proxy, mock_answer, proxy_answer, proxy_event, request_fields
 from localiam.services.apigateway.invocation import (
     Answer,
@@ -78,9 +78,6 @@ from localiam.state.bodies import BodyStore
 from localiam.state.store import Store
 
 SERVICE_PRINCIPAL = "apigateway.amazonaws.com"
-LAMBDA_URI = re.compile(
-    r"arn:aws:apigateway:[a-z0-9-]+:lambda:path/2015-03-31/functions/(arn:aws:lambda:[^/]+)/invocations"
-)
 MAX_DEPLOYMENTS = 256
 
 

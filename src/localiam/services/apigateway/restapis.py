@@ -14,6 +14,7 @@ from typing import Any
 
 from localiam.policy.parse import parse_policy
 from localiam.services.apigateway._service import (
+    LAMBDA_URI,
     SERVICE,
     TAG_RESOURCE,
     api_row,
@@ -396,9 +397,6 @@ def deletemethod_view(ctx: OperationContext, params: Params) -> Result:
 
 # ------------------------------------------------------------------------------- integrations
 INTEGRATION_PATH = METHOD_PATH + "/integration"
-LAMBDA_URI = re.compile(
-    r"arn:aws:apigateway:[a-z0-9-]+:lambda:path/2015-03-31/functions/(arn:aws:lambda:[^/]+)/invocations"
-)
 
 
 @SERVICE.operation(

@@ -32,7 +32,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from localiam.engine import PrincipalKind
-from localiam.errors import AccessDenied, AwsError
+from localiam.errors import AwsError
 from localiam.policy.wildcard import glob_match
 from localiam.services.base import OperationContext, Params, Result
 from localiam.services.cognito_identity import logins as login_checks
@@ -253,8 +253,10 @@ def _assume(
         params["PolicyArns"] = [{"arn": GUEST_MANAGED_POLICY}]
     try:
         session = assume_federated(ctx, params, login, role, SESSION_NAME)
-    except (AccessDenied, AwsError) as exc:
-        if isinstance(exc, AccessDenied) or exc.code in ("AccessDenied", "ValidationError", "PackedPolicyTooLarge"):
+    except AwsError as exc:
+        # STS's refusal (the trust policy, a duration or session policy it will not take)
+        # reaches the app as the pool's configuration error, as on AWS.
+        if exc.code in ("AccessDenied", "ValidationError", "PackedPolicyTooLarge"):
             raise configuration_error() from None
         raise
     issued = session.issued

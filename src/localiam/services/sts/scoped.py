@@ -20,14 +20,14 @@ from __future__ import annotations
 
 import secrets
 import string
-from typing import Any
+from dataclasses import replace
 
 from localiam.errors import AccessDenied, ValidationError
 from localiam.services.base import OperationContext, Params, Result
 from localiam.services.sts._service import SERVICE, constraint_error, credentials, signed_caller
 from localiam.services.sts.session_inputs import session_policy
 from localiam.state import schema
-from localiam.state.sts_store import issue_session
+from localiam.state.sts_store import IssuedCredentials, find_role, issue_session
 
 MAX_DURATION = 129600
 MAX_TOKEN_SIZE = 4096
@@ -47,20 +47,25 @@ def _duration(params: Params) -> int | None:
     return value
 
 
-def _padded(ctx: OperationContext, access_key_id: str, wanted: Any) -> None:
-    if wanted in (None, 0):
-        return
+def _token_size(params: Params) -> int:
+    wanted = params.get("MinimumSessionTokenSize") or 0
     if isinstance(wanted, bool) or not isinstance(wanted, int) or not 0 <= wanted <= MAX_TOKEN_SIZE:
         raise constraint_error(
             wanted, "minimumSessionTokenSize", f"Member must have value less than or equal to {MAX_TOKEN_SIZE}"
         )
+    return wanted
+
+
+def _padded(ctx: OperationContext, issued: IssuedCredentials, wanted: int) -> IssuedCredentials:
+    """``issued`` with its session token padded to ``wanted`` bytes (kept so in the store)."""
+    if len(issued.session_token) >= wanted:
+        return issued
+    token = issued.session_token + "".join(
+        secrets.choice(_TOKEN_PAD) for _ in range(wanted - len(issued.session_token))
+    )
     t = schema.sessions
-    row = ctx.tx.one_or_none(t.select().where(t.c.access_key_id == access_key_id))
-    assert row is not None
-    token = str(row.session_token)
-    if len(token) < wanted:
-        token += "".join(secrets.choice(_TOKEN_PAD) for _ in range(wanted - len(token)))
-        ctx.tx.execute(t.update().where(t.c.access_key_id == access_key_id).values(session_token=token))
+    ctx.tx.execute(t.update().where(t.c.access_key_id == issued.access_key_id).values(session_token=token))
+    return replace(issued, session_token=token)
 
 
 @SERVICE.operation("GetScopedCredentials", action=None, writes=True)
@@ -75,6 +80,7 @@ def get_scoped_credentials(ctx: OperationContext, params: Params) -> Result:
         )
     policy = session_policy(params)
     seconds = _duration(params)
+    token_size = _token_size(params)
     if policy is None and seconds is None:
         raise ValidationError("At least one of Policy or DurationSeconds must be specified.")
     s = dict(caller.key.session)
@@ -82,11 +88,7 @@ def get_scoped_credentials(ctx: OperationContext, params: Params) -> Result:
     if seconds is not None:
         ends = min(ends, ctx.now + seconds)
     chain = list(s.get("scope_policies") or []) + ([policy] if policy is not None else [])
-    role = None
-    if s.get("role_arn"):
-        from localiam.state.sts_store import find_role
-
-        role = find_role(ctx.tx, str(s["role_arn"]))
+    role = find_role(ctx.tx, str(s["role_arn"])) if s.get("role_arn") else None
     issued = issue_session(
         ctx.tx,
         account_id=str(s["account_id"]),
@@ -109,13 +111,10 @@ def get_scoped_credentials(ctx: OperationContext, params: Params) -> Result:
         scope_policies=chain,
         expires_at=ends,
     )
-    _padded(ctx, issued.access_key_id, params.get("MinimumSessionTokenSize"))
-    t = schema.sessions
-    token = ctx.tx.one_or_none(t.select().where(t.c.access_key_id == issued.access_key_id)).session_token
-    issued = type(issued)(issued.access_key_id, issued.secret_access_key, str(token), issued.expires_at)
+    issued = _padded(ctx, issued, token_size)
     result: Result = {
         "Credentials": credentials(issued),
-        "SessionTokenSize": len(str(token)),
+        "SessionTokenSize": len(issued.session_token),
         "ScopedPoliciesCount": len(chain),
     }
     if s.get("source_identity"):
