@@ -2,7 +2,8 @@
 
 Items are keyed by ``(table_uid, hash_key, range_key)``, the key values encoded so that their
 bytes sort as DynamoDB sorts the values: a Query reads one partition's range of the primary
-key (or of an index's entries) in order, never the whole table. Item writes are
+key (or of an index's entries) in order, never the whole table. On SQLite the one-item
+statements run on the driver's connection (``Tx.driver``). Item writes are
 ``cache_neutral``: they change no policy or principal, so they cool no cache. A read of an item
 in a write transaction on PostgreSQL locks its row (``FOR UPDATE``), so two conditional writes
 on one item are serialised; so are two of a new item, by an advisory lock on its key.
@@ -105,20 +106,33 @@ def item(tx: Tx, uid: str, hash_key: bytes, range_key: bytes, *, lock: bool = Fa
         # key makes the second wait for the first to commit, then read what it wrote.
         digest = hashlib.blake2b(uid.encode() + b"\0" + hash_key + b"\0" + range_key, digest_size=8).digest()
         tx.conn.execute(_ADVISORY_LOCK, {"key": int.from_bytes(digest, "big", signed=True)})
-    stmt = _ITEM_LOCKED if postgres else _ITEM
-    row = tx.conn.execute(stmt, {"uid": uid, "hk": hash_key, "rk": range_key}).first()
-    return {"item": row.item, "size": row.size} if row is not None else None
+    params = {"uid": uid, "hk": hash_key, "rk": range_key}
+    if tx.sqlite:
+        found = tx.driver(_ITEM, params).fetchone()
+    else:
+        found = tx.conn.execute(_ITEM_LOCKED if postgres else _ITEM, params).first()
+    return {"item": found[0], "size": found[1]} if found is not None else None
 
 
 def put_item(tx: Tx, uid: str, hash_key: bytes, range_key: bytes, text: str, size: int, *, exists: bool) -> None:
     tx.cache_neutral = True
-    values = {"uid": uid, "hk": hash_key, "rk": range_key, "text": text, "bytes": size}
-    tx.execute(_UPDATE_ITEM if exists else _INSERT_ITEM, values)
+    _write(
+        tx,
+        _UPDATE_ITEM if exists else _INSERT_ITEM,
+        {"uid": uid, "hk": hash_key, "rk": range_key, "text": text, "bytes": size},
+    )
 
 
 def delete_item(tx: Tx, uid: str, hash_key: bytes, range_key: bytes) -> None:
     tx.cache_neutral = True
-    tx.execute(_DELETE_ITEM, {"uid": uid, "hk": hash_key, "rk": range_key})
+    _write(tx, _DELETE_ITEM, {"uid": uid, "hk": hash_key, "rk": range_key})
+
+
+def _write(tx: Tx, statement: Any, params: dict[str, Any]) -> None:
+    if tx.sqlite:
+        tx.driver(statement, params)
+    else:
+        tx.execute(statement, params)
 
 
 def put_index_entry(tx: Tx, uid: str, index: str, keys: tuple[bytes, bytes], item_keys: tuple[bytes, bytes]) -> None:

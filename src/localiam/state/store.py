@@ -121,6 +121,42 @@ class Tx:
     def one_or_none(self, statement: Any) -> Any:
         return self.execute(statement).first()
 
+    @property
+    def sqlite(self) -> bool:
+        return self.conn.dialect.name == "sqlite"
+
+    def driver(self, statement: Any, params: dict[str, Any]) -> sqlite3.Cursor:
+        """Run ``statement`` (built once, its parameters named with ``bindparam``) on SQLite's
+        own connection, inside this transaction: SQLAlchemy's execution path costs several
+        times the statement itself for the one-row statements DynamoDB runs on every request.
+        SQLite only; no result or parameter processing (text, integers and bytes pass as
+        they are)."""
+        conn = self.conn
+        if not conn.in_transaction():
+            conn.begin()  # as SQLAlchemy would on its first statement (``BEGIN``, see _on_begin)
+        sql, names = _driver_sql(statement)
+        if not getattr(statement, "is_select", False):
+            self.wrote = True
+            if self.memo:
+                self.memo.clear()
+        cursor: sqlite3.Cursor = conn.connection.driver_connection.execute(  # type: ignore[union-attr]
+            sql, tuple(params[name] for name in names)
+        )
+        return cursor
+
+
+_DRIVER_SQL: dict[int, tuple[Any, str, tuple[str, ...]]] = {}
+
+
+def _driver_sql(statement: Any) -> tuple[str, tuple[str, ...]]:
+    """``statement`` compiled for SQLite once: its SQL and the order of its parameters."""
+    hit = _DRIVER_SQL.get(id(statement))
+    if hit is None or hit[0] is not statement:
+        compiled = statement.compile(dialect=sqlite.dialect())
+        hit = (statement, str(compiled), tuple(compiled.positiontup or ()))
+        _DRIVER_SQL[id(statement)] = hit
+    return hit[1], hit[2]
+
 
 class VersionWatch:
     """What this process knows of other writers: when each account last changed.
@@ -297,6 +333,13 @@ class _FairLock:
 
     @contextmanager
     def hold(self) -> Iterator[None]:
+        self.acquire()
+        try:
+            yield
+        finally:
+            self.release()
+
+    def acquire(self) -> None:
         with self._cond:
             ticket = self._next
             self._next += 1
@@ -306,15 +349,98 @@ class _FairLock:
                 if remaining <= 0 or (not self._cond.wait(remaining) and ticket != self._serving):
                     self._abandoned.add(ticket)
                     raise StoreError(f"the database stayed locked for {self._timeout:.0f} s by other writers")
-        try:
-            yield
-        finally:
-            with self._cond:
+
+    def release(self) -> None:
+        with self._cond:
+            self._pass()
+
+    def handoff(self) -> bool:
+        """Pass the lock to the next waiter if there is one (``True``); otherwise keep holding
+        it (``False``). Atomic: a waiter granted the lock here cannot have given up already."""
+        with self._cond:
+            while self._serving + 1 in self._abandoned:
+                self._abandoned.discard(self._serving + 1)
                 self._serving += 1
-                while self._serving in self._abandoned:
-                    self._abandoned.discard(self._serving)
-                    self._serving += 1
-                self._cond.notify_all()
+            if self._serving + 1 >= self._next:
+                return False
+            self._pass()
+            return True
+
+    def _pass(self) -> None:
+        self._serving += 1
+        while self._serving in self._abandoned:
+            self._abandoned.discard(self._serving)
+            self._serving += 1
+        self._cond.notify_all()
+
+
+class _Batch:
+    """One SQLite transaction that several writers of this process share (group commit).
+
+    Writers take turns (:class:`_FairLock`); each runs its transaction's statements in the
+    batch's open transaction, inside a savepoint unless it began the batch, so a writer that
+    fails undoes only its own statements. A writer that finished while others wait for their
+    turn hands the open transaction on and waits for it to commit; the last writer of the batch
+    commits it: one fsync for all of them. Nobody is answered before the commit that holds their
+    write, so acknowledged writes are as durable as with a commit each. Only writes that no
+    cache holds (``Tx.cache_neutral`` item and object writes, which bump no version) hand a batch
+    on: a writer that changes a policy or principal commits the batch at once, so that no later
+    writer decides with caches that have not learned of an uncommitted change."""
+
+    __slots__ = ("conn", "done", "error", "members", "started", "transaction")
+
+    MAX_MEMBERS = 32
+    MAX_AGE = 0.025
+    """Seconds after which a batch commits even while writers wait: bounds the latency the
+    first writer pays for the others."""
+
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+        self.transaction = conn.begin()
+        self.members = 0
+        self.started = time.monotonic()
+        self.done = threading.Event()
+        self.error: BaseException | None = None
+
+    # A writer that joins runs in a savepoint, set on SQLite's own connection: SQLAlchemy's
+    # nested transactions cost more than the statements of a DynamoDB PutItem.
+    def savepoint(self) -> None:
+        self._driver().execute("SAVEPOINT batch_member")
+
+    def release(self) -> None:
+        self._driver().execute("RELEASE batch_member")
+
+    def undo(self) -> None:
+        driver = self._driver()
+        driver.execute("ROLLBACK TO batch_member")
+        driver.execute("RELEASE batch_member")
+
+    def _driver(self) -> sqlite3.Connection:
+        driver: sqlite3.Connection = self.conn.connection.driver_connection  # type: ignore[assignment]
+        return driver
+
+    def open_to_more(self) -> bool:
+        return self.members < self.MAX_MEMBERS and time.monotonic() - self.started < self.MAX_AGE
+
+    def commit(self) -> None:
+        try:
+            self.transaction.commit()
+        except BaseException as exc:
+            self.error = exc
+            # Its transaction may still be open (SQLite leaves it so when COMMIT fails): the
+            # connection is discarded rather than returned to the pool mid-transaction.
+            self.conn.invalidate()
+            raise
+        finally:
+            self.conn.close()
+            self.done.set()
+
+    def rollback(self) -> None:
+        try:
+            self.transaction.rollback()
+        finally:
+            self.conn.close()
+            self.done.set()
 
 
 class Store:
@@ -333,6 +459,7 @@ class Store:
         # a late writer overtake: under 16 concurrent writers that made the 90th percentile
         # 40 times the median (bench/federation.py). Other processes still meet busy_timeout.
         self._writers: _FairLock | None = _FairLock() if self.dialect == "sqlite" and self._serial is None else None
+        self._batch: _Batch | None = None
         if migrate:
             self.migrate()
 
@@ -375,22 +502,24 @@ class Store:
     def write(self) -> Iterator[Tx]:
         """One transaction; versions of touched accounts bump inside it (``*`` when it wrote
         without touching an account), and this process's :class:`VersionWatch` learns of them
-        once it commits."""
+        once it commits. On a SQLite file, writers of this process share commits
+        (:class:`_Batch`)."""
         watch = self._watch
         epoch = None
         if watch is not None:
             watch.refresh()
             epoch = watch.epoch
-        with self._write_turn(), self._turn(), self.engine.connect() as conn:
+        if self._writers is not None:
+            with self._grouped(epoch) as tx:
+                yield tx
+            return
+        with self._turn(), self.engine.connect() as conn:
             conn.execution_options(localiam_write=True)
             with conn.begin():
                 tx = Tx(conn, time.time(), self)
                 tx.epoch = epoch
                 yield tx
-                targets = (
-                    sorted(tx.touched) if tx.touched else ([ALL_ACCOUNTS] if tx.wrote and not tx.cache_neutral else [])
-                )
-                versions = {account_id: self._bump(conn, account_id) for account_id in targets}
+                versions = {account_id: self._bump(conn, account_id) for account_id in _version_targets(tx)}
             # Committed; still our turn (the in-memory store's readers wait for it).
             if self._watch is not None and tx.wrote:
                 self._watch.wrote()
@@ -398,12 +527,78 @@ class Store:
             self._watch.committed(versions)
 
     @contextmanager
-    def _write_turn(self) -> Iterator[None]:
-        if self._writers is None:
-            yield
-            return
-        with self._writers.hold():
-            yield
+    def _grouped(self, epoch: int | None) -> Iterator[Tx]:
+        """A write transaction run in this process's open :class:`_Batch` (one is begun when
+        none is open), answered once the batch has committed."""
+        writers = self._writers
+        assert writers is not None
+        writers.acquire()
+        batch = self._batch
+        joined = batch is not None
+        try:
+            if batch is None:
+                conn = self.engine.connect()
+                conn.execution_options(localiam_write=True)
+                batch = self._batch = _Batch(conn)
+            else:
+                batch.savepoint()
+        except BaseException:
+            self._batch = None
+            writers.release()
+            raise
+        batch.members += 1
+        tx = Tx(batch.conn, time.time(), self)
+        tx.epoch = epoch
+        versions: dict[str, int] = {}
+        outcome = "failed"
+        try:
+            yield tx
+            versions = {account_id: self._bump(batch.conn, account_id) for account_id in _version_targets(tx)}
+            if joined:
+                batch.release()
+            outcome = "done"
+        except BaseException:
+            if joined:
+                try:
+                    batch.undo()
+                except BaseException:
+                    outcome = "broken"  # the batch's state is unknown: none of it may commit
+            raise
+        finally:
+            handed = self._settle(batch, outcome, leader=not joined, cache_neutral=not versions)
+        if handed:
+            batch.done.wait()
+            if batch.error is not None:
+                raise StoreError(f"the write could not be committed ({type(batch.error).__name__})")
+        if self._watch is not None and tx.wrote:
+            self._watch.wrote()
+        if versions and self._watch is not None:
+            self._watch.committed(versions)
+
+    def _settle(self, batch: _Batch, outcome: str, *, leader: bool, cache_neutral: bool) -> bool:
+        """End a writer's turn in ``batch``: hand the open batch to the next writer (``True``:
+        the caller then waits for its commit), or commit it (or roll it back when it holds
+        nothing that may commit) and let the next writer begin another."""
+        assert self._writers is not None
+        if outcome == "broken" or (outcome == "failed" and leader):
+            self._batch = None
+            try:
+                batch.rollback()
+            finally:
+                self._writers.release()
+            return False
+        if outcome == "done" and cache_neutral and batch.open_to_more() and self._writers.handoff():
+            return True
+        self._batch = None
+        try:
+            batch.commit()
+        except Exception:
+            if outcome == "done":
+                raise
+            log.exception("committing the writes batched with a failed one")  # they learn of it
+        finally:
+            self._writers.release()
+        return False
 
     @contextmanager
     def _turn(self) -> Iterator[None]:
@@ -432,6 +627,13 @@ class Store:
         if account_ids is not None:
             stmt = stmt.where(table.c.account_id.in_(sorted(account_ids)))
         return {row.account_id: row.version for row in tx.execute(stmt)}
+
+
+def _version_targets(tx: Tx) -> list[str]:
+    """The ``account_versions`` rows a write transaction bumps (see :meth:`Store.write`)."""
+    if tx.touched:
+        return sorted(tx.touched)
+    return [ALL_ACCOUNTS] if tx.wrote and not tx.cache_neutral else []
 
 
 _MEMORY_URLS = ("sqlite://", "sqlite:///:memory:")

@@ -19,6 +19,7 @@ with the Coral wording.
 
 from __future__ import annotations
 
+import functools
 import json
 import math
 from collections.abc import Callable, Mapping
@@ -189,11 +190,18 @@ def _structure(
     shape: Shape, value: Mapping[str, Any], path: str, error: BadJson = _serialization_error
 ) -> dict[str, Any]:
     out: dict[str, Any] = {}
-    for name, member in shape.members.items():
-        item = value.get(_wire_name(member, name))
+    for name, wire, member in _members(shape):
+        item = value.get(wire)
         if item is not None:
             out[name] = decode(member, item, member_path(path, name), error)
     return out
+
+
+@functools.cache
+def _members(shape: Shape) -> tuple[tuple[str, str, Shape], ...]:
+    """``(name, name on the wire, shape)`` of each member (once per shape: the model's shapes
+    live as long as the process)."""
+    return tuple((name, _wire_name(member, name), member) for name, member in shape.members.items())
 
 
 def decode(shape: Shape, value: Any, path: str, error: BadJson = _serialization_error) -> Any:
@@ -201,6 +209,10 @@ def decode(shape: Shape, value: Any, path: str, error: BadJson = _serialization_
     a value of the wrong type is ``error("Expected a list at 'path'.")``. ``path`` names the
     value in messages as Coral does (``code.zipFile``)."""
     kind = shape.type_name
+    if kind == "string":  # the commonest, first
+        if not isinstance(value, str):
+            raise error(f"Expected a string at '{path}'.")
+        return value
     if kind == "structure":
         if getattr(shape, "is_document_type", False):
             return value
@@ -219,18 +231,26 @@ def decode(shape: Shape, value: Any, path: str, error: BadJson = _serialization_
     return _scalar(kind, value, path, error)
 
 
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+_EXPECTED: dict[str, Callable[[Any], bool]] = {
+    "string": lambda value: isinstance(value, str),
+    "boolean": lambda value: isinstance(value, bool),
+    "integer": _is_int,
+    "long": _is_int,
+    "float": lambda value: _is_number(value),
+    "double": lambda value: _is_number(value),
+    "timestamp": lambda value: _is_number(value) or isinstance(value, str),
+    "blob": lambda value: isinstance(value, str),
+}
+"""The JSON types a scalar of each kind may arrive as; other kinds are taken as they come."""
+
+
 def _scalar(kind: str, value: Any, path: str, error: BadJson = _serialization_error) -> Any:
-    expected = {
-        "string": isinstance(value, str),
-        "boolean": isinstance(value, bool),
-        "integer": isinstance(value, int) and not isinstance(value, bool),
-        "long": isinstance(value, int) and not isinstance(value, bool),
-        "float": _is_number(value),
-        "double": _is_number(value),
-        "timestamp": _is_number(value) or isinstance(value, str),
-        "blob": isinstance(value, str),
-    }
-    if not expected.get(kind, True):
+    expected = _EXPECTED.get(kind)
+    if expected is not None and not expected(value):
         raise error(f"Expected a {kind} at '{path}'.")
     try:
         if kind == "timestamp":

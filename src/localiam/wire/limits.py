@@ -268,7 +268,10 @@ def load_json(data: bytes | str) -> Any:
         value = json.loads(data)
     except RecursionError:
         raise _too_deep("JSON") from None
-    if _nests_deeper(value, NESTING_LIMIT):
+    # Nesting needs a bracket per level: a document with fewer brackets in all (strings'
+    # included) cannot be too deep, and counting them costs far less than walking it.
+    raw = data.encode() if isinstance(data, str) else data
+    if raw.count(b"{") + raw.count(b"[") > NESTING_LIMIT and _nests_deeper(value, NESTING_LIMIT):
         raise _too_deep("JSON")
     return value
 

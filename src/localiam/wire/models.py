@@ -208,14 +208,20 @@ def validate(shape: Shape | None, params: dict[str, Any]) -> list[Violation]:
 
 
 def _check_structure(shape: Shape, value: dict[str, Any], path: str, out: list[Violation]) -> None:
-    required = set(shape.required_members)
+    required = _required(shape)
     for name, member in shape.members.items():
-        child = member_path(path, name)
-        if value.get(name) is None:
+        item = value.get(name)
+        if item is None:
             if name in required:
-                out.append(Violation(child, Constraint.REQUIRED, "Member must not be null", None, True))
+                missing = Violation(member_path(path, name), Constraint.REQUIRED, "Member must not be null", None, True)
+                out.append(missing)
             continue
-        _check(member, value[name], child, out)
+        _check(member, item, member_path(path, name), out)
+
+
+@functools.cache
+def _required(shape: Shape) -> frozenset[str]:
+    return frozenset(shape.required_members)
 
 
 def _check(shape: Shape, value: Any, path: str, out: list[Violation]) -> None:
@@ -231,21 +237,27 @@ def _check(shape: Shape, value: Any, path: str, out: list[Violation]) -> None:
         return
     if kind == "map":
         out.extend(_rule_violations(shape, value, path, show=False))
-        if any(_rule_violations(shape.key, key, path, show=False) for key in value):
+        if _rules(shape.key) and any(_rule_violations(shape.key, key, path, show=False) for key in value):
             rules = ", ".join(text for _, text in _rules(shape.key))
             rule = f"Map keys must satisfy constraint: [{rules}]"
             out.append(Violation(path, Constraint.MAP_KEYS, rule, value, False))
-        if any(v is not None and _rule_violations(shape.value, v, path, show=False) for v in value.values()):
+        if _rules(shape.value) and any(
+            v is not None and _rule_violations(shape.value, v, path, show=False) for v in value.values()
+        ):
             rules = ", ".join(text for _, text in _rules(shape.value))
             rule = f"Map value must satisfy constraint: [{rules}]"
             out.append(Violation(path, Constraint.MAP_VALUES, rule, value, False))
+        return
+    if not _rules(shape):
         return
     show = not shape.metadata.get("sensitive", False)
     out.extend(_rule_violations(shape, value, path, show))
 
 
-def _rules(shape: Shape) -> list[tuple[Constraint, str]]:
-    """Every constraint ``shape`` declares, with AWS's wording, in the order AWS lists them."""
+@functools.cache
+def _rules(shape: Shape) -> tuple[tuple[Constraint, str], ...]:
+    """Every constraint ``shape`` declares, with AWS's wording, in the order AWS lists them
+    (once per shape: the model's shapes live as long as the process)."""
     meta = shape.metadata
     numeric = shape.type_name in ("integer", "long", "float", "double", "bigInteger", "bigDecimal")
     rules: list[tuple[Constraint, str]] = []
@@ -254,7 +266,7 @@ def _rules(shape: Shape) -> list[tuple[Constraint, str]]:
             rules.append((Constraint.MAX_VALUE, f"Member must have value less than or equal to {_num(meta['max'])}"))
         if "min" in meta:
             rules.append((Constraint.MIN_VALUE, f"Member must have value greater than or equal to {_num(meta['min'])}"))
-        return rules
+        return tuple(rules)
     if "max" in meta:
         rules.append((Constraint.MAX_LENGTH, f"Member must have length less than or equal to {_num(meta['max'])}"))
     if "min" in meta:
@@ -263,7 +275,7 @@ def _rules(shape: Shape) -> list[tuple[Constraint, str]]:
         rules.append((Constraint.PATTERN, f"Member must satisfy regular expression pattern: {meta['pattern']}"))
     if shape.type_name == "string" and shape.enum:
         rules.append((Constraint.ENUM, "Member must satisfy enum value set: [" + ", ".join(shape.enum) + "]"))
-    return rules
+    return tuple(rules)
 
 
 def _num(bound: Any) -> str:
@@ -271,9 +283,12 @@ def _num(bound: Any) -> str:
 
 
 def _rule_violations(shape: Shape, value: Any, path: str, show: bool) -> list[Violation]:
+    rules = _rules(shape)
+    if not rules:
+        return []
     meta = shape.metadata
     found: list[Violation] = []
-    for constraint, text in _rules(shape):
+    for constraint, text in rules:
         failed = False
         if constraint in (Constraint.MIN_VALUE, Constraint.MAX_VALUE):
             bound = meta["min" if constraint is Constraint.MIN_VALUE else "max"]

@@ -89,7 +89,12 @@ class RoutingError(AwsError):
 
 
 def credential_scope_service(request: HttpRequest) -> str | None:
-    """The service named in the SigV4 credential scope (header or presigned query), if any."""
+    """The service named in the SigV4 credential scope (header or presigned query), if any
+    (read once per request: routing asks for it several times)."""
+    return request.memo("scope_service", lambda: _scope_service(request))
+
+
+def _scope_service(request: HttpRequest) -> str | None:
     credential = None
     authorization = request.header("authorization") or ""
     if authorization.startswith("AWS4-"):

@@ -154,7 +154,7 @@ def put_item(ctx: OperationContext, params: Params) -> Result:
     out: Result = {}
     if request.return_values == "ALL_OLD" and old is not None:
         out["Attributes"] = old
-    consumed = capacity(params, request.ref.name, write_units(item_size(request.item)))
+    consumed = capacity(params, request.ref.name, lambda: write_units(item_size(request.item)))
     if consumed:
         out["ConsumedCapacity"] = consumed
     return out

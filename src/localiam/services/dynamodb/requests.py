@@ -6,7 +6,7 @@ started 4 KB, half for an eventually consistent read)."""
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from localiam.services.base import Params
@@ -62,10 +62,16 @@ def return_values(params: Params, allowed: tuple[str, ...], message: str) -> str
     return value
 
 
-def capacity(params: Mapping[str, Any], table: str, units: float, *, index: str | None = None) -> dict[str, Any] | None:
+def capacity(
+    params: Mapping[str, Any], table: str, units: float | Callable[[], float], *, index: str | None = None
+) -> dict[str, Any] | None:
+    """``ConsumedCapacity`` when the request asks for it; ``units`` may be a function, called
+    only then (an item's size costs a walk of the item)."""
     mode = params.get("ReturnConsumedCapacity") or "NONE"
     if mode == "NONE":
         return None
+    if callable(units):
+        units = units()
     out: dict[str, Any] = {"TableName": table, "CapacityUnits": units}
     if mode == "INDEXES":
         out["Table"] = {"CapacityUnits": 0.0 if index else units}

@@ -95,8 +95,18 @@ def _index_keys(table: Table, name: str, item: Item) -> tuple[bytes, bytes] | No
     return values[0], values[1]
 
 
-def store(ctx: OperationContext, table: Table, keys: tuple[bytes, bytes], item: Item, *, existed: bool) -> None:
-    size = check_item_size(item)
+def store(
+    ctx: OperationContext,
+    table: Table,
+    keys: tuple[bytes, bytes],
+    item: Item,
+    *,
+    existed: bool,
+    size: int | None = None,
+) -> None:
+    """Write ``item`` (``size``: its size, when the caller has checked it already)."""
+    if size is None:
+        size = check_item_size(item)
     index_keys = {name: _index_keys(table, name, item) for name in table.indexes}
     dynamodb_store.put_item(
         ctx.tx, table.uid, keys[0], keys[1], json.dumps(item_to_json(item), separators=(",", ":")), size, exists=existed
@@ -125,10 +135,10 @@ def put(
 ) -> Item | None:
     """Put ``item``; the item it replaced."""
     keys = encoded_keys(table.keys, item, exact=False)
-    check_item_size(item)
+    size = check_item_size(item)
     old = current(ctx, table, keys, lock=True)
     check(old, cond, return_on_failure)
-    store(ctx, table, keys, item, existed=_existed(ctx, table, keys, old))
+    store(ctx, table, keys, item, existed=_existed(ctx, table, keys, old), size=size)
     return old
 
 
