@@ -13,11 +13,13 @@ in threads of its own, so that it never holds the threads that writes need. Ever
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import json
 import re
+import threading
 from collections.abc import Awaitable, Callable, Iterator, MutableMapping
 from dataclasses import replace
-from typing import Any
+from typing import Any, TypeVar
 
 from anyio import CapacityLimiter, to_thread
 from starlette.applications import Starlette
@@ -60,6 +62,25 @@ LONG_RUNNING_THREADS = 1000
 Lambda); more wait for a thread, on the event loop."""
 
 _METHODS = frozenset({"GET", "POST", "PUT", "DELETE", "HEAD", "PATCH", "OPTIONS"})
+
+
+T = TypeVar("T")
+
+_WORKERS: concurrent.futures.ThreadPoolExecutor | None = None
+_WORKERS_LOCK = threading.Lock()
+WORKER_THREADS = 40
+
+
+def in_worker(fn: Callable[..., T], *args: Any) -> asyncio.Future[T]:
+    """``fn(*args)`` in one of the process's worker threads (writes, whose commit waits for the
+    disk or another writer; bodies streamed to and from disk). asyncio's executor, not anyio's
+    ``to_thread``: a hand-off costs about 33 instead of 80 µs of CPU, paid by every write."""
+    global _WORKERS
+    if _WORKERS is None:
+        with _WORKERS_LOCK:
+            if _WORKERS is None:
+                _WORKERS = concurrent.futures.ThreadPoolExecutor(WORKER_THREADS, thread_name_prefix="localiam-worker")
+    return asyncio.get_running_loop().run_in_executor(_WORKERS, fn, *args)
 
 
 class LocaliamApp:
@@ -139,7 +160,7 @@ class LocaliamApp:
             if pipeline.prepare(probe) is None and probe.operation is not None and probe.operation.spool is not None:
                 stream = _ReceiveStream(receive, asyncio.get_running_loop())
                 probe.body_source = stream
-                response = await run_in_threadpool(pipeline.complete, probe)
+                response = await in_worker(pipeline.complete, probe)
                 # Refused before its body was all read (denied, or over its ceiling): the rest
                 # is not read, and the connection closes after the answer, so the next request
                 # on it cannot start in the middle of the body.
@@ -159,7 +180,7 @@ class LocaliamApp:
                         long_running = self._long_running()
                         response = await to_thread.run_sync(pipeline.complete, exchange, limiter=long_running)
                     elif pipeline.blocks(exchange):
-                        response = await run_in_threadpool(pipeline.complete, exchange)
+                        response = await in_worker(pipeline.complete, exchange)
                     else:
                         response = pipeline.complete(exchange)
         headers = [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in response.headers]
@@ -181,7 +202,7 @@ class LocaliamApp:
         chunks = iter(response.stream)
         try:
             while True:
-                chunk = await run_in_threadpool(next, chunks, None)
+                chunk = await in_worker(next, chunks, None)
                 if chunk is None:
                     break
                 await send({"type": "http.response.body", "body": chunk, "more_body": True})
