@@ -38,18 +38,15 @@ from localiam.services.iam.common import (
 )
 from localiam.services.iam.entities import (
     add_tags,
-    check_tag_keys,
     check_tags,
     get,
-    list_tags,
-    merged,
     request_tag_keys,
     resource,
     resource_tags,
     role_shape,
-    tag_keys_key,
     tag_list,
 )
+from localiam.services.iam.tagging import register_tag_operations
 from localiam.state import iam_store, schema
 from localiam.state.iam_store import Row
 
@@ -270,47 +267,13 @@ def list_instance_profiles_for_role(ctx: OperationContext, params: Params) -> Re
     return {"InstanceProfiles": [profile_shape(ctx, r, with_tags=False) for r in page], **more}
 
 
-@SERVICE.operation(
-    "TagInstanceProfile",
-    action="iam:TagInstanceProfile",
-    condition_keys=merged(_tag_keys, request_tag_keys),
-    writes=True,
+register_tag_operations(
+    "InstanceProfile",
+    tagged=KIND,
+    param="InstanceProfileName",
+    rule=name_rule("InstanceProfileName", 128),
+    find_key=lambda ctx, name: str(get_profile(ctx, name)["name_key"]),
     resource=_resource,
     resource_policy=_tags,
+    entity_keys=_tag_keys,
 )
-def tag_instance_profile(ctx: OperationContext, params: Params) -> Result:
-    validate(params, name_rule("InstanceProfileName", 128), Rule("Tags", True))
-    tags = check_tags(params)
-    row = get_profile(ctx, str(params["InstanceProfileName"]))
-    add_tags(ctx, KIND, row["name_key"], tags)
-    return {}
-
-
-@SERVICE.operation(
-    "UntagInstanceProfile",
-    action="iam:UntagInstanceProfile",
-    condition_keys=merged(_tag_keys, tag_keys_key),
-    writes=True,
-    resource=_resource,
-    resource_policy=_tags,
-)
-def untag_instance_profile(ctx: OperationContext, params: Params) -> Result:
-    validate(params, name_rule("InstanceProfileName", 128))
-    keys = check_tag_keys(params)
-    row = get_profile(ctx, str(params["InstanceProfileName"]))
-    iam_store.drop_tags(ctx.tx, ctx.account_id, KIND, row["name_key"], keys)
-    ctx.tx.touch(ctx.account_id)
-    return {}
-
-
-@SERVICE.operation(
-    "ListInstanceProfileTags",
-    action="iam:ListInstanceProfileTags",
-    condition_keys=_tag_keys,
-    resource=_resource,
-    resource_policy=_tags,
-)
-def list_instance_profile_tags(ctx: OperationContext, params: Params) -> Result:
-    validate(params, name_rule("InstanceProfileName", 128))
-    row = get_profile(ctx, str(params["InstanceProfileName"]))
-    return list_tags(ctx, KIND, row["name_key"], params)

@@ -37,12 +37,8 @@ from localiam.services.iam.common import (
 )
 from localiam.services.iam.entities import (
     add_tags,
-    check_tag_keys,
     check_tags,
-    list_tags,
-    merged,
     request_tag_keys,
-    tag_keys_key,
     tag_list,
 )
 from localiam.services.iam.managed import (
@@ -54,6 +50,7 @@ from localiam.services.iam.managed import (
     version_shape,
     versions,
 )
+from localiam.services.iam.tagging import register_tag_operations
 from localiam.state import iam_store, schema
 from localiam.state.iam_store import Row
 
@@ -282,43 +279,12 @@ def delete_policy_version(ctx: OperationContext, params: Params) -> Result:
     return {}
 
 
-@SERVICE.operation(
-    "TagPolicy",
-    action="iam:TagPolicy",
+register_tag_operations(
+    "Policy",
+    tagged="policy",
+    param="PolicyArn",
+    rule=ARN_RULE,
+    find_key=lambda ctx, arn: str(customer_policy(ctx, arn)["name"]).lower(),
     resource=policy_arn_param,
-    condition_keys=merged(request_tag_keys),
     resource_policy=policy_tags,
-    writes=True,
 )
-def tag_policy(ctx: OperationContext, params: Params) -> Result:
-    validate(params, ARN_RULE, Rule("Tags", True))
-    tags = check_tags(params)
-    row = customer_policy(ctx, str(params["PolicyArn"]))
-    add_tags(ctx, "policy", row["name"].lower(), tags)
-    return {}
-
-
-@SERVICE.operation(
-    "UntagPolicy",
-    action="iam:UntagPolicy",
-    resource=policy_arn_param,
-    condition_keys=tag_keys_key,
-    resource_policy=policy_tags,
-    writes=True,
-)
-def untag_policy(ctx: OperationContext, params: Params) -> Result:
-    validate(params, ARN_RULE)
-    keys = check_tag_keys(params)
-    row = customer_policy(ctx, str(params["PolicyArn"]))
-    iam_store.drop_tags(ctx.tx, ctx.account_id, "policy", row["name"].lower(), keys)
-    ctx.tx.touch(ctx.account_id)
-    return {}
-
-
-@SERVICE.operation(
-    "ListPolicyTags", action="iam:ListPolicyTags", resource=policy_arn_param, resource_policy=policy_tags
-)
-def list_policy_tags(ctx: OperationContext, params: Params) -> Result:
-    validate(params, ARN_RULE)
-    row = customer_policy(ctx, str(params["PolicyArn"]))
-    return list_tags(ctx, "policy", row["name"].lower(), params)

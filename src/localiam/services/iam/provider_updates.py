@@ -33,14 +33,6 @@ from collections.abc import Callable
 
 from localiam.services.base import OperationContext, Params, ResourcePolicy, ResourcePolicyOf, Result
 from localiam.services.iam.common import SERVICE, Rule, invalid_input, limit_exceeded, validate
-from localiam.services.iam.entities import (
-    add_tags,
-    check_tag_keys,
-    check_tags,
-    list_tags,
-    request_tag_keys,
-    tag_keys_key,
-)
 from localiam.services.iam.providers import (
     _THUMBPRINT,
     MAX_CLIENT_IDS,
@@ -51,6 +43,7 @@ from localiam.services.iam.providers import (
     _oidc,
     _saml,
 )
+from localiam.services.iam.tagging import FindKey, register_tag_operations
 from localiam.state import iam_store, schema
 from localiam.state.iam_store import Row
 
@@ -147,51 +140,21 @@ def update_thumbprint(ctx: OperationContext, params: Params) -> Result:
 
 
 # --------------------------------------------------------------------------- tags of both kinds
-def _register_tag_operations(kind: str, resource_type: str, param: str, rule: Rule, find: RowOf) -> None:
-    """``Tag{kind}``, ``Untag{kind}`` and ``List{kind}Tags`` of one kind of provider."""
-    arn_of = _arn_param(param)
-    tags_of = _provider_tags(resource_type, param)
+def _arn_key(find: RowOf) -> FindKey:
+    """A provider's tags are stored under its ARN."""
+    return lambda ctx, arn: str(find(ctx, arn)["arn"])
 
-    def tag(ctx: OperationContext, params: Params) -> Result:
-        validate(params, rule, Rule("Tags", True))
-        tags = check_tags(params)
-        row = find(ctx, str(params[param]))
-        add_tags(ctx, resource_type, str(row["arn"]), tags)
-        return {}
 
-    def untag(ctx: OperationContext, params: Params) -> Result:
-        validate(params, rule)
-        keys = check_tag_keys(params)
-        row = find(ctx, str(params[param]))
-        iam_store.drop_tags(ctx.tx, ctx.account_id, resource_type, str(row["arn"]), keys)
-        ctx.tx.touch(ctx.account_id)
-        return {}
-
-    def list_provider_tags(ctx: OperationContext, params: Params) -> Result:
-        validate(params, rule)
-        row = find(ctx, str(params[param]))
-        return list_tags(ctx, resource_type, str(row["arn"]), params)
-
-    SERVICE.operation(
-        f"Tag{kind}",
-        action=f"iam:Tag{kind}",
-        resource=arn_of,
-        condition_keys=request_tag_keys,
-        resource_policy=tags_of,
-        writes=True,
-    )(tag)
-    SERVICE.operation(
-        f"Untag{kind}",
-        action=f"iam:Untag{kind}",
-        resource=arn_of,
-        condition_keys=tag_keys_key,
-        resource_policy=tags_of,
-        writes=True,
-    )(untag)
-    SERVICE.operation(f"List{kind}Tags", action=f"iam:List{kind}Tags", resource=arn_of, resource_policy=tags_of)(
-        list_provider_tags
+for _kind, _tagged, _param, _rule, _find in (
+    ("OpenIDConnectProvider", OIDC, "OpenIDConnectProviderArn", OIDC_ARN_RULE, _oidc),
+    ("SAMLProvider", SAML, "SAMLProviderArn", SAML_ARN_RULE, _saml),
+):
+    register_tag_operations(
+        _kind,
+        tagged=_tagged,
+        param=_param,
+        rule=_rule,
+        find_key=_arn_key(_find),
+        resource=_arn_param(_param),
+        resource_policy=_provider_tags(_tagged, _param),
     )
-
-
-_register_tag_operations("OpenIDConnectProvider", OIDC, "OpenIDConnectProviderArn", OIDC_ARN_RULE, _oidc)
-_register_tag_operations("SAMLProvider", SAML, "SAMLProviderArn", SAML_ARN_RULE, _saml)

@@ -30,21 +30,19 @@ from localiam.services.iam.common import (
 )
 from localiam.services.iam.entities import (
     add_tags,
-    check_tag_keys,
     check_tags,
     entity_keys,
     find,
     get,
-    list_tags,
     merged,
     request_tag_keys,
     resource,
     resource_tags,
     role_shape,
-    tag_keys_key,
 )
 from localiam.services.iam.managed import boundary_policy
 from localiam.services.iam.service_linked import unmodifiable
+from localiam.services.iam.tagging import register_tag_operations
 from localiam.services.iam.users import BOUNDARY_RULE, PATH_RULE, boundary_key
 from localiam.state import iam_store, schema
 
@@ -206,47 +204,13 @@ def delete_role(ctx: OperationContext, params: Params) -> Result:
     return {}
 
 
-@SERVICE.operation(
-    "TagRole",
-    action="iam:TagRole",
+register_tag_operations(
+    "Role",
+    tagged="role",
+    param="RoleName",
+    rule=name_rule("RoleName"),
+    find_key=lambda ctx, name: str(get(ctx, "role", name)["name_key"]),
     resource=resource(*ROLE),
-    condition_keys=merged(entity_keys(*ROLE), request_tag_keys),
     resource_policy=resource_tags(*ROLE),
-    writes=True,
+    entity_keys=entity_keys(*ROLE),
 )
-def tag_role(ctx: OperationContext, params: Params) -> Result:
-    validate(params, name_rule("RoleName"), Rule("Tags", True))
-    tags = check_tags(params)
-    row = get(ctx, "role", str(params["RoleName"]))
-    add_tags(ctx, "role", row["name_key"], tags)
-    return {}
-
-
-@SERVICE.operation(
-    "UntagRole",
-    action="iam:UntagRole",
-    resource=resource(*ROLE),
-    condition_keys=merged(entity_keys(*ROLE), tag_keys_key),
-    resource_policy=resource_tags(*ROLE),
-    writes=True,
-)
-def untag_role(ctx: OperationContext, params: Params) -> Result:
-    validate(params, name_rule("RoleName"))
-    keys = check_tag_keys(params)
-    row = get(ctx, "role", str(params["RoleName"]))
-    iam_store.drop_tags(ctx.tx, ctx.account_id, "role", row["name_key"], keys)
-    ctx.tx.touch(ctx.account_id)
-    return {}
-
-
-@SERVICE.operation(
-    "ListRoleTags",
-    action="iam:ListRoleTags",
-    resource=resource(*ROLE),
-    condition_keys=entity_keys(*ROLE),
-    resource_policy=resource_tags(*ROLE),
-)
-def list_role_tags(ctx: OperationContext, params: Params) -> Result:
-    validate(params, name_rule("RoleName"))
-    row = get(ctx, "role", str(params["RoleName"]))
-    return list_tags(ctx, "role", row["name_key"], params)

@@ -32,14 +32,11 @@ from localiam.services.iam.common import (
 )
 from localiam.services.iam.entities import (
     add_tags,
-    check_tag_keys,
     check_tags,
-    list_tags,
-    merged,
     request_tag_keys,
-    tag_keys_key,
     tag_list,
 )
+from localiam.services.iam.tagging import register_tag_operations
 from localiam.state import iam_store, schema
 from localiam.state.iam_store import Row
 
@@ -243,47 +240,13 @@ def delete_server_certificate(ctx: OperationContext, params: Params) -> Result:
     return {}
 
 
-@SERVICE.operation(
-    "TagServerCertificate",
-    action="iam:TagServerCertificate",
+register_tag_operations(
+    "ServerCertificate",
+    tagged=KIND,
+    param="ServerCertificateName",
+    rule=name_rule("ServerCertificateName", 128),
+    find_key=lambda ctx, name: str(_get(ctx, name)["name_key"]),
     resource=_resource,
-    condition_keys=merged(_resource_tag_keys, request_tag_keys),
     resource_policy=_tags,
-    writes=True,
+    entity_keys=_resource_tag_keys,
 )
-def tag_server_certificate(ctx: OperationContext, params: Params) -> Result:
-    validate(params, name_rule("ServerCertificateName", 128), Rule("Tags", True))
-    tags = check_tags(params)
-    row = _get(ctx, str(params["ServerCertificateName"]))
-    add_tags(ctx, KIND, row["name_key"], tags)
-    return {}
-
-
-@SERVICE.operation(
-    "UntagServerCertificate",
-    action="iam:UntagServerCertificate",
-    resource=_resource,
-    condition_keys=merged(_resource_tag_keys, tag_keys_key),
-    resource_policy=_tags,
-    writes=True,
-)
-def untag_server_certificate(ctx: OperationContext, params: Params) -> Result:
-    validate(params, name_rule("ServerCertificateName", 128))
-    keys = check_tag_keys(params)
-    row = _get(ctx, str(params["ServerCertificateName"]))
-    iam_store.drop_tags(ctx.tx, ctx.account_id, KIND, row["name_key"], keys)
-    ctx.tx.touch(ctx.account_id)
-    return {}
-
-
-@SERVICE.operation(
-    "ListServerCertificateTags",
-    action="iam:ListServerCertificateTags",
-    resource=_resource,
-    condition_keys=_resource_tag_keys,
-    resource_policy=_tags,
-)
-def list_server_certificate_tags(ctx: OperationContext, params: Params) -> Result:
-    validate(params, name_rule("ServerCertificateName", 128))
-    row = _get(ctx, str(params["ServerCertificateName"]))
-    return list_tags(ctx, KIND, row["name_key"], params)

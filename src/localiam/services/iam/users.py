@@ -28,20 +28,18 @@ from localiam.services.iam.common import (
 from localiam.services.iam.entities import (
     add_tags,
     caller_user_name,
-    check_tag_keys,
     check_tags,
     entity_keys,
     find,
     get,
-    list_tags,
     merged,
     request_tag_keys,
     resource,
     resource_tags,
-    tag_keys_key,
     user_shape,
 )
 from localiam.services.iam.managed import boundary_policy
+from localiam.services.iam.tagging import register_tag_operations
 from localiam.state import iam_store, schema
 
 PATH_RULE = Rule("Path", False, PATH, 1, 512)
@@ -185,47 +183,13 @@ def delete_user(ctx: OperationContext, params: Params) -> Result:
     return {}
 
 
-@SERVICE.operation(
-    "TagUser",
-    action="iam:TagUser",
+register_tag_operations(
+    "User",
+    tagged="user",
+    param="UserName",
+    rule=name_rule("UserName", 128),
+    find_key=lambda ctx, name: str(get(ctx, "user", name)["name_key"]),
     resource=resource("user", "UserName"),
-    condition_keys=merged(entity_keys("user", "UserName"), request_tag_keys),
     resource_policy=resource_tags("user", "UserName"),
-    writes=True,
+    entity_keys=entity_keys("user", "UserName"),
 )
-def tag_user(ctx: OperationContext, params: Params) -> Result:
-    validate(params, name_rule("UserName", 128), Rule("Tags", True))
-    tags = check_tags(params)
-    row = get(ctx, "user", str(params["UserName"]))
-    add_tags(ctx, "user", row["name_key"], tags)
-    return {}
-
-
-@SERVICE.operation(
-    "UntagUser",
-    action="iam:UntagUser",
-    resource=resource("user", "UserName"),
-    condition_keys=merged(entity_keys("user", "UserName"), tag_keys_key),
-    resource_policy=resource_tags("user", "UserName"),
-    writes=True,
-)
-def untag_user(ctx: OperationContext, params: Params) -> Result:
-    validate(params, name_rule("UserName", 128))
-    keys = check_tag_keys(params)
-    row = get(ctx, "user", str(params["UserName"]))
-    iam_store.drop_tags(ctx.tx, ctx.account_id, "user", row["name_key"], keys)
-    ctx.tx.touch(ctx.account_id)
-    return {}
-
-
-@SERVICE.operation(
-    "ListUserTags",
-    action="iam:ListUserTags",
-    resource=resource("user", "UserName"),
-    condition_keys=entity_keys("user", "UserName"),
-    resource_policy=resource_tags("user", "UserName"),
-)
-def list_user_tags(ctx: OperationContext, params: Params) -> Result:
-    validate(params, name_rule("UserName", 128))
-    row = get(ctx, "user", str(params["UserName"]))
-    return list_tags(ctx, "user", row["name_key"], params)

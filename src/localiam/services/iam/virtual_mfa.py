@@ -49,14 +49,12 @@ from localiam.services.iam.common import (
 )
 from localiam.services.iam.entities import (
     add_tags,
-    check_tag_keys,
     check_tags,
-    list_tags,
     request_tag_keys,
-    tag_keys_key,
     tag_list,
     user_shape,
 )
+from localiam.services.iam.tagging import register_tag_operations
 from localiam.state import iam_store, mfa_store, schema
 from localiam.state.iam_store import Row
 
@@ -176,49 +174,15 @@ def list_virtual_mfa_devices(ctx: OperationContext, params: Params) -> Result:
 
 
 # --------------------------------------------------------------------------- tags
-@SERVICE.operation(
-    "TagMFADevice",
-    action="iam:TagMFADevice",
-    resource=device_arn,
-    condition_keys=request_tag_keys,
-    resource_policy=device_tags,
-    writes=True,
-)
-def tag_mfa_device(ctx: OperationContext, params: Params) -> Result:
-    validate(params, SERIAL_RULE, Rule("Tags", True))
-    tags = check_tags(params)
-    device = get_device(ctx, str(params["SerialNumber"]))
-    add_tags(ctx, TAGGED, device["serial_key"], tags)
-    return {}
-
-
-@SERVICE.operation(
-    "UntagMFADevice",
-    action="iam:UntagMFADevice",
-    resource=device_arn,
-    condition_keys=tag_keys_key,
-    resource_policy=device_tags,
-    writes=True,
-)
-def untag_mfa_device(ctx: OperationContext, params: Params) -> Result:
-    validate(params, SERIAL_RULE)
-    keys = check_tag_keys(params)
-    device = get_device(ctx, str(params["SerialNumber"]))
-    iam_store.drop_tags(ctx.tx, ctx.account_id, TAGGED, device["serial_key"], keys)
-    ctx.tx.touch(ctx.account_id)
-    return {}
-
-
-@SERVICE.operation(
-    "ListMFADeviceTags",
-    action="iam:ListMFADeviceTags",
+register_tag_operations(
+    "MFADevice",
+    tagged=TAGGED,
+    param="SerialNumber",
+    rule=SERIAL_RULE,
+    find_key=lambda ctx, serial: str(get_device(ctx, serial)["serial_key"]),
     resource=device_arn,
     resource_policy=device_tags,
 )
-def list_mfa_device_tags(ctx: OperationContext, params: Params) -> Result:
-    validate(params, SERIAL_RULE)
-    device = get_device(ctx, str(params["SerialNumber"]))
-    return list_tags(ctx, TAGGED, device["serial_key"], params)
 
 
 def invalid_code() -> Exception:
