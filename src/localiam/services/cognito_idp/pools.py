@@ -44,6 +44,7 @@ from localiam.services.cognito_idp._service import (
     request_tags,
     timestamp,
 )
+from localiam.services.resource_tags import register_resource_tag_operations
 from localiam.state import iam_store, schema
 from localiam.state.iam_store import Row
 
@@ -475,47 +476,12 @@ def _tagged_pool(ctx: OperationContext, params: Params) -> str:
     return pool_id
 
 
-@SERVICE.operation(
-    "TagResource",
-    action="cognito-idp:TagResource",
+register_resource_tag_operations(
+    SERVICE,
+    tagged=TAG_RESOURCE,
+    find_id=_tagged_pool,
     resource=_arn_pool,
     resource_policy=_arn_tags,
-    condition_keys=request_tags("Tags"),
-    writes=True,
+    request_tags=request_tags("Tags"),
+    too_many=lambda: invalid_parameter("A user pool can have at most 50 tags."),
 )
-def tag_resource(ctx: OperationContext, params: Params) -> Result:
-    pool_id = _tagged_pool(ctx, params)
-    tags = {str(k): str(v) for k, v in (params.get("Tags") or {}).items()}
-    existing = dict(iam_store.tags_of(ctx.tx, ctx.account_id, TAG_RESOURCE, pool_id))
-    if len({**existing, **tags}) > 50:
-        raise invalid_parameter("A user pool can have at most 50 tags.")
-    iam_store.put_tags(ctx.tx, ctx.account_id, TAG_RESOURCE, pool_id, tags.items())
-    ctx.tx.touch(ctx.account_id)
-    return {}
-
-
-def _tag_keys(_ctx: OperationContext, params: Params) -> dict[str, str | list[str]]:
-    return {"aws:TagKeys": [str(k) for k in params.get("TagKeys") or []]}
-
-
-@SERVICE.operation(
-    "UntagResource",
-    action="cognito-idp:UntagResource",
-    resource=_arn_pool,
-    resource_policy=_arn_tags,
-    condition_keys=_tag_keys,
-    writes=True,
-)
-def untag_resource(ctx: OperationContext, params: Params) -> Result:
-    pool_id = _tagged_pool(ctx, params)
-    iam_store.drop_tags(ctx.tx, ctx.account_id, TAG_RESOURCE, pool_id, [str(k) for k in params.get("TagKeys") or []])
-    ctx.tx.touch(ctx.account_id)
-    return {}
-
-
-@SERVICE.operation(
-    "ListTagsForResource", action="cognito-idp:ListTagsForResource", resource=_arn_pool, resource_policy=_arn_tags
-)
-def list_tags_for_resource(ctx: OperationContext, params: Params) -> Result:
-    pool_id = _tagged_pool(ctx, params)
-    return {"Tags": dict(iam_store.tags_of(ctx.tx, ctx.account_id, TAG_RESOURCE, pool_id))}
