@@ -195,7 +195,7 @@ class Executor:
     def _cognito(
         self, ctx: OperationContext, inv: Invocation, stage: Stage, route: Route, request_id: str
     ) -> Granted | Answer:
-        authorizer = stage.snapshot["authorizers"].get(route.method.get("authorizerId") or "")
+        authorizer = _authorizer(stage, route)
         if authorizer is None:
             return internal_error(500, request_id)
         token = identity_value(inv, authorizer.get("identitySource") or "method.request.header.Authorization")
@@ -222,7 +222,7 @@ class Executor:
     def _custom(
         self, ctx: OperationContext, inv: Invocation, stage: Stage, route: Route, request_id: str
     ) -> Granted | Answer:
-        authorizer = stage.snapshot["authorizers"].get(route.method.get("authorizerId") or "")
+        authorizer = _authorizer(stage, route)
         if authorizer is None:
             return internal_error(500, request_id)
         arn = self.method_arn(inv, stage)
@@ -365,3 +365,10 @@ def _api_gateway_wording(message: str) -> str:
     return head.split(" with an explicit deny", 1)[0] + (
         " with an explicit deny" if " with an explicit deny" in head else ""
     )
+
+
+def _authorizer(stage: Stage, route: Route) -> dict[str, Any] | None:
+    """The authorizer the method names, as the stage's deployment holds it (``None``: it holds
+    none of that id, and the invocation fails with a 500)."""
+    found: dict[str, Any] | None = stage.snapshot["authorizers"].get(route.method.get("authorizerId") or "")
+    return found
