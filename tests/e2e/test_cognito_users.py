@@ -110,6 +110,13 @@ def test_a_pool_that_signs_in_with_email_names_users_by_their_sub(cognito: Any) 
     attributes = _attributes(made, "Attributes")
     assert made["Username"] == attributes["sub"] and attributes["email"] == "erin@example.com"
     assert cognito.admin_get_user(UserPoolId=pool_id, Username="Erin@Example.com")["Username"] == made["Username"]
+    # The sign-in name follows the attribute: the new address names the user, the old one nobody.
+    cognito.admin_update_user_attributes(
+        UserPoolId=pool_id, Username=made["Username"], UserAttributes=[{"Name": "email", "Value": "erin@new.example"}]
+    )
+    assert cognito.admin_get_user(UserPoolId=pool_id, Username="ERIN@new.example")["Username"] == made["Username"]
+    err = error_of(cognito.admin_get_user, UserPoolId=pool_id, Username="erin@example.com")
+    assert err["Code"] == "UserNotFoundException"
 
 
 def test_admin_confirm_sign_up_only_confirms_unconfirmed_users(cognito: Any, pool_id: str) -> None:

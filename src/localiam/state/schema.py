@@ -647,8 +647,16 @@ cognito_users = Table(
     Column("tokens_valid_after", Float),  # GlobalSignOut: tokens issued before are revoked
     Column("created_at", Float, nullable=False),
     Column("updated_at", Float, nullable=False),
+    # Sign-in names as they are matched (lower-cased), so a user is found by index
+    # (services/cognito_idp/users.py: sign_in_columns); null only for a user without that attribute.
+    Column("username_lower", String(128)),
+    Column("email_lower", String(2048)),
+    Column("phone_lower", String(2048)),
 )
 Index("ix_cognito_users_sub", cognito_users.c.pool_id, cognito_users.c.sub, unique=True)
+Index("ix_cognito_users_username_lower", cognito_users.c.pool_id, cognito_users.c.username_lower)
+Index("ix_cognito_users_email_lower", cognito_users.c.pool_id, cognito_users.c.email_lower)
+Index("ix_cognito_users_phone_lower", cognito_users.c.pool_id, cognito_users.c.phone_lower)
 
 cognito_groups = Table(
     "cognito_groups",

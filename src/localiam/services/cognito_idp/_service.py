@@ -19,6 +19,7 @@ from localiam.errors import AwsError
 from localiam.services.base import OperationContext, Params, ResourcePolicy, Service
 from localiam.state import iam_store, schema
 from localiam.state.iam_store import Row
+from localiam.state.store import Tx
 
 SERVICE = Service("cognito-idp", access_denied_code="AccessDeniedException")
 
@@ -146,3 +147,32 @@ def page(
     chunk = items[start : start + limit]
     following = str(start + limit) if start + limit < len(items) else None
     return chunk, following
+
+
+# --------------------------------------------------------------------------- sign-in names
+SIGN_IN_COLUMNS = {"username": "username_lower", "email": "email_lower", "phone_number": "phone_lower"}
+
+
+def first_named(tx: Tx, pool_id: str, name: str, kinds: list[str]) -> Row | None:
+    """The first user (by creation) whose username or attribute of ``kinds`` is ``name`` in any case."""
+    lowered = name.lower()
+    for kind in kinds:
+        column = SIGN_IN_COLUMNS.get(kind)
+        if column is None:
+            continue
+        found = iam_store.rows(
+            tx, schema.cognito_users, order_by=("created_at", "username"), pool_id=pool_id, **{column: lowered}
+        )
+        if found:
+            return found[0]
+    return None
+
+
+def sign_in_columns(username: str, attributes: dict[str, Any]) -> dict[str, str | None]:
+    """The indexed sign-in names of a user with these attributes (kept with every change)."""
+    email, phone = attributes.get("email"), attributes.get("phone_number")
+    return {
+        "username_lower": username.lower(),
+        "email_lower": str(email).lower() if email else None,
+        "phone_lower": str(phone).lower() if phone else None,
+    }

@@ -10,6 +10,7 @@ import json
 import secrets
 from dataclasses import dataclass
 
+from localiam.services.cognito_idp._service import first_named
 from localiam.state import iam_store, schema
 from localiam.state.store import Tx
 
@@ -57,6 +58,8 @@ def codes_for(tx: Tx, pool_id: str, username: str | None = None) -> list[KeptMes
 def _username(tx: Tx, pool_id: str, name: str) -> str:
     if iam_store.one(tx, schema.cognito_users, pool_id=pool_id, username=name) is not None:
         return name
+    row = first_named(tx, pool_id, name, ["username", "email", "phone_number"])
+    return str(row["username"]) if row is not None else name
     lowered = name.lower()
     for row in iam_store.rows(tx, schema.cognito_users, pool_id=pool_id):
         attributes = json.loads(str(row["attributes"]))

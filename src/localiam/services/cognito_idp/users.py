@@ -31,11 +31,13 @@ from localiam.services.cognito_idp._service import (
     config_of,
     error,
     find_pool,
+    first_named,
     invalid_parameter,
     page,
     pool_id_param,
     pool_resource,
     pool_tags,
+    sign_in_columns,
     timestamp,
 )
 from localiam.services.cognito_idp.codes import RESET_LIFETIME, new_code
@@ -72,22 +74,15 @@ def sign_in_attributes(pool: Row) -> list[str]:
 
 def find_user(ctx: OperationContext, pool: Row, name: Any) -> Row | None:
     """The user a sign-in name names: the username (any case), or in a pool that signs in with
-    ``email``/``phone_number``, the user with that attribute."""
+    ``email``/``phone_number``, the user with that attribute (the first created, when several
+    share it). Found by index (:func:`sign_in_columns`), never by reading the pool's users."""
     if not isinstance(name, str) or not name:
         return None
     pool_id = str(pool["id"])
     exact = iam_store.one(ctx.tx, schema.cognito_users, pool_id=pool_id, username=name)
     if exact is not None:
         return exact
-    lowered = name.lower()
-    aliases = sign_in_attributes(pool)
-    for row in iam_store.rows(ctx.tx, schema.cognito_users, pool_id=pool_id):
-        if str(row["username"]).lower() == lowered:
-            return row
-        attributes = attributes_of(row)
-        if any(attributes.get(a, "").lower() == lowered for a in aliases):
-            return row
-    return None
+    return first_named(ctx.tx, pool_id, name, ["username", *sign_in_attributes(pool)])
 
 
 def require_user(ctx: OperationContext, pool: Row, name: Any) -> Row:
@@ -148,6 +143,7 @@ def new_user(
         "updated_at": ctx.now,
     }
     values.update(password_columns(pool, username, password))
+    values.update(sign_in_columns(username, attributes))
     iam_store.add(ctx.tx, schema.cognito_users, **values)
     row = iam_store.one(ctx.tx, schema.cognito_users, pool_id=pool_id, username=username)
     assert row is not None
@@ -167,6 +163,8 @@ def password_columns(pool: Row, username: str, password: str | None) -> dict[str
 
 
 def update_user(ctx: OperationContext, row: Row, **values: Any) -> None:
+    if "attributes" in values:
+        values.update(sign_in_columns(str(row["username"]), json.loads(values["attributes"])))
     iam_store.change(
         ctx.tx,
         schema.cognito_users,
