@@ -789,6 +789,39 @@ apigateway_stages = Table(
     Column("updated_at", Float, nullable=False),
 )
 
+# API keys and usage plans are regional, of an account; a key's ``value`` is what callers send
+# (``x-api-key``), unique in its account and region. A plan's ``document`` holds its API stages,
+# throttle and quota settings and the ids of its keys.
+apigateway_api_keys = Table(
+    "apigateway_api_keys",
+    metadata,
+    Column("id", String(16), primary_key=True),
+    Column("account_id", String(12), nullable=False),
+    Column("region", String(32), nullable=False),
+    Column("value", String(128), nullable=False),
+    Column("document", Text, nullable=False),  # JSON: name, description, enabled, customerId
+    Column("created_at", Float, nullable=False),
+    Column("updated_at", Float, nullable=False),
+)
+Index(
+    "ix_apigateway_api_keys_value",
+    apigateway_api_keys.c.account_id,
+    apigateway_api_keys.c.region,
+    apigateway_api_keys.c.value,
+    unique=True,
+)
+
+apigateway_usage_plans = Table(
+    "apigateway_usage_plans",
+    metadata,
+    Column("id", String(16), primary_key=True),
+    Column("account_id", String(12), nullable=False),
+    Column("region", String(32), nullable=False),
+    Column("document", Text, nullable=False),  # JSON: name, description, apiStages, throttle, quota, keys
+    Column("created_at", Float, nullable=False),
+)
+Index("ix_apigateway_usage_plans_account", apigateway_usage_plans.c.account_id, apigateway_usage_plans.c.region)
+
 # ---------------------------------------------------------------------------- DynamoDB
 # Tables are regional: (account, region, name); ``uid`` names a table's items, so that a table
 # deleted and created again starts empty. ``config`` is the JSON of the table's description

@@ -34,6 +34,7 @@ import threading
 import time
 import uuid
 from collections.abc import Callable, Mapping
+from dataclasses import replace
 from typing import Any
 
 from localiam.engine import (
@@ -58,6 +59,7 @@ from localiam.services.apigateway.invocation import (
     Stage,
     clean_path,
     denied,
+    forbidden,
     header,
     identity_value,
     internal_error,
@@ -68,6 +70,7 @@ from localiam.services.apigateway.invocation import (
     stage_variables,
     unauthorized,
 )
+from localiam.services.apigateway.keys import usable_key
 from localiam.services.awslambda.service_invoke import ServiceInvokeError, invoke_as_service
 from localiam.services.base import OperationContext, ResourcePolicy
 from localiam.services.cognito_idp import tokens as user_pool_tokens
@@ -132,6 +135,16 @@ class Executor:
             if isinstance(outcome, Answer):
                 return outcome
             granted = outcome
+        if route.method.get("apiKeyRequired"):
+            # After authorization, as API Gateway checks it: the key from the header, or the one
+            # the Lambda authorizer named when the API takes its keys from the authorizer.
+            from_authorizer = json.loads(str(row["document"])).get("apiKeySource") == "AUTHORIZER"
+            value = granted.usage_key if from_authorizer else header(inv.headers, "x-api-key")
+            with self.store.read() as tx:
+                key = usable_key(tx, stage.account, stage.region, inv.api_id, stage.name, value)
+            if key is None:
+                return forbidden(request_id)
+            granted = replace(granted, api_key=(str(key["id"]), str(key["value"])))
         return self._integrate(ctx, inv, stage, route, granted, request_id)
 
     # ------------------------------------------------------------------------- authorization
@@ -297,7 +310,12 @@ class Executor:
             return denied("User is not authorized to access this resource", request_id)
         raw_context = answer.get("context")
         context: dict[str, Any] = dict(raw_context) if isinstance(raw_context, dict) else {}
-        return Granted(authorizer={"principalId": principal_id, **context}, principal_id=principal_id)
+        usage = answer.get("usageIdentifierKey")
+        return Granted(
+            authorizer={"principalId": principal_id, **context},
+            principal_id=principal_id,
+            usage_key=str(usage) if usage is not None else None,
+        )
 
     def _deployment(self, tx: Any, api_id: str, deployment_id: str) -> tuple[Mapping[str, Any], str]:
         """A deployment's snapshot and root resource id, parsed once: deployments never change

@@ -93,6 +93,8 @@ def proxy_event(
                 cognitoAuthenticationType=amr[0] if amr else None,
                 cognitoAuthenticationProvider=",".join(amr[1:]) or None,
             )
+    if granted.api_key is not None:
+        identity.update(apiKeyId=granted.api_key[0], apiKey=granted.api_key[1])
     authorizer: dict[str, Any] = dict(granted.authorizer)
     if granted.claims is not None:
         authorizer["claims"] = {k: claim_text(v) for k, v in granted.claims.items()}

@@ -143,6 +143,15 @@ class Granted:
     claims: Mapping[str, Any] | None = None
     authorizer: Mapping[str, Any] = field(default_factory=dict)
     principal_id: str | None = None
+    usage_key: str | None = None
+    """A Lambda authorizer's ``usageIdentifierKey`` (the API key when ``apiKeySource`` is ``AUTHORIZER``)."""
+    api_key: tuple[str, str] | None = None
+    """``(id, value)`` of the API key the request was let through with."""
+
+
+def forbidden(request_id: str = "") -> Answer:
+    """API Gateway's answer to a method that requires an API key, without a usable one."""
+    return json_answer(403, {"message": "Forbidden"}, "ForbiddenException", request_id)
 
 
 @dataclass(frozen=True, slots=True)
