@@ -176,3 +176,36 @@ def test_the_key_can_come_from_a_lambda_authorizer_and_reaches_the_function(serv
     # The header is not where this API takes its keys from.
     status, _headers, body = call(api.url("/items"), headers={"Authorization": "unknown", "x-api-key": key["value"]})
     assert (status, body) == FORBIDDEN
+
+
+def test_a_plan_throttles_and_counts_each_key(server: LocaliamServer) -> None:
+    api = Api(server)
+    _mock_method(api, api.resource("metered"), apiKeyRequired=True)
+    api.deploy()
+    client = api.client
+    stages = [{"apiId": api.id, "stage": "prod"}]
+    quota_key = client.create_api_key(name="quota", enabled=True)
+    burst_key = client.create_api_key(name="burst", enabled=True)
+    quota_plan = client.create_usage_plan(name="two-a-day", apiStages=stages, quota={"limit": 2, "period": "DAY"})
+    burst_plan = client.create_usage_plan(
+        name="one-at-once", apiStages=stages, throttle={"burstLimit": 1, "rateLimit": 0.001}
+    )
+    client.create_usage_plan_key(usagePlanId=quota_plan["id"], keyId=quota_key["id"], keyType="API_KEY")
+    client.create_usage_plan_key(usagePlanId=burst_plan["id"], keyId=burst_key["id"], keyType="API_KEY")
+    url = api.url("/metered")
+
+    assert [_answer(url, quota_key["value"])[0] for _ in range(2)] == [200, 200]
+    status, headers, body = call(url, headers={"x-api-key": quota_key["value"]})
+    assert (status, body, headers["x-amzn-errortype"]) == (429, {"message": "Limit Exceeded"}, "LimitExceededException")
+
+    assert _answer(url, burst_key["value"])[0] == 200
+    status, headers, body = call(url, headers={"x-api-key": burst_key["value"]})
+    assert (status, body) == (429, {"message": "Too Many Requests"})
+    assert headers["x-amzn-errortype"] == "TooManyRequestsException"
+    # A raised quota is seen by the next call.
+    client.update_usage_plan(
+        usagePlanId=quota_plan["id"], patchOperations=[{"op": "replace", "path": "/quota/limit", "value": "3"}]
+    )
+    assert client.get_usage_plan(usagePlanId=quota_plan["id"])["quota"]["limit"] == 3
+    assert _answer(url, quota_key["value"])[0] == 200
+    assert _answer(url, quota_key["value"])[0] == 429

@@ -70,7 +70,7 @@ from localiam.services.apigateway.invocation import (
     stage_variables,
     unauthorized,
 )
-from localiam.services.apigateway.keys import usable_key
+from localiam.services.apigateway.keys import Meter, usable_key
 from localiam.services.awslambda.service_invoke import ServiceInvokeError, invoke_as_service
 from localiam.services.base import OperationContext, ResourcePolicy
 from localiam.services.cognito_idp import tokens as user_pool_tokens
@@ -104,6 +104,7 @@ class Executor:
         self._cache: dict[tuple[str, ...], tuple[float, dict[str, Any]]] = {}
         self._deployments: dict[tuple[str, str], tuple[Mapping[str, Any], str]] = {}
         self._lock = threading.Lock()
+        self.meter = Meter()
 
     def invoke(self, inv: Invocation) -> Answer:
         request_id = str(uuid.uuid4())
@@ -144,7 +145,12 @@ class Executor:
                 key = usable_key(tx, stage.account, stage.region, inv.api_id, stage.name, value)
             if key is None:
                 return forbidden(request_id)
-            granted = replace(granted, api_key=(str(key["id"]), str(key["value"])))
+            refused = self.meter.admit(key, self.clock())
+            if refused == "throttled":
+                return json_answer(429, {"message": "Too Many Requests"}, "TooManyRequestsException", request_id)
+            if refused == "quota":
+                return json_answer(429, {"message": "Limit Exceeded"}, "LimitExceededException", request_id)
+            granted = replace(granted, api_key=(key.key_id, key.value))
         return self._integrate(ctx, inv, stage, route, granted, request_id)
 
     # ------------------------------------------------------------------------- authorization

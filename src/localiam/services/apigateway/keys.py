@@ -5,17 +5,20 @@ A method with ``apiKeyRequired`` lets a request through only with the value of a
 key (from the ``x-api-key`` header, or from a Lambda authorizer's ``usageIdentifierKey`` when
 the API's ``apiKeySource`` is ``AUTHORIZER``) that belongs to a usage plan naming the API's
 stage; anything else is API Gateway's ``403 {"message": "Forbidden"}`` (``ForbiddenException``).
-A plan's throttle and quota settings are stored and reported, not enforced. Each call is
+The plan's throttle and quota then apply (:class:`Meter`): 429 ``{"message": "Too Many
+Requests"}`` or ``{"message": "Limit Exceeded"}``. Each call is
 authorized as the HTTP method on its path (``apigateway:POST`` on
 ``arn:aws:apigateway:REGION::/apikeys``, ``/usageplans/ID/keys`` ...).
 """
 
 from __future__ import annotations
 
+import datetime as _dt
 import json
 import secrets
 import string
-from typing import Any
+import threading
+from typing import Any, NamedTuple
 
 from localiam.services.apigateway._service import (
     SERVICE,
@@ -402,8 +405,18 @@ def delete_usage_plan_key(ctx: OperationContext, params: Params) -> Result:
 
 
 # ----------------------------------------------------------------------------------- invocation
-def usable_key(tx: Tx, account_id: str, region: str, api_id: str, stage: str, value: str | None) -> Row | None:
-    """The enabled API key of this value that a usage plan lets call ``api_id``'s ``stage``."""
+class UsableKey(NamedTuple):
+    key_id: str
+    value: str
+    plan_id: str
+    throttle: dict[str, Any] | None
+    quota: dict[str, Any] | None
+    plan_created: float = 0.0
+
+
+def usable_key(tx: Tx, account_id: str, region: str, api_id: str, stage: str, value: str | None) -> UsableKey | None:
+    """The enabled API key of this value and the usage plan that lets it call ``api_id``'s
+    ``stage`` (a key is in at most one plan per stage)."""
     if not value:
         return None
     key = iam_store.one(tx, KEYS, account_id=account_id, region=region, value=value)
@@ -414,5 +427,65 @@ def usable_key(tx: Tx, account_id: str, region: str, api_id: str, stage: str, va
         if key["id"] in document["keys"] and any(
             s["apiId"] == api_id and s["stage"] == stage for s in document["apiStages"]
         ):
-            return key
+            return UsableKey(
+                str(key["id"]),
+                value,
+                str(plan["id"]),
+                document.get("throttle"),
+                document.get("quota"),
+                float(plan["created_at"]),
+            )
     return None
+
+
+class Meter:
+    """Usage plans' throttle (a token bucket per key and plan: ``burstLimit`` tokens, refilled at
+    ``rateLimit`` a second) and quota (``limit`` requests per UTC ``DAY``, ``WEEK`` from Sunday or
+    calendar ``MONTH``; ``offset`` requests fewer in the period the plan was created in:
+    ``API_QuotaSettings``), counted in this process's memory: a restart, or another process,
+    starts the counts again. Thread-safe."""
+
+    def __init__(self) -> None:
+        self._buckets: dict[tuple[str, str], tuple[float, float]] = {}
+        self._counts: dict[tuple[str, str], tuple[str, int]] = {}
+        self._lock = threading.Lock()
+
+    def admit(self, key: UsableKey, now: float) -> str | None:
+        """``None`` when the request may go on; else why not: ``"throttled"`` or ``"quota"``."""
+        where = (key.plan_id, key.key_id)
+        with self._lock:
+            if key.throttle and not self._take(where, key.throttle, now):
+                return "throttled"
+            if key.quota:
+                period = str(key.quota.get("period"))
+                window = _window(period, now)
+                started, used = self._counts.get(where, (window, 0))
+                used = used if started == window else 0
+                limit = int(key.quota["limit"])
+                if window == _window(period, key.plan_created):
+                    limit -= int(key.quota.get("offset") or 0)
+                if used >= limit:
+                    return "quota"
+                self._counts[where] = (window, used + 1)
+        return None
+
+    def _take(self, where: tuple[str, str], throttle: dict[str, Any], now: float) -> bool:
+        rate, burst = float(throttle.get("rateLimit") or 0), float(throttle.get("burstLimit") or 0)
+        tokens, last = self._buckets.get(where, (burst, now))
+        tokens = min(burst, tokens + (now - last) * rate)
+        if tokens < 1:
+            self._buckets[where] = (tokens, now)
+            return False
+        self._buckets[where] = (tokens - 1, now)
+        return True
+
+
+def _window(period: str, now: float) -> str:
+    """The quota period ``now`` falls in, as text: the UTC day, the Sunday its week starts on, or
+    its month."""
+    day = _dt.datetime.fromtimestamp(now, _dt.UTC).date()
+    if period == "DAY":
+        return day.isoformat()
+    if period == "WEEK":
+        return (day - _dt.timedelta(days=(day.weekday() + 1) % 7)).isoformat()
+    return f"{day.year}-{day.month:02d}"
