@@ -392,7 +392,9 @@ class _Batch:
     MAX_MEMBERS = 32
     MAX_AGE = 0.025
     """Seconds after which a batch commits even while writers wait: bounds the latency the
-    first writer pays for the others."""
+    first writer pays for the others. A batch is checked when a writer ends its turn, so a
+    writer waits at most for the writers that joined within this time, the last of them however
+    long it runs (a slow write after a fast one delays the fast one's answer by that much)."""
 
     def __init__(self, conn: Connection) -> None:
         self.conn = conn
