@@ -592,3 +592,76 @@ def test_a_broker_session_needs_a_federated_user_principal_of_the_users_account(
         Resolver.for_scenario(scenario).resolve(scenario.requests[0])
     assert caught.value.field == "principal"
     assert "federated-user" in str(caught.value)
+
+
+_CONTEXT_KEYS = st.sampled_from(
+    [
+        "aws:SourceIp",
+        "AWS:SourceIP",
+        "aws:CurrentTime",
+        "aws:EpochTime",
+        "aws:MultiFactorAuthPresent",
+        "aws:TagKeys",
+        "aws:PrincipalTag/team",
+        "s3:max-keys",
+        "myservice:custom",
+        "SourceIp",
+    ]
+)
+_CONTEXT_VALUES = st.sampled_from(
+    ["192.0.2.1", "2026-01-01T00:00:00Z", "1767225600", "yesterday", "true", "", True, False, 1, 0, 1.5, None]
+)
+"""Each of them right for some of the keys and wrong for others."""
+_REQUEST_ITEMS = st.fixed_dictionaries(
+    {
+        # Valid values more often than not, so that both readings see many whole requests.
+        "principal": st.sampled_from(["arn:aws:iam::111111111111:user/team/alice"] * 4 + ["", 7]),
+        "action": st.sampled_from(["s3:GetObject"] * 4 + ["s3GetObject", "a:b:c", 3]),
+        "resource": st.sampled_from(["*", "arn:aws:s3:::bucket/key", "bucket", "arn:aws:s3:::x"]),
+    },
+    optional={
+        "name": st.sampled_from(["a name", "", 5, None]),
+        "expect": st.sampled_from(["allow", "deny", "explicit-deny", "implicit-deny", "maybe", ["allow"], None]),
+        "context": st.none()
+        | st.lists(_CONTEXT_KEYS, max_size=1)
+        | st.dictionaries(
+            _CONTEXT_KEYS, _CONTEXT_VALUES | st.lists(_CONTEXT_VALUES, max_size=3) | st.just({"a": 1}), max_size=4
+        ),
+        "colour": st.sampled_from(["blue", None]),
+    },
+)
+
+
+@settings(max_examples=500, deadline=None)
+@given(_REQUEST_ITEMS)
+def test_the_fast_reading_of_a_request_is_the_full_reading(item: dict[str, Any]) -> None:
+    """A request of the common shape is read in one pass (``_plain_request``); whatever it
+    accepts, the full reader accepts without a problem and reads the same."""
+    from localiam.state.scenario import _plain_request, _read_request, _Reader
+
+    fast = _plain_request(item, "/requests/0")
+    reader = _Reader()
+    full = _read_request(reader, item, "/requests/0")
+    if fast is not None:
+        assert not reader.problems
+        assert fast == full
+
+
+def test_a_plain_request_is_read_in_one_pass() -> None:
+    from localiam.state.scenario import _plain_request
+
+    item = {
+        "name": "r0",
+        "principal": "arn:aws:iam::111111111111:user/u",
+        "action": "s3:GetObject",
+        "resource": "arn:aws:s3:::b/k",
+        "context": {"aws:SourceIp": "192.0.2.1", "aws:SecureTransport": False, "aws:TagKeys": ["a", "b"]},
+        "expect": "deny",
+    }
+    spec = _plain_request(item, "/requests/0")
+    assert spec is not None
+    assert spec.context == {
+        "aws:sourceip": ("192.0.2.1",),
+        "aws:securetransport": ("false",),
+        "aws:tagkeys": ("a", "b"),
+    }

@@ -16,7 +16,7 @@ from typing import Any, TextIO
 
 import click
 
-from localiam.engine import ContextError, Decision, Outcome, authorize
+from localiam.engine import Decision, Outcome, authorize
 from localiam.state.resolve import ResolveError, Resolver
 from localiam.state.scenario import RequestSpec, ScenarioError, load_scenario
 
@@ -87,8 +87,6 @@ def _decided(path: Path, explain: bool) -> Iterator[Result]:
                 resolver.check(spec)
             except ResolveError as exc:
                 problems.append((spec.location + (f"/{exc.field}" if exc.field else ""), str(exc)))
-            except ContextError as exc:
-                problems.append((spec.location + "/context", str(exc)))
     finally:
         if collecting:
             gc.enable()

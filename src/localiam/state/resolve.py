@@ -16,7 +16,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
-from typing import Any
 
 from localiam.engine import (
     AclGrant,
@@ -28,7 +27,6 @@ from localiam.engine import (
     Request,
     ResourceFacts,
     compile_policy,
-    normalise_context,
     principal_from_arn,
     session_principal,
 )
@@ -73,7 +71,6 @@ _PrincipalSide = tuple[
     tuple[CompiledPolicy, ...],
     CompiledPolicy | None,
     tuple[CompiledPolicy, ...],
-    dict[str, Any],
     OrganizationPolicies | None,
 ]
 _ResourceSide = tuple[CompiledPolicy | None, bool, ResourceFacts, tuple[AclGrant, ...], OrganizationPolicies | None]
@@ -300,12 +297,10 @@ class Resolver:
         return _with_org(principal, org_id, org_paths), identity, boundary, session
 
     def check(self, spec: RequestSpec) -> None:
-        """Raise what :meth:`resolve` would raise for ``spec`` (:class:`ResolveError`,
-        :class:`~localiam.engine.ContextError`), filling the same caches, without building the
-        request."""
-        side, _ = self._sides(spec)
-        if side[4]:  # the loader has checked the request's own keys and values
-            normalise_context({**side[4], **spec.context})
+        """Raise what :meth:`resolve` would raise for ``spec`` (:class:`ResolveError`),
+        filling the same caches, without building the request. (The loader has checked the
+        request's context.)"""
+        self._sides(spec)
 
     def _sides(self, spec: RequestSpec) -> tuple[_PrincipalSide, _ResourceSide]:
         if spec.session is None and spec.federated is None:
@@ -346,14 +341,14 @@ class Resolver:
 
     def resolve(self, spec: RequestSpec) -> Resolved:
         side, found = self._sides(spec)
-        principal, identity, boundary, session, federated_context, scps = side
+        principal, identity, boundary, session, scps = side
         resource_policy, must_allow, facts, grants, rcps = found
         request = Request(
             principal=principal,
             action=spec.action,
             resource=spec.resource,
             resource_facts=facts,
-            context=normalise_context({**federated_context, **spec.context} if federated_context else spec.context),
+            context=spec.context,
         )
         inputs = PolicyInputs(
             identity=identity,
@@ -370,7 +365,6 @@ class Resolver:
     def _principal_side(self, spec: RequestSpec) -> _PrincipalSide:
         """The caller of ``spec`` and its policies: everything about a request that depends
         on its principal (and session) alone."""
-        federated_context: dict[str, Any] = {}
         identity: list[CompiledPolicy] = []
         boundary: CompiledPolicy | None = None
         session: list[CompiledPolicy] = []
@@ -421,8 +415,6 @@ class Resolver:
             login = spec.federated
             kind = PrincipalKind.SAML_USER if is_saml_provider(login.provider) else PrincipalKind.WEB_IDENTITY_USER
             principal = Principal(kind, login.provider, provider=login.provider)
-            kept, trust_only = federation_keys(login.provider, login.claims)
-            federated_context = {**kept, **trust_only}
         else:
             try:
                 principal = principal_from_arn(spec.principal)
@@ -447,7 +439,7 @@ class Resolver:
         if principal.account is not None:
             principal = replace(principal, canonical_user=canonical_user_id(principal.account))
         scps = self._org_chain(principal.account, "scps") if principal.account else None
-        return principal, tuple(identity), boundary, tuple(session), federated_context, scps
+        return principal, tuple(identity), boundary, tuple(session), scps
 
     def resource_entry(self, arn: str) -> ResourceEntry | None:
         """:meth:`World.resource_entry`, through an index: a dict of exact ARNs, and one dict
