@@ -610,6 +610,7 @@ _CONTEXT_KEYS = st.sampled_from(
 )
 _CONTEXT_VALUES = st.sampled_from(
     ["192.0.2.1", "2026-01-01T00:00:00Z", "1767225600", "yesterday", "true", "", True, False, 1, 0, 1.5, None]
+    + ["10.0.0.0/8", "01.2.3.4", "256.1.1.1", "::1", "1.2.3", "1.2.3.4 "]
 )
 """Each of them right for some of the keys and wrong for others."""
 _REQUEST_ITEMS = st.fixed_dictionaries(
@@ -665,3 +666,20 @@ def test_a_plain_request_is_read_in_one_pass() -> None:
         "aws:securetransport": ("false",),
         "aws:tagkeys": ("a", "b"),
     }
+
+
+@settings(max_examples=500, deadline=None)
+@given(
+    st.lists(
+        st.text(alphabet="0123456789٣", min_size=0, max_size=4) | st.sampled_from(["0", "00", "255", "256"]),
+        min_size=1,
+        max_size=5,
+    ).map(".".join)
+)
+def test_a_plain_ipv4_address_is_one_the_condition_reads(text: str) -> None:
+    """The reader takes a dotted IPv4 address without its parser only when the parser reads it."""
+    from localiam.policy.conditions import _parse_network
+    from localiam.state.scenario import _IPV4
+
+    if _IPV4.fullmatch(text) is not None:
+        assert _parse_network(text) is not None

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime
 import functools
 import json
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -665,7 +666,7 @@ def _plain_context(raw: Any) -> dict[str, tuple[str, ...]] | None:
                 return None
             if len(_CONTEXT_KEYS) >= 4096:
                 _CONTEXT_KEYS.clear()
-            known = _CONTEXT_KEYS[key] = (key.lower(), _typed(key))
+            known = _CONTEXT_KEYS[key] = (key.lower(), _value_check(key))
         kind = type(value)
         if kind is str:
             texts: tuple[str, ...] = (value,)
@@ -675,22 +676,42 @@ def _plain_context(raw: Any) -> dict[str, tuple[str, ...]] | None:
             texts = (_text(value),)
         else:
             return None
-        if (known[1] or kind is list) and _value_problem(key, texts, kind is list) is not None:
+        check = known[1]
+        if kind is list:
+            ok = _value_problem(key, texts, True) is None
+        elif check is _ANY_VALUE:
+            ok = True
+        elif check is _ADDRESS and kind is str and _IPV4.fullmatch(value) is not None:
+            ok = True  # most addresses are seen once, and reading one with ipaddress costs 4 µs
+        else:
+            ok = _value_problem(key, texts, False) is None
+        if not ok:
             return None
         out[known[0]] = texts
     return out
 
 
-_CONTEXT_KEYS: dict[str, tuple[str, bool]] = {}
+_ANY_VALUE, _ADDRESS, _CHECKED = "any", "address", "checked"
+
+_CONTEXT_KEYS: dict[str, tuple[str, str]] = {}
 """Context keys seen in requests → their lower-cased name (one string for every request that
-names the key, not one each) and whether :func:`_typed`."""
+names the key, not one each) and :func:`_value_check`."""
+
+_OCTET = "(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])"
+_IPV4 = re.compile(rf"{_OCTET}(?:\.{_OCTET}){{3}}")
+"""A dotted IPv4 address, as ``ipaddress`` reads one (ASCII digits, no leading zeros)."""
 
 
-def _typed(key: str) -> bool:
-    """Whether one value of ``key`` can be of the wrong type (:func:`_value_problem`): only
-    when every type the key may have is one the reader checks."""
+def _value_check(key: str) -> str:
+    """How one value of ``key`` is checked: ``_ANY_VALUE`` when no value can be of the wrong
+    type (:func:`_value_problem`: not every type the key may have is one the reader checks),
+    ``_ADDRESS`` when it holds an IP address (a plain IPv4 address needs no parser),
+    ``_CHECKED`` otherwise."""
     types = condition_key_types(key)
-    return bool(types) and all(kind.removeprefix("ArrayOf") in _TYPE_WORDS for kind in types)
+    bases = {kind.removeprefix("ArrayOf") for kind in types}
+    if not bases or not bases <= _TYPE_WORDS.keys():
+        return _ANY_VALUE
+    return _ADDRESS if bases == {"IPAddress"} else _CHECKED
 
 
 def _text(value: str | bool | int | float) -> str:
