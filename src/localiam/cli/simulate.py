@@ -135,12 +135,14 @@ class _JsonResults:
     ``"decision"`` to ``"message"`` for each outcome and expectation, and the ``explanation``
     for each distinct one (the same for every decision with the same determining statements,
     denying policy type and verdicts), itself made of each statement's text, formatted once.
-    What is left for each result is its name and its message."""
+    What is left for each result is its name and its message. Results are written to ``out``
+    a few hundred at a time (a write per result costs about a microsecond more)."""
 
     def __init__(self, out: TextIO, explain: bool) -> None:
         self.out = out
         self.explain = explain
         self.count = 0
+        self._pending: list[str] = []
         self._file = ""
         self._head = ""
         self._middles: dict[tuple[Outcome, str | None], str] = {}
@@ -150,10 +152,13 @@ class _JsonResults:
     def write(self, result: Result) -> None:
         if self.explain:
             text = "    " + json.dumps(result.as_dict(True), indent=2).replace("\n", "\n    ")
-            self.out.write(("\n" if self.count == 0 else ",\n") + text)
+            self._pending.append(("\n" if self.count == 0 else ",\n") + text)
         else:
-            self.out.write(self._render(result))
+            self._pending.append(self._render(result))
         self.count += 1
+        if len(self._pending) >= 256:
+            self.out.write("".join(self._pending))
+            self._pending.clear()
 
     def _render(self, result: Result) -> str:
         if result.file is not self._file:
@@ -201,7 +206,9 @@ class _JsonResults:
 
     def finish(self, passed: int, failed: int) -> None:
         head = "\n  ]" if self.count else "]"
-        self.out.write(f'{head},\n  "passed": {passed},\n  "failed": {failed}\n}}\n')
+        self._pending.append(f'{head},\n  "passed": {passed},\n  "failed": {failed}\n}}\n')
+        self.out.write("".join(self._pending))
+        self._pending.clear()
 
 
 def _middle(outcome: Outcome, expect: str | None, passed: bool) -> str:
