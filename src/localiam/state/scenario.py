@@ -122,6 +122,12 @@ class _Reader:
         """Scope (an account id, ``"organization"`` or ``"aws"``) → names of the policies defined
         there whose documents were rejected. References to them are not reported again as
         dangling: the document's own problems already are."""
+        self.shared: dict[str, str] = {}
+        """Principals and actions of requests: one string for all the requests that name one
+        (the parser makes one each), which also hashes once."""
+        self.values: dict[str, tuple[str]] = {}
+        """Context values as the engine reads them, one tuple for all the requests that give
+        the value."""
 
     def note_invalid(self, scope: str, defined: Any, parsed: Mapping[str, Any]) -> None:
         if isinstance(defined, Mapping):
@@ -520,7 +526,7 @@ _PLAIN_KEYS = frozenset(_REQUEST_KEYS) - {"session"}
 
 
 def _request(r: _Reader, item: Any, where: str) -> RequestSpec | None:
-    spec = _plain_request(item, where)
+    spec = _plain_request(item, where, r)
     return spec if spec is not None else _read_request(r, item, where)
 
 
@@ -617,7 +623,7 @@ def _resource_ok(resource: str) -> bool:
     return resource == "*" or (resource.startswith("arn:") and resource.count(":") >= 5)
 
 
-def _plain_request(item: Any, where: str) -> RequestSpec | None:
+def _plain_request(item: Any, where: str, r: _Reader) -> RequestSpec | None:
     """``item`` as :func:`_request` reads it, for a request of the common shape that passes
     every check (no session, a principal ARN, strings where strings go, context values that
     are scalars or lists of them, each of its key's type); ``None`` for anything else, which
@@ -640,9 +646,11 @@ def _plain_request(item: Any, where: str) -> RequestSpec | None:
     if expect is not None and (type(expect) is not str or expect not in _EXPECTED):
         return None
     raw = item.get("context")
-    context = _plain_context(raw) if raw is not None else {}
+    context = _plain_context(raw, r.values) if raw is not None else {}
     if context is None:
         return None
+    principal = r.shared.setdefault(principal, principal)
+    action = r.shared.setdefault(action, action)
     # By position: keywords cost a third of the whole call.
     return RequestSpec(
         name or f"{principal} {action} {resource}", principal, action, resource, where, None, context, expect
@@ -653,9 +661,10 @@ _EXPECTED = frozenset(EXPECTATIONS)
 _SCALARS = frozenset({str, bool, int, float})
 
 
-def _plain_context(raw: Any) -> dict[str, tuple[str, ...]] | None:
+def _plain_context(raw: Any, values: dict[str, tuple[str]]) -> dict[str, tuple[str, ...]] | None:
     """A request's ``context`` normalised (:func:`~localiam.engine.normalise_context`), when
-    every key and value passes the reader's checks; ``None`` otherwise."""
+    every key and value passes the reader's checks; ``None`` otherwise. ``values``: the tuples
+    made for strings so far, shared."""
     if type(raw) is not dict:
         return None
     out: dict[str, tuple[str, ...]] = {}
@@ -669,7 +678,9 @@ def _plain_context(raw: Any) -> dict[str, tuple[str, ...]] | None:
             known = _CONTEXT_KEYS[key] = (key.lower(), _value_check(key))
         kind = type(value)
         if kind is str:
-            texts: tuple[str, ...] = (value,)
+            texts: tuple[str, ...] | None = values.get(value)
+            if texts is None:
+                texts = values[value] = (value,)
         elif kind is list and all(type(v) in _SCALARS for v in value):
             texts = tuple(_text(v) for v in value)
         elif kind in _SCALARS:
