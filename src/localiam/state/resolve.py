@@ -354,28 +354,15 @@ class Resolver:
             resource_facts=found[2],
             context=spec.context,
         )
-        inputs = self._inputs.get((id(side), id(found)))
-        if inputs is None:
-            return Resolved(self._policy_inputs(side, found), request)
-        return Resolved(inputs[0], request)
-
-    def _policy_inputs(self, side: _PrincipalSide, found: _ResourceSide) -> PolicyInputs:
-        _, identity, boundary, session, scps = side
-        resource_policy, must_allow, _, grants, rcps = found
-        inputs = PolicyInputs(
-            identity=identity,
-            boundary=boundary,
-            session=session,
-            scps=scps,
-            rcps=rcps,
-            resource=resource_policy,
-            resource_must_allow=must_allow,
-            acl_grants=grants,
-        )
-        if len(self._inputs) >= _RESOURCES_KEPT:
-            del self._inputs[next(iter(self._inputs))]
-        self._inputs[(id(side), id(found))] = (inputs, side, found)
-        return inputs
+        kept = self._inputs.get((id(side), id(found)))
+        if kept is not None:
+            return Resolved(kept[0], request)
+        inputs = _policy_inputs(side, found)
+        if spec.session is None and spec.federated is None:  # a side kept in _principals
+            if len(self._inputs) >= _RESOURCES_KEPT:
+                del self._inputs[next(iter(self._inputs))]
+            self._inputs[(id(side), id(found))] = (inputs, side, found)
+        return Resolved(inputs, request)
 
     def _principal_side(self, spec: RequestSpec) -> _PrincipalSide:
         """The caller of ``spec`` and its policies: everything about a request that depends
@@ -531,6 +518,21 @@ class Resolver:
             if bucket is not None and bucket is not entry:
                 grants += [AclGrant(g.grantee, g.permission, "bucket", g.group) for g in bucket.acl]
         return tuple(grants)
+
+
+def _policy_inputs(side: _PrincipalSide, found: _ResourceSide) -> PolicyInputs:
+    _, identity, boundary, session, scps = side
+    resource_policy, must_allow, _, grants, rcps = found
+    return PolicyInputs(
+        identity=identity,
+        boundary=boundary,
+        session=session,
+        scps=scps,
+        rcps=rcps,
+        resource=resource_policy,
+        resource_must_allow=must_allow,
+        acl_grants=grants,
+    )
 
 
 INLINE_SESSION_POLICY = "inline session policy"
