@@ -201,7 +201,8 @@ class _JsonResults:
         if text is None:
             if len(self._statements) >= _KEPT:
                 self._statements.clear()
-            text = self._statements[ref] = json.dumps(ref.as_dict(), indent=2).replace("\n", "\n          ")
+            fields = ",\n            ".join(f"{_text(k)}: {_scalar(v)}" for k, v in ref.as_dict().items())
+            text = self._statements[ref] = f"{{\n            {fields}\n          }}"
         return text
 
     def finish(self, passed: int, failed: int) -> None:
@@ -209,6 +210,12 @@ class _JsonResults:
         self._pending.append(f'{head},\n  "passed": {passed},\n  "failed": {failed}\n}}\n')
         self.out.write("".join(self._pending))
         self._pending.clear()
+
+
+def _scalar(value: object) -> str:
+    """A string, number, boolean or null as ``json.dumps`` writes it (its pure-Python encoder,
+    which ``indent`` selects, costs more than the rest of a statement's text)."""
+    return _text(value) if isinstance(value, str) else json.dumps(value)
 
 
 def _middle(outcome: Outcome, expect: str | None, passed: bool) -> str:
