@@ -21,7 +21,7 @@ from localiam.state.resolve import ResolveError, Resolver
 from localiam.state.scenario import RequestSpec, ScenarioError, load_scenario
 
 
-@dataclass
+@dataclass(slots=True)
 class Result:
     file: str
     spec: RequestSpec
