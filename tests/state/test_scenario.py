@@ -685,3 +685,23 @@ def test_a_plain_ipv4_address_is_one_the_condition_reads(text: str) -> None:
 
     if _IPV4.fullmatch(text) is not None:
         assert _parse_network(text) is not None
+
+
+def test_a_value_accepted_for_a_key_is_accepted_as_its_text() -> None:
+    """``1`` and ``True`` are equal in Python; for ``s3:max-keys`` one is a number and the other
+    is not, and the reader, which remembers the values it accepted, tells them apart."""
+    from localiam.state.scenario import _plain_request, _Reader
+
+    reader = _Reader()
+
+    def item(value: Any) -> dict[str, Any]:
+        return {
+            "principal": "arn:aws:iam::111111111111:user/u",
+            "action": "s3:ListBucket",
+            "resource": "arn:aws:s3:::b",
+            "context": {"s3:max-keys": value},
+        }
+
+    assert _plain_request(item(1), "/requests/0", reader) is not None
+    assert _plain_request(item(True), "/requests/1", reader) is None
+    assert _plain_request(item("1"), "/requests/2", reader) is not None

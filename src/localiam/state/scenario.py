@@ -128,6 +128,8 @@ class _Reader:
         self.values: dict[str, tuple[str]] = {}
         """Context values as the engine reads them, one tuple for all the requests that give
         the value."""
+        self.accepted: dict[str, set[str]] = {}
+        """Context key of a checked type → the values (as text) already found to be of it."""
 
     def note_invalid(self, scope: str, defined: Any, parsed: Mapping[str, Any]) -> None:
         if isinstance(defined, Mapping):
@@ -646,7 +648,7 @@ def _plain_request(item: Any, where: str, r: _Reader) -> RequestSpec | None:
     if expect is not None and (type(expect) is not str or expect not in _EXPECTED):
         return None
     raw = item.get("context")
-    context = _plain_context(raw, r.values) if raw is not None else {}
+    context = _plain_context(raw, r) if raw is not None else {}
     if context is None:
         return None
     principal = r.shared.setdefault(principal, principal)
@@ -661,12 +663,12 @@ _EXPECTED = frozenset(EXPECTATIONS)
 _SCALARS = frozenset({str, bool, int, float})
 
 
-def _plain_context(raw: Any, values: dict[str, tuple[str]]) -> dict[str, tuple[str, ...]] | None:
+def _plain_context(raw: Any, r: _Reader) -> dict[str, tuple[str, ...]] | None:
     """A request's ``context`` normalised (:func:`~localiam.engine.normalise_context`), when
-    every key and value passes the reader's checks; ``None`` otherwise. ``values``: the tuples
-    made for strings so far, shared."""
+    every key and value passes the reader's checks; ``None`` otherwise."""
     if type(raw) is not dict:
         return None
+    values = r.values
     out: dict[str, tuple[str, ...]] = {}
     for key, value in raw.items():
         known = _CONTEXT_KEYS.get(key)
@@ -689,15 +691,19 @@ def _plain_context(raw: Any, values: dict[str, tuple[str]]) -> dict[str, tuple[s
             return None
         check = known[1]
         if kind is list:
-            ok = _value_problem(key, texts, True) is None
-        elif check is _ANY_VALUE:
-            ok = True
-        elif check is _ADDRESS and kind is str and _IPV4.fullmatch(value) is not None:
-            ok = True  # most addresses are seen once, and reading one with ipaddress costs 4 µs
-        else:
-            ok = _value_problem(key, texts, False) is None
-        if not ok:
-            return None
+            if _value_problem(key, texts, True) is not None:
+                return None
+        elif check is not _ANY_VALUE:
+            accepted = r.accepted.get(key)
+            if accepted is None:
+                accepted = r.accepted[key] = set()
+            text = texts[0]
+            if text not in accepted:
+                # A plain IPv4 address needs no parser (ipaddress costs 4 µs an address).
+                plain_address = check is _ADDRESS and _IPV4.fullmatch(text) is not None
+                if not plain_address and _value_problem(key, texts, False) is not None:
+                    return None
+                accepted.add(text)
         out[known[0]] = texts
     return out
 
