@@ -121,6 +121,31 @@ def test_every_example_passes_with_explain(example: Path) -> None:
 # --- the JSON shape ----------------------------------------------------------------------------
 
 
+@pytest.mark.parametrize("explain", [False, True], ids=["plain", "explain"])
+def test_the_streamed_json_is_json_dumps_of_the_results(tmp_path: Path, explain: bool) -> None:
+    """The document is written result by result from pieces formatted once; it is the text
+    ``json.dumps(..., indent=2)`` writes of every result's ``as_dict``, byte for byte (requests
+    without ``expect``, names and ARNs out of ASCII, several files)."""
+    from localiam.cli.simulate import run_file
+
+    odd = changed(
+        requests__0__name='café ☕ "quoted"',
+        requests__1__expect=None,
+        requests__1__resource="arn:aws:s3:::bucket/ünïcode key",
+    )
+    files = [*EXAMPLES, scenario(tmp_path, odd)]
+    flags = ["--explain"] if explain else []
+    result = run(*files, *flags, "--output", "json")
+    results = [r for path in files for r in run_file(path, explain)]
+    passed = sum(r.passed for r in results)
+    document = {
+        "results": [r.as_dict(explain) for r in results],
+        "passed": passed,
+        "failed": len(results) - passed,
+    }
+    assert result.stdout == json.dumps(document, indent=2) + "\n"
+
+
 def test_json_shape_of_scenarios_md(tmp_path: Path) -> None:
     result, payload = run_json(scenario(tmp_path, BASE))
     assert result.exit_code == 0

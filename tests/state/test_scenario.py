@@ -592,3 +592,116 @@ def test_a_broker_session_needs_a_federated_user_principal_of_the_users_account(
         Resolver.for_scenario(scenario).resolve(scenario.requests[0])
     assert caught.value.field == "principal"
     assert "federated-user" in str(caught.value)
+
+
+_CONTEXT_KEYS = st.sampled_from(
+    [
+        "aws:SourceIp",
+        "AWS:SourceIP",
+        "aws:CurrentTime",
+        "aws:EpochTime",
+        "aws:MultiFactorAuthPresent",
+        "aws:TagKeys",
+        "aws:PrincipalTag/team",
+        "s3:max-keys",
+        "myservice:custom",
+        "SourceIp",
+    ]
+)
+_CONTEXT_VALUES = st.sampled_from(
+    [
+        *("192.0.2.1", "10.0.0.0/8", "01.2.3.4", "256.1.1.1", "::1", "1.2.3", "1.2.3.4 "),
+        *("2026-01-01T00:00:00Z", "1767225600", "yesterday", "true", "", True, False, 1, 0, 1.5, None),
+    ]
+)
+"""Each of them right for some of the keys and wrong for others."""
+_REQUEST_ITEMS = st.fixed_dictionaries(
+    {
+        # Valid values more often than not, so that both readings see many whole requests.
+        "principal": st.sampled_from(["arn:aws:iam::111111111111:user/team/alice"] * 4 + ["", 7]),
+        "action": st.sampled_from(["s3:GetObject"] * 4 + ["s3GetObject", "a:b:c", 3]),
+        "resource": st.sampled_from(["*", "arn:aws:s3:::bucket/key", "bucket", "arn:aws:s3:::x"]),
+    },
+    optional={
+        "name": st.sampled_from(["a name", "", 5, None]),
+        "expect": st.sampled_from(["allow", "deny", "explicit-deny", "implicit-deny", "maybe", ["allow"], None]),
+        "context": st.none()
+        | st.lists(_CONTEXT_KEYS, max_size=1)
+        | st.dictionaries(
+            _CONTEXT_KEYS, _CONTEXT_VALUES | st.lists(_CONTEXT_VALUES, max_size=3) | st.just({"a": 1}), max_size=4
+        ),
+        "colour": st.sampled_from(["blue", None]),
+    },
+)
+
+
+@settings(max_examples=500, deadline=None)
+@given(_REQUEST_ITEMS)
+def test_the_fast_reading_of_a_request_is_the_full_reading(item: dict[str, Any]) -> None:
+    """A request of the common shape is read in one pass (``_plain_request``); whatever it
+    accepts, the full reader accepts without a problem and reads the same."""
+    from localiam.state.scenario import _plain_request, _read_request, _Reader
+
+    fast = _plain_request(item, "/requests/0", _Reader())
+    reader = _Reader()
+    full = _read_request(reader, item, "/requests/0")
+    if fast is not None:
+        assert not reader.problems
+        assert fast == full
+
+
+def test_a_plain_request_is_read_in_one_pass() -> None:
+    from localiam.state.scenario import _plain_request, _Reader
+
+    item = {
+        "name": "r0",
+        "principal": "arn:aws:iam::111111111111:user/u",
+        "action": "s3:GetObject",
+        "resource": "arn:aws:s3:::b/k",
+        "context": {"aws:SourceIp": "192.0.2.1", "aws:SecureTransport": False, "aws:TagKeys": ["a", "b"]},
+        "expect": "deny",
+    }
+    spec = _plain_request(item, "/requests/0", _Reader())
+    assert spec is not None
+    assert spec.context == {
+        "aws:sourceip": ("192.0.2.1",),
+        "aws:securetransport": ("false",),
+        "aws:tagkeys": ("a", "b"),
+    }
+
+
+@settings(max_examples=500, deadline=None)
+@given(
+    st.lists(
+        st.text(alphabet="0123456789٣", min_size=0, max_size=4) | st.sampled_from(["0", "00", "255", "256"]),
+        min_size=1,
+        max_size=5,
+    ).map(".".join)
+)
+def test_a_plain_ipv4_address_is_one_the_condition_reads(text: str) -> None:
+    """The reader takes a dotted IPv4 address without its parser only when the parser reads it."""
+    from localiam.policy.conditions import _parse_network
+    from localiam.state.scenario import _IPV4
+
+    if _IPV4.fullmatch(text) is not None:
+        assert _parse_network(text) is not None
+
+
+def test_a_value_accepted_for_a_key_is_accepted_as_its_text() -> None:
+    """``1`` and ``True`` are equal in Python; for ``s3:max-keys`` one is a number and the other
+    is not, and the reader, which remembers the values it accepted, tells them apart."""
+    from localiam.state.scenario import _plain_request, _Reader
+
+    reader = _Reader()
+
+    def item(value: Any) -> dict[str, Any]:
+        return {
+            "principal": "arn:aws:iam::111111111111:user/u",
+            "action": "s3:ListBucket",
+            "resource": "arn:aws:s3:::b",
+            "context": {"s3:max-keys": value},
+        }
+
+    assert _plain_request(item(1), "/requests/0", reader) is not None
+    assert _plain_request(item(True), "/requests/1", reader) is None
+    assert _plain_request(item("1"), "/requests/2", reader) is not None

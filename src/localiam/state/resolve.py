@@ -15,8 +15,8 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
-from typing import Any
+from dataclasses import replace
+from typing import NamedTuple
 
 from localiam.engine import (
     AclGrant,
@@ -28,7 +28,6 @@ from localiam.engine import (
     Request,
     ResourceFacts,
     compile_policy,
-    normalise_context,
     principal_from_arn,
     session_principal,
 )
@@ -73,7 +72,6 @@ _PrincipalSide = tuple[
     tuple[CompiledPolicy, ...],
     CompiledPolicy | None,
     tuple[CompiledPolicy, ...],
-    dict[str, Any],
     OrganizationPolicies | None,
 ]
 _ResourceSide = tuple[CompiledPolicy | None, bool, ResourceFacts, tuple[AclGrant, ...], OrganizationPolicies | None]
@@ -83,8 +81,10 @@ _RESOURCES_KEPT = 16_384
 """How many resources' resolutions a :class:`Resolver` keeps (the oldest goes first)."""
 
 
-@dataclass(frozen=True, slots=True)
-class Resolved:
+class Resolved(NamedTuple):
+    """A request ready for :func:`~localiam.engine.authorize` (a tuple: one is made for every
+    request decided, and a tuple is made faster than a frozen dataclass)."""
+
     inputs: PolicyInputs
     request: Request
 
@@ -114,6 +114,9 @@ class Resolver:
         objects of a bucket, say)."""
         self._chains: dict[tuple[str, str], OrganizationPolicies | None] = {}
         self._orgs: dict[str | None, tuple[str | None, tuple[str, ...]]] = {}
+        self._inputs: dict[tuple[int, int], tuple[PolicyInputs, _PrincipalSide, _ResourceSide]] = {}
+        """The engine's inputs for a principal's side and a resource's side (by identity; the
+        sides are kept with them, so that their ids are not reused while they are keys)."""
         self._exact: dict[str, ResourceEntry] | None = None
         self._prefixes: list[tuple[int, dict[str, ResourceEntry]]] = []
 
@@ -300,12 +303,10 @@ class Resolver:
         return _with_org(principal, org_id, org_paths), identity, boundary, session
 
     def check(self, spec: RequestSpec) -> None:
-        """Raise what :meth:`resolve` would raise for ``spec`` (:class:`ResolveError`,
-        :class:`~localiam.engine.ContextError`), filling the same caches, without building the
-        request."""
-        side, _ = self._sides(spec)
-        if side[4]:  # the loader has checked the request's own keys and values
-            normalise_context({**side[4], **spec.context})
+        """Raise what :meth:`resolve` would raise for ``spec`` (:class:`ResolveError`),
+        filling the same caches, without building the request. (The loader has checked the
+        request's context.)"""
+        self._sides(spec)
 
     def _sides(self, spec: RequestSpec) -> tuple[_PrincipalSide, _ResourceSide]:
         if spec.session is None and spec.federated is None:
@@ -346,31 +347,26 @@ class Resolver:
 
     def resolve(self, spec: RequestSpec) -> Resolved:
         side, found = self._sides(spec)
-        principal, identity, boundary, session, federated_context, scps = side
-        resource_policy, must_allow, facts, grants, rcps = found
         request = Request(
-            principal=principal,
+            principal=side[0],
             action=spec.action,
             resource=spec.resource,
-            resource_facts=facts,
-            context=normalise_context({**federated_context, **spec.context} if federated_context else spec.context),
+            resource_facts=found[2],
+            context=spec.context,
         )
-        inputs = PolicyInputs(
-            identity=identity,
-            boundary=boundary,
-            session=session,
-            scps=scps,
-            rcps=rcps,
-            resource=resource_policy,
-            resource_must_allow=must_allow,
-            acl_grants=grants,
-        )
+        kept = self._inputs.get((id(side), id(found)))
+        if kept is not None:
+            return Resolved(kept[0], request)
+        inputs = _policy_inputs(side, found)
+        if spec.session is None and spec.federated is None:  # a side kept in _principals
+            if len(self._inputs) >= _RESOURCES_KEPT:
+                del self._inputs[next(iter(self._inputs))]
+            self._inputs[(id(side), id(found))] = (inputs, side, found)
         return Resolved(inputs, request)
 
     def _principal_side(self, spec: RequestSpec) -> _PrincipalSide:
         """The caller of ``spec`` and its policies: everything about a request that depends
         on its principal (and session) alone."""
-        federated_context: dict[str, Any] = {}
         identity: list[CompiledPolicy] = []
         boundary: CompiledPolicy | None = None
         session: list[CompiledPolicy] = []
@@ -421,8 +417,6 @@ class Resolver:
             login = spec.federated
             kind = PrincipalKind.SAML_USER if is_saml_provider(login.provider) else PrincipalKind.WEB_IDENTITY_USER
             principal = Principal(kind, login.provider, provider=login.provider)
-            kept, trust_only = federation_keys(login.provider, login.claims)
-            federated_context = {**kept, **trust_only}
         else:
             try:
                 principal = principal_from_arn(spec.principal)
@@ -447,7 +441,7 @@ class Resolver:
         if principal.account is not None:
             principal = replace(principal, canonical_user=canonical_user_id(principal.account))
         scps = self._org_chain(principal.account, "scps") if principal.account else None
-        return principal, tuple(identity), boundary, tuple(session), federated_context, scps
+        return principal, tuple(identity), boundary, tuple(session), scps
 
     def resource_entry(self, arn: str) -> ResourceEntry | None:
         """:meth:`World.resource_entry`, through an index: a dict of exact ARNs, and one dict
@@ -524,6 +518,21 @@ class Resolver:
             if bucket is not None and bucket is not entry:
                 grants += [AclGrant(g.grantee, g.permission, "bucket", g.group) for g in bucket.acl]
         return tuple(grants)
+
+
+def _policy_inputs(side: _PrincipalSide, found: _ResourceSide) -> PolicyInputs:
+    _, identity, boundary, session, scps = side
+    resource_policy, must_allow, _, grants, rcps = found
+    return PolicyInputs(
+        identity=identity,
+        boundary=boundary,
+        session=session,
+        scps=scps,
+        rcps=rcps,
+        resource=resource_policy,
+        resource_must_allow=must_allow,
+        acl_grants=grants,
+    )
 
 
 INLINE_SESSION_POLICY = "inline session policy"

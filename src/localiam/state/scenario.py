@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime
 import functools
 import json
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,6 +17,8 @@ from typing import Any
 
 import yaml
 
+from localiam.engine.context import normalise_context
+from localiam.engine.federation import federation_keys
 from localiam.policy.catalog import condition_key_types, is_multivalued_key
 from localiam.policy.conditions import values_read_as
 from localiam.policy.findings import Result, Severity, pointer
@@ -83,7 +86,7 @@ class SessionSpec:
     federated user may do what both the user's policies and the session policies allow."""
 
 
-@dataclass
+@dataclass(slots=True)
 class RequestSpec:
     name: str
     principal: str
@@ -91,7 +94,11 @@ class RequestSpec:
     resource: str
     location: str
     session: SessionSpec | None = None
-    context: dict[str, Any] = field(default_factory=dict)
+    context: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    """The keys the request adds to its context, as the engine reads them: lower-cased names,
+    every value a tuple of strings (:func:`~localiam.engine.normalise_context`); for a
+    federated principal, after the keys of its login (``federation_keys``), which its own
+    keys override."""
     expect: str | None = None
     federated: FederatedSpec | None = None
     """The principal is a web identity or SAML user (``principal: {federated: ..., claims: ...}``),
@@ -115,6 +122,14 @@ class _Reader:
         """Scope (an account id, ``"organization"`` or ``"aws"``) → names of the policies defined
         there whose documents were rejected. References to them are not reported again as
         dangling: the document's own problems already are."""
+        self.shared: dict[str, str] = {}
+        """Principals and actions of requests: one string for all the requests that name one
+        (the parser makes one each), which also hashes once."""
+        self.values: dict[str, tuple[str]] = {}
+        """Context values as the engine reads them, one tuple for all the requests that give
+        the value."""
+        self.accepted: dict[str, set[str]] = {}
+        """Context key of a checked type → the values (as text) already found to be of it."""
 
     def note_invalid(self, scope: str, defined: Any, parsed: Mapping[str, Any]) -> None:
         if isinstance(defined, Mapping):
@@ -508,11 +523,21 @@ def _resource(r: _Reader, item: Any, where: str) -> ResourceEntry | None:
     return ResourceEntry(arn, account, policy, r.tags(b.get("tags"), where + "/tags"), acl)
 
 
+_REQUEST_KEYS = ("name", "principal", "session", "action", "resource", "context", "expect")
+_PLAIN_KEYS = frozenset(_REQUEST_KEYS) - {"session"}
+
+
 def _request(r: _Reader, item: Any, where: str) -> RequestSpec | None:
+    spec = _plain_request(item, where, r)
+    return spec if spec is not None else _read_request(r, item, where)
+
+
+def _read_request(r: _Reader, item: Any, where: str) -> RequestSpec | None:
+    """Any request, every problem of it recorded in ``r``."""
     if not isinstance(item, Mapping):
         r.fail(where, f"a request must be a mapping with principal, action and resource, not {_kind(item)}")
         return None
-    b = r.mapping(item, where, ("name", "principal", "session", "action", "resource", "context", "expect"))
+    b = r.mapping(item, where, _REQUEST_KEYS)
     federated = None
     if isinstance(b.get("principal"), Mapping):
         federated = _federated(r, b["principal"], where + "/principal")
@@ -521,7 +546,7 @@ def _request(r: _Reader, item: Any, where: str) -> RequestSpec | None:
         principal = r.string(b.get("principal"), where + "/principal")
     action = r.string(b.get("action"), where + "/action")
     resource = r.string(b.get("resource"), where + "/resource")
-    if resource is not None and resource != "*" and not (resource.startswith("arn:") and resource.count(":") >= 5):
+    if resource is not None and not _resource_ok(resource):
         r.fail(
             where + "/resource",
             f'{resource!r} is not an ARN (arn:PARTITION:SERVICE:REGION:ACCOUNT:RESOURCE) or "*"',
@@ -532,9 +557,10 @@ def _request(r: _Reader, item: Any, where: str) -> RequestSpec | None:
     expect = r.string(b.get("expect"), where + "/expect", required=False)
     if expect is not None and expect not in EXPECTATIONS:
         r.fail(where + "/expect", f"expect must be one of {', '.join(EXPECTATIONS)}, not {expect!r}")
-    context = r.mapping(b.get("context"), where + "/context")
-    for key, value in context.items():
-        if ":" not in key:
+    context: dict[str, Any] = {}
+    for key, value in r.mapping(b.get("context"), where + "/context").items():
+        named = ":" in key
+        if not named:
             r.fail(where + "/context" + pointer(key), f"context key {key!r} must look like 'service:name'")
         values = value if isinstance(value, list) else [value]
         for v in values:
@@ -548,6 +574,8 @@ def _request(r: _Reader, item: Any, where: str) -> RequestSpec | None:
             problem = _context_value_problem(key, value)
             if problem is not None:
                 r.fail(where + "/context" + pointer(key), problem)
+            elif named:
+                context[key] = value
     session = None
     if b.get("session") is not None:
         sw = where + "/session"
@@ -575,6 +603,11 @@ def _request(r: _Reader, item: Any, where: str) -> RequestSpec | None:
             r.fail(sw + "/claims", "claims need federated: the provider that issued them")
     if principal is None or action is None or resource is None:
         return None
+    if federated is not None:
+        # The login's keys first, the request's own override them (compared as written, then
+        # lower-cased: the order the engine has always merged them in).
+        kept, trust_only = federation_keys(federated.provider, federated.claims)
+        context = {**kept, **trust_only, **context}
     return RequestSpec(
         name=name or f"{principal} {action} {resource}",
         principal=principal,
@@ -582,10 +615,127 @@ def _request(r: _Reader, item: Any, where: str) -> RequestSpec | None:
         resource=resource,
         location=where,
         session=session,
-        context=context,
+        context=normalise_context(context),
         expect=expect,
         federated=federated,
     )
+
+
+def _resource_ok(resource: str) -> bool:
+    return resource == "*" or (resource.startswith("arn:") and resource.count(":") >= 5)
+
+
+def _plain_request(item: Any, where: str, r: _Reader) -> RequestSpec | None:
+    """``item`` as :func:`_request` reads it, for a request of the common shape that passes
+    every check (no session, a principal ARN, strings where strings go, context values that
+    are scalars or lists of them, each of its key's type); ``None`` for anything else, which
+    :func:`_request` reads and reports field by field. A file of many requests is mostly read
+    here, so this does in one pass, without the reader's bookkeeping, what the checks below
+    would find."""
+    if type(item) is not dict or not item.keys() <= _PLAIN_KEYS:
+        return None
+    principal = item.get("principal")
+    action = item.get("action")
+    resource = item.get("resource")
+    if type(principal) is not str or type(action) is not str or type(resource) is not str:
+        return None
+    if action.count(":") != 1 or not _resource_ok(resource):
+        return None
+    name = item.get("name")
+    expect = item.get("expect")
+    if name is not None and type(name) is not str:
+        return None
+    if expect is not None and (type(expect) is not str or expect not in _EXPECTED):
+        return None
+    raw = item.get("context")
+    context = _plain_context(raw, r) if raw is not None else {}
+    if context is None:
+        return None
+    principal = r.shared.setdefault(principal, principal)
+    action = r.shared.setdefault(action, action)
+    # By position: keywords cost a third of the whole call.
+    return RequestSpec(
+        name or f"{principal} {action} {resource}", principal, action, resource, where, None, context, expect
+    )
+
+
+_EXPECTED = frozenset(EXPECTATIONS)
+_SCALARS = frozenset({str, bool, int, float})
+
+
+def _plain_context(raw: Any, r: _Reader) -> dict[str, tuple[str, ...]] | None:
+    """A request's ``context`` normalised (:func:`~localiam.engine.normalise_context`), when
+    every key and value passes the reader's checks; ``None`` otherwise."""
+    if type(raw) is not dict:
+        return None
+    values = r.values
+    out: dict[str, tuple[str, ...]] = {}
+    for key, value in raw.items():
+        known = _CONTEXT_KEYS.get(key)
+        if known is None:
+            if type(key) is not str or ":" not in key:
+                return None
+            if len(_CONTEXT_KEYS) >= 4096:
+                _CONTEXT_KEYS.clear()
+            known = _CONTEXT_KEYS[key] = (key.lower(), _value_check(key))
+        kind = type(value)
+        if kind is str:
+            texts: tuple[str, ...] | None = values.get(value)
+            if texts is None:
+                texts = values[value] = (value,)
+        elif kind is list and all(type(v) in _SCALARS for v in value):
+            texts = tuple(_text(v) for v in value)
+        elif kind in _SCALARS:
+            texts = (_text(value),)
+        else:
+            return None
+        check = known[1]
+        if kind is list:
+            if _value_problem(key, texts, True) is not None:
+                return None
+        elif check is not _ANY_VALUE:
+            accepted = r.accepted.get(key)
+            if accepted is None:
+                accepted = r.accepted[key] = set()
+            text = texts[0]
+            if text not in accepted:
+                # A plain IPv4 address needs no parser (ipaddress costs 4 µs an address).
+                plain_address = check is _ADDRESS and _IPV4.fullmatch(text) is not None
+                if not plain_address and _value_problem(key, texts, False) is not None:
+                    return None
+                accepted.add(text)
+        out[known[0]] = texts
+    return out
+
+
+_ANY_VALUE, _ADDRESS, _CHECKED = "any", "address", "checked"
+
+_CONTEXT_KEYS: dict[str, tuple[str, str]] = {}
+"""Context keys seen in requests → their lower-cased name (one string for every request that
+names the key, not one each) and :func:`_value_check`."""
+
+_OCTET = "(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])"
+_IPV4 = re.compile(rf"{_OCTET}(?:\.{_OCTET}){{3}}")
+"""A dotted IPv4 address, as ``ipaddress`` reads one (ASCII digits, no leading zeros)."""
+
+
+def _value_check(key: str) -> str:
+    """How one value of ``key`` is checked: ``_ANY_VALUE`` when no value can be of the wrong
+    type (:func:`_value_problem`: not every type the key may have is one the reader checks),
+    ``_ADDRESS`` when it holds an IP address (a plain IPv4 address needs no parser),
+    ``_CHECKED`` otherwise."""
+    types = condition_key_types(key)
+    bases = {kind.removeprefix("ArrayOf") for kind in types}
+    if not bases or not bases <= _TYPE_WORDS.keys():
+        return _ANY_VALUE
+    return _ADDRESS if bases == {"IPAddress"} else _CHECKED
+
+
+def _text(value: str | bool | int | float) -> str:
+    """A context value as AWS compares it (:func:`~localiam.engine.normalise_context`)."""
+    if value is True or value is False:
+        return "true" if value else "false"
+    return str(value)
 
 
 def _federated(r: _Reader, body: Mapping[str, Any], where: str) -> FederatedSpec | None:
@@ -604,7 +754,7 @@ def _federated(r: _Reader, body: Mapping[str, Any], where: str) -> FederatedSpec
 
 
 def _context_value_problem(key: str, value: Any) -> str | None:
-    texts = tuple(("true" if v else "false") if isinstance(v, bool) else str(v) for v in _listed(value))
+    texts = tuple(_text(v) for v in _listed(value))
     problem = _value_problem(key, texts, isinstance(value, list))
     if problem is None or problem[0]:
         return problem[1] if problem else None
