@@ -435,74 +435,35 @@ def statement_shape(statement: Statement, variables: bool) -> object:
     )
 
 
-def plain_resource_patterns(statement: Statement) -> tuple[frozenset[str], tuple[str, ...], list[Template]] | None:
-    """For a statement with nothing to check but a Resource block without variables (no
-    Condition, Principal or NotResource): its fixed ARNs, ``prefix*`` patterns and other
-    patterns; ``None`` for any other statement."""
+def resource_key(resource: str) -> str:
+    """What the engine indexes a policy's statements by: a resource ARN up to its first ``/``
+    (for S3, the bucket: ``arn:aws:s3:::bucket`` for the bucket and each of its objects)."""
+    return resource.partition("/")[0]
+
+
+def resource_keys(statement: Statement) -> frozenset[str] | None:
+    """The :func:`resource_key` of every resource ``statement``'s Resource element can match,
+    or ``None`` when it can match resources of any key (no Resource element, NotResource, or an
+    entry without a ``/`` before its first wildcard or variable). A resource an entry matches
+    starts with the entry's text before its first wildcard or variable (resources are matched
+    case-sensitively, character by character), so when that text holds a ``/`` it has the key
+    of every resource the entry matches; an entry without wildcard or variable matches only
+    itself."""
     block = statement.resources
-    if (
-        block is None
-        or statement.conditions
-        or statement.principal is not None
-        or statement.not_principal is not None
-        or block.negated
-        or any(t.has_variables for t in block.templates)
-    ):
+    if block is None or block.negated:
         return None
-    return _split_patterns(block)
-
-
-PlainPatterns = tuple[frozenset[str], tuple[str, ...], Callable[[str], bool] | None]
-"""The Resource entries of plain statements, ready to check: fixed ARNs, ``prefix*`` literal
-prefixes, and one matcher of the other wildcard patterns (``None`` when there are none)."""
-
-
-def plain_patterns(statements: Sequence[Statement]) -> PlainPatterns:
-    """The patterns of ``statements`` (each one :func:`plain_resource_patterns` accepts), with
-    their wildcard patterns compiled to one matcher (a merged regular expression): made once
-    per policy, and combined with other policies' by :func:`resources_any` without compiling
-    anything."""
-    literals: set[str] = set()
-    prefixes: list[str] = []
-    templates: list[Template] = []
-    for statement in statements:
-        parts = plain_resource_patterns(statement)
-        if parts is None:
-            raise ValueError(f"statement {statement.location} has more than a plain Resource block")
-        fixed, starts, rest = parts
-        literals |= fixed
-        prefixes.extend(starts)
-        templates.extend(rest)
-    return frozenset(literals), tuple(dict.fromkeys(prefixes)), _wildcard_matcher(templates) if templates else None
-
-
-def resources_any(patterns: Sequence[PlainPatterns]) -> Callable[[str], bool]:
-    """One check of a resource ARN that holds when it matches at least one of ``patterns``:
-    one set lookup, one ``startswith`` and each wildcard matcher (behind its own literal
-    prefix test)."""
-    if len(patterns) == 1:
-        fixed_set, starts_tuple, wild = patterns[0]
-    else:
-        fixed_set = frozenset().union(*(p[0] for p in patterns))
-        starts_tuple = tuple(dict.fromkeys(s for p in patterns for s in p[1]))
-        wilds = tuple(p[2] for p in patterns if p[2] is not None)
-        if not wilds:
-            wild = None
-        elif len(wilds) == 1:
-            wild = wilds[0]
+    keys: set[str] = set()
+    for template in block.templates:
+        literal: list[str] = []
+        for token in template.tokens:
+            if not isinstance(token, str):
+                break
+            literal.append(token)
         else:
-            wild = lambda resource: any(w(resource) for w in wilds)  # noqa: E731
-    if wild is None:
-        if not starts_tuple:
-            return fixed_set.__contains__
-        return lambda resource: resource in fixed_set or resource.startswith(starts_tuple)
-    if not starts_tuple:
-        return lambda resource: resource in fixed_set or wild(resource)
-    return lambda resource: resource in fixed_set or resource.startswith(starts_tuple) or wild(resource)
-
-
-def compile_resources_any(statements: Sequence[Statement]) -> Callable[[str], bool]:
-    """One check of a resource ARN that holds when it matches the Resource block of at least
-    one of ``statements`` (each one :func:`plain_resource_patterns` accepts): one set lookup,
-    one ``startswith`` and one merged regular expression."""
-    return resources_any([plain_patterns(statements)])
+            keys.add(resource_key("".join(literal)))
+            continue
+        prefix = "".join(literal)
+        if "/" not in prefix:
+            return None
+        keys.add(resource_key(prefix))
+    return frozenset(keys)
