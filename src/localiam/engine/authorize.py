@@ -50,7 +50,6 @@ from localiam.policy.match import (
     USER,
     RequestFacts,
     match,
-    principal_match_kind,
     resource_key,
 )
 from localiam.policy.model import PolicyType
@@ -96,8 +95,9 @@ class Tracer(Protocol):
     def statement(self, policy: CompiledPolicy, index: int, applies: bool) -> None: ...
 
 
-def _first_allow(parts: Parts, facts: RequestFacts, tracer: Tracer | None) -> StatementRef | None:
-    """The first of a plan's statements that applies, or ``None``."""
+def _first_allow(parts: Parts, facts: RequestFacts, target: str, tracer: Tracer | None) -> StatementRef | None:
+    """The first of a plan's statements that applies, or ``None`` (``target``: the
+    :func:`~localiam.policy.match.resource_key` of the request's resource)."""
     if tracer is not None:
         for group in parts:
             for check, policy, i in group.entries:
@@ -106,9 +106,8 @@ def _first_allow(parts: Parts, facts: RequestFacts, tracer: Tracer | None) -> St
                 if hit:
                     return policy.refs[i]
         return None
-    key = resource_key(facts.resource)
     for group in parts:
-        for check, policy, i in group.by_key.get(key, group.other):
+        for check, policy, i in group.by_key.get(target, group.other):
             if check(facts):
                 return policy.refs[i]
     return None
@@ -235,6 +234,7 @@ def _authorize(
     who = principal.bounded_facts if boundary is not None else principal.facts
     facts = RequestFacts(request.action, request.resource, context, who)
     key = request.action.lower()
+    target = resource_key(request.resource)  # the key of the statements that can match it
 
     rcp_org = inputs.rcps if inputs.rcps is not None and _rcps_apply(inputs, request, key) else None
     rcps = rcp_org.flat if rcp_org is not None else ()
@@ -277,7 +277,6 @@ def _authorize(
                     verdicts[policy_type] = _VERDICT_DENY
                     return _decision(request, verdicts, explained, _EXPLICIT_DENY, policy_type, (policy.refs[i],))
     else:
-        target = resource_key(facts.resource)
         for policy_type, group in plan.deny_parts:
             for check, policy, i in group.by_key.get(target, group.other):
                 if check(facts):
@@ -296,7 +295,7 @@ def _authorize(
             determining.extend(plan.scp_allowed)
         else:
             for level in plan.scp_levels:
-                ref = _first_allow(level, facts, tracer)
+                ref = _first_allow(level, facts, target, tracer)
                 if ref is None:
                     verdicts[_SCP] = _VERDICT_NO_MATCH
                     return _decision(request, verdicts, explained, _IMPLICIT_DENY, _SCP, ())
@@ -307,8 +306,7 @@ def _authorize(
     resource_refs: list[StatementRef] = []
     kinds: set[str] = set()
     if resource is not None and inputs.resource_grants:
-        statements = resource.policy.statements
-        target = resource_key(facts.resource)
+        kind_of = resource.principal_kinds
         for group in plan.resource_allows:
             # Every statement that applies counts; a tracer sees every one.
             for check, policy, i in group.entries if tracer is not None else group.by_key.get(target, group.other):
@@ -317,9 +315,9 @@ def _authorize(
                     tracer.statement(policy, i, applied)
                 if applied:
                     resource_refs.append(resource.refs[i])
-                    stmt = statements[i]
-                    if stmt.principal is not None:
-                        kind = principal_match_kind(stmt.principal, who)
+                    principal_kind = kind_of[i]
+                    if principal_kind is not None:
+                        kind = principal_kind(who)
                         if kind is not None:
                             kinds.add(kind)
         verdicts[resource_type] = _VERDICT_ALLOW if resource_refs else _VERDICT_NO_MATCH
@@ -348,27 +346,27 @@ def _authorize(
         # policy of an AssumeRoot session (``id_root-user-privileged-task``).
         identity_allow = boundary_ok = session_ok = True
         if session:
-            ref = _first_allow(plan.session_allows, facts, tracer)
+            ref = _first_allow(plan.session_allows, facts, target, tracer)
             session_ok = ref is not None
             if ref is not None:
                 identity_refs.append(ref)
             verdicts[_SESSION] = _VERDICT_ALLOW if session_ok else _VERDICT_NO_MATCH
     elif has_identity:
-        ref = _first_allow(plan.identity_allows, facts, tracer)
+        ref = _first_allow(plan.identity_allows, facts, target, tracer)
         identity_allow = ref is not None
         if ref is not None:
             identity_refs.append(ref)
         verdicts[_IDENTITY] = _VERDICT_ALLOW if identity_allow else _VERDICT_NO_MATCH
         boundary_ok = True
         if boundary is not None:
-            ref = _first_allow(plan.boundary_allows, facts, tracer)
+            ref = _first_allow(plan.boundary_allows, facts, target, tracer)
             boundary_ok = ref is not None
             verdicts[_BOUNDARY] = _VERDICT_ALLOW if boundary_ok else _VERDICT_NO_MATCH
             if ref is not None:
                 identity_refs.append(ref)
         session_ok = True
         if session:
-            ref = _first_allow(plan.session_allows, facts, tracer)
+            ref = _first_allow(plan.session_allows, facts, target, tracer)
             session_ok = ref is not None
             if ref is not None:
                 identity_refs.append(ref)

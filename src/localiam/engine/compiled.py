@@ -19,6 +19,7 @@ from localiam.policy.match import (
     action_matches,
     action_mismatch,
     action_resource_match,
+    compile_principal,
     compile_resource,
     compile_statement,
     resource_keys,
@@ -116,6 +117,7 @@ class CompiledPolicy:
         "name",
         "policy",
         "policy_type",
+        "principal_kinds",
         "refs",
         "resource_checks",
         "unmatched",
@@ -130,6 +132,11 @@ class CompiledPolicy:
         self.refs = tuple(StatementRef(policy_type, name, s.sid, s.index, self.label) for s in policy.statements)
         self.checks = tuple(compile_statement(s) for s in policy.statements)
         self.resource_checks = tuple(compile_resource(s.resources) for s in policy.statements)
+        # By which kind of identity each statement's Principal element names the caller
+        # (resource-based policies: the same-account rules depend on it); None without one.
+        self.principal_kinds = tuple(
+            compile_principal(s.principal) if s.principal is not None else None for s in policy.statements
+        )
         # Explain mode: how a statement whose Action element does not match is explained.
         self.mismatches = tuple(action_mismatch(s) for s in policy.statements)
         # Explain mode: a statement with no Condition, Principal or NotPrincipal element whose

@@ -169,6 +169,37 @@ def not_principal_applies(principals: Principals, who: PrincipalFacts | None) ->
     return True
 
 
+PrincipalKindOf = Callable[[PrincipalFacts | None], str | None]
+
+
+def compile_principal(principals: Principals) -> PrincipalKindOf:
+    """:func:`principal_match_kind` for one ``Principal`` block, its lists made sets once (the
+    engine asks it for every resource-policy statement it evaluates)."""
+    if principals.wildcard:
+        return lambda who: None if who is None else WILDCARD
+    listed = frozenset(principals.aws_arns)
+    services = frozenset(principals.service)
+    federated = frozenset(principals.federated)
+    canonical = frozenset(principals.canonical_user)
+
+    def kind_of(who: PrincipalFacts | None) -> str | None:
+        if who is None:
+            return None
+        if listed:
+            for arn, kind in who.identities:
+                if arn in listed:
+                    return kind
+        if who.service is not None and who.service in services:
+            return SERVICE
+        if who.federated is not None and who.federated in federated:
+            return FEDERATED
+        if who.canonical_user is not None and who.canonical_user in canonical:
+            return CANONICAL_USER
+        return None
+
+    return kind_of
+
+
 def _principal(statement: Statement, who: PrincipalFacts | None) -> tuple[bool, str | None]:
     if statement.principal is not None:
         kind = principal_match_kind(statement.principal, who)
@@ -267,10 +298,16 @@ def _full_check(
         only = conditions[0]
         return lambda request: resource(request.resource, (context := request.context)) and only(context)
 
+    principal = statement.principal if statement is not None else None
+    kind_of = compile_principal(principal) if principal is not None else None
+    not_principal = statement.not_principal if statement is not None else None
+
     def check(request: RequestFacts) -> bool:
         if resource is not None and not resource(request.resource, request.context):
             return False
-        if statement is not None and not _principal(statement, request.principal)[0]:
+        if kind_of is not None and kind_of(request.principal) is None:
+            return False
+        if not_principal is not None and not not_principal_applies(not_principal, request.principal):
             return False
         context = request.context
         for evaluate in conditions:  # noqa: SIM110 (hot path: a loop beats all() with a generator)
