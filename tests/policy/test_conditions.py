@@ -915,3 +915,16 @@ def test_arn_escape_is_a_literal_star() -> None:
     assert not check(cond, ctx(aws__SourceArn="arn:aws:s3:::bucket-1"))
     literal = compile_ok("ArnLike", "aws:SourceArn", "arn:aws:s3:::bucket-${*}", variables=False)
     assert not check(literal, ctx(aws__SourceArn="arn:aws:s3:::bucket-*"))
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    value=st.text(alphabet="tTrRuUeEfFaAlLsS \u0130\u0131\u017f\u212a", max_size=6),
+    wanted=st.sampled_from(["true", "FALSE", "True"]),
+)
+def test_bool_reads_true_and_false_in_any_case_and_nothing_else(value: str, wanted: str) -> None:
+    """``Bool`` compares "true" and "false" case-insensitively (OPS, Boolean condition
+    operators), and nothing else equals them: not a non-ASCII letter that looks like one."""
+    condition = compile_ok("Bool", "aws:SecureTransport", wanted)
+    expected = value.lower() == wanted.lower()
+    assert condition.evaluate({"aws:securetransport": (value,)}) is expected

@@ -89,6 +89,7 @@ import binascii
 import calendar
 import datetime as _dt
 import ipaddress
+import itertools
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -369,9 +370,13 @@ def _bool(variant: str, values: tuple[str, ...], variables: bool, report: Report
             wanted.add(parsed)
     if bad:
         return None
-    # The same answer as ``_parse_bool(value) in wanted``, without the call.
-    accepted = frozenset("true" if w else "false" for w in wanted)
-    return _Match(lambda value: value.lower() in accepted, None)
+    # The same answer as ``_parse_bool(value) in wanted`` as one set lookup, no Python call:
+    # every spelling of the words in upper and lower case (no other character lower-cases to
+    # an ASCII letter of "true" or "false").
+    words = ["true" if w else "false" for w in wanted]
+    spellings = (itertools.product(*((c, c.upper()) for c in word)) for word in words)
+    accepted = frozenset("".join(chars) for spelling in spellings for chars in spelling)
+    return _Match(accepted.__contains__, None)
 
 
 def _parse_base64(text: str) -> bytes | None:

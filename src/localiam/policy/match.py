@@ -282,10 +282,31 @@ def compile_statement(statement: Statement) -> StatementCheck:
         if resource is None:
             return _always
         return _resource_only(statement.resources, resource)
-    if resource is None and len(conditions) == 1:
+    if len(conditions) == 1:
         only_condition = conditions[0]
-        return lambda request: only_condition(request.context)
+        if resource is None:
+            return lambda request: only_condition(request.context)
+        fused = _plain_resource_and(statement.resources, only_condition)
+        if fused is not None:
+            return fused
     return _full_check(None, resource, conditions)
+
+
+def _plain_resource_and(block: ResourceBlock | None, condition: Callable[[Context], bool]) -> StatementCheck | None:
+    """The most common conditional statement, a Resource block of fixed ARNs and ``prefix*``
+    patterns and one condition, checked in one call; ``None`` for any other block."""
+    if block is None or block.negated or any(t.has_variables for t in block.templates):
+        return None
+    literals, prefixes, others = _split_patterns(block)
+    if others:
+        return None
+    if not prefixes:
+        return lambda request: request.resource in literals and condition(request.context)
+    if not literals:
+        return lambda request: request.resource.startswith(prefixes) and condition(request.context)
+    return lambda request: (
+        ((r := request.resource) in literals or r.startswith(prefixes)) and condition(request.context)
+    )
 
 
 def _full_check(
