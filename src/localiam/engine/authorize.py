@@ -113,16 +113,20 @@ def _first_allow(parts: Parts, facts: RequestFacts, target: str, tracer: Tracer 
     return None
 
 
-_RCP_SERVICE: dict[str, bool] = {}
+_RCP_ACTIONS: dict[str, bool] = {}
 
 
 def _rcps_apply(inputs: PolicyInputs, request: Request, key: str) -> bool:
+    """Whether the resource's RCPs bind this request: not in the management account, not for
+    a service-linked role, and only for the services RCPs support (``key``: the lower-cased
+    action)."""
     if inputs.rcps is None or inputs.rcps.management_account or request.principal.service_linked:
         return False
-    service = key.split(":", 1)[0]
-    supported = _RCP_SERVICE.get(service)
+    supported = _RCP_ACTIONS.get(key)
     if supported is None:
-        supported = _RCP_SERVICE[service] = service in catalog.rcp_supported_services()
+        if len(_RCP_ACTIONS) > 4096:
+            _RCP_ACTIONS.clear()
+        supported = _RCP_ACTIONS[key] = key.split(":", 1)[0] in catalog.rcp_supported_services()
     return supported
 
 
@@ -159,7 +163,7 @@ def authorize(
     tracer: Tracer | None = None,
 ) -> Decision:
     """Decide ``request`` as AWS would, given every policy that applies to it."""
-    decision = _authorize(inputs, request, explain=explain, tracer=tracer)
+    decision = _authorize(inputs, request, explain, tracer)
     if inputs.scoped and decision.allowed:
         return _scoped_down(inputs.scoped, request, decision, explain=explain, tracer=tracer)
     return decision
@@ -188,7 +192,7 @@ def _scoped_down(
         ),
     )
     for policy in scoped:
-        alone = _authorize(PolicyInputs(identity=(policy,), session=(policy,)), own, explain=explain, tracer=tracer)
+        alone = _authorize(PolicyInputs(identity=(policy,), session=(policy,)), own, explain, tracer)
         if not alone.allowed:
             verdicts = dict(decision.verdicts)
             verdicts[_SESSION] = _VERDICT_DENY if alone.outcome is _EXPLICIT_DENY else _VERDICT_NO_MATCH
@@ -204,13 +208,7 @@ def _scoped_down(
     return decision
 
 
-def _authorize(
-    inputs: PolicyInputs,
-    request: Request,
-    *,
-    explain: bool = False,
-    tracer: Tracer | None = None,
-) -> Decision:
+def _authorize(inputs: PolicyInputs, request: Request, explain: bool, tracer: Tracer | None) -> Decision:
     principal = request.principal
     resource_facts = request.resource_facts
     if resource_facts.account is None and principal.account is not None:
@@ -232,7 +230,8 @@ def _authorize(
     resource = inputs.resource
     # A Deny with NotPrincipal always reaches a principal with a boundary (match.py).
     who = principal.bounded_facts if boundary is not None else principal.facts
-    facts = RequestFacts(request.action, request.resource, context, who)
+    # A named tuple's own constructor is a Python function; tuple.__new__ builds the same.
+    facts = tuple.__new__(RequestFacts, (request.action, request.resource, context, who))
     key = request.action.lower()
     target = resource_key(request.resource)  # the key of the statements that can match it
 
@@ -263,9 +262,10 @@ def _authorize(
 
     resources = (resource,) if resource is not None else ()
     boundaries = (boundary,) if boundary is not None else ()
-    plan = _cached_plan((key, rcp_org, scp_org, resources, identity, boundaries, session))
+    plan_key = (key, rcp_org, scp_org, resources, identity, boundaries, session)
+    plan = _cached_plan(plan_key)
     if plan is None:
-        plan = PLANS.get(request.action, key, rcp_org, scp_org, resources, resource_type, identity, boundaries, session)
+        plan = PLANS.make(plan_key, request.action, resource_type)
 
     # 1. An explicit deny anywhere wins, reported in AWS's evaluation order.
     if tracer is not None:
