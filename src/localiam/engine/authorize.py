@@ -39,7 +39,7 @@ from localiam.engine.compiled import (
 )
 from localiam.engine.context import ResourceFacts, build_context
 from localiam.engine.decision import Decision, Outcome, PolicyEvaluation, Verdict
-from localiam.engine.plan import PLANS, Parts
+from localiam.engine.plan import PLANS, Entries
 from localiam.engine.principal import Principal, PrincipalKind
 from localiam.policy import catalog
 from localiam.policy.match import (
@@ -95,33 +95,27 @@ class Tracer(Protocol):
     def statement(self, policy: CompiledPolicy, index: int, applies: bool) -> None: ...
 
 
-def _first_allow(parts: Parts, facts: RequestFacts, target: str, tracer: Tracer | None) -> StatementRef | None:
-    """The first of a plan's statements that applies, or ``None`` (``target``: the
-    :func:`~localiam.policy.match.resource_key` of the request's resource)."""
+def _first_allow(entries: Entries, facts: RequestFacts, tracer: Tracer | None) -> StatementRef | None:
+    """The first of a plan's statements that applies, or ``None``."""
     if tracer is not None:
-        for group in parts:
-            for check, policy, i in group.entries:
-                hit = check(facts)
-                tracer.statement(policy, i, hit)
-                if hit:
-                    return policy.refs[i]
-        return None
-    for group in parts:
-        for check, policy, i in group.by_key.get(target, group.other):
-            if check(facts):
+        for check, policy, i in entries:
+            hit = check(facts)
+            tracer.statement(policy, i, hit)
+            if hit:
                 return policy.refs[i]
+        return None
+    for check, policy, i in entries:
+        if check(facts):
+            return policy.refs[i]
     return None
 
 
 _RCP_ACTIONS: dict[str, bool] = {}
 
 
-def _rcps_apply(inputs: PolicyInputs, request: Request, key: str) -> bool:
-    """Whether the resource's RCPs bind this request: not in the management account, not for
-    a service-linked role, and only for the services RCPs support (``key``: the lower-cased
-    action)."""
-    if inputs.rcps is None or inputs.rcps.management_account or request.principal.service_linked:
-        return False
+def _rcp_supported(key: str) -> bool:
+    """Whether RCPs bind the action ``key`` (lower-cased): only for the services RCPs
+    support."""
     supported = _RCP_ACTIONS.get(key)
     if supported is None:
         if len(_RCP_ACTIONS) > 4096:
@@ -155,32 +149,15 @@ _cached_plan = PLANS.cached
 _NOT_EXPLAINED: tuple[tuple[PolicyEvaluation, ...], tuple[str, ...]] = ((), ())
 
 
-def authorize(
-    inputs: PolicyInputs,
-    request: Request,
-    *,
-    explain: bool = False,
-    tracer: Tracer | None = None,
-) -> Decision:
-    """Decide ``request`` as AWS would, given every policy that applies to it."""
-    decision = _authorize(inputs, request, explain, tracer)
-    if inputs.scoped and decision.allowed:
-        return _scoped_down(inputs.scoped, request, decision, explain=explain, tracer=tracer)
-    return decision
-
-
-def _scoped_down(
-    scoped: tuple[CompiledPolicy, ...],
-    request: Request,
-    decision: Decision,
-    *,
-    explain: bool,
-    tracer: Tracer | None,
-) -> Decision:
-    """An allowed request of a ``GetScopedCredentials`` session, held to each of its scope-down
-    policies (``API_GetScopedCredentials``: the intersection of the session's permissions and
-    the policy). Each is asked alone, as a session policy of the caller's own account (a
-    scope-down policy can only take away): an explicit deny in it, or no allow, denies."""
+def _scoped_down(inputs: PolicyInputs, request: Request, explain: bool, tracer: Tracer | None) -> Decision:
+    """A request of a ``GetScopedCredentials`` session: decided without its scope-down
+    policies, then, when allowed, held to each of them (``API_GetScopedCredentials``: the
+    intersection of the session's permissions and the policy). Each is asked alone, as a
+    session policy of the caller's own account (a scope-down policy can only take away): an
+    explicit deny in it, or no allow, denies."""
+    decision = authorize(replace(inputs, scoped=()), request, explain=explain, tracer=tracer)
+    if not decision.allowed:
+        return decision
     principal = request.principal
     own = replace(
         request,
@@ -191,8 +168,8 @@ def _scoped_down(
             request.resource_facts.tags,
         ),
     )
-    for policy in scoped:
-        alone = _authorize(PolicyInputs(identity=(policy,), session=(policy,)), own, explain, tracer)
+    for policy in inputs.scoped:
+        alone = authorize(PolicyInputs(identity=(policy,), session=(policy,)), own, explain=explain, tracer=tracer)
         if not alone.allowed:
             verdicts = dict(decision.verdicts)
             verdicts[_SESSION] = _VERDICT_DENY if alone.outcome is _EXPLICIT_DENY else _VERDICT_NO_MATCH
@@ -208,7 +185,16 @@ def _scoped_down(
     return decision
 
 
-def _authorize(inputs: PolicyInputs, request: Request, explain: bool, tracer: Tracer | None) -> Decision:
+def authorize(
+    inputs: PolicyInputs,
+    request: Request,
+    *,
+    explain: bool = False,
+    tracer: Tracer | None = None,
+) -> Decision:
+    """Decide ``request`` as AWS would, given every policy that applies to it."""
+    if inputs.scoped:
+        return _scoped_down(inputs, request, explain, tracer)
     principal = request.principal
     resource_facts = request.resource_facts
     if resource_facts.account is None and principal.account is not None:
@@ -219,9 +205,10 @@ def _authorize(inputs: PolicyInputs, request: Request, explain: bool, tracer: Tr
         principal.context,
         resource_facts,
         request.context,
-        region=request.region,
-        secure_transport=request.secure_transport,
-        multi_factor_auth_time=principal.multi_factor_auth_time,
+        None,
+        request.region,
+        request.secure_transport,
+        principal.multi_factor_auth_time,
     )
     has_identity = principal.kind in _IDENTITY_KINDS
     identity = inputs.identity if has_identity else ()
@@ -235,7 +222,13 @@ def _authorize(inputs: PolicyInputs, request: Request, explain: bool, tracer: Tr
     key = request.action.lower()
     target = resource_key(request.resource)  # the key of the statements that can match it
 
-    rcp_org = inputs.rcps if inputs.rcps is not None and _rcps_apply(inputs, request, key) else None
+    rcp_org = inputs.rcps
+    if rcp_org is not None and (
+        rcp_org.management_account
+        or principal.service_linked
+        or not (_RCP_ACTIONS.get(key) or _rcp_supported(key))  # (a dict lookup first: the hot path)
+    ):
+        rcp_org = None
     rcps = rcp_org.flat if rcp_org is not None else ()
     scp_org = inputs.scps
     if scp_org is not None and (
@@ -262,23 +255,25 @@ def _authorize(inputs: PolicyInputs, request: Request, explain: bool, tracer: Tr
 
     resources = (resource,) if resource is not None else ()
     boundaries = (boundary,) if boundary is not None else ()
-    plan_key = (key, rcp_org, scp_org, resources, identity, boundaries, session)
+    # A tracer sees every statement whose Action matches: its plan is not narrowed to the
+    # statements that can match the resource (key None).
+    plan_key = (key, target if tracer is None else None, rcp_org, scp_org, resources, identity, boundaries, session)
     plan = _cached_plan(plan_key)
     if plan is None:
         plan = PLANS.make(plan_key, request.action, resource_type)
 
     # 1. An explicit deny anywhere wins, reported in AWS's evaluation order.
     if tracer is not None:
-        for policy_type, deny_group in plan.deny_parts:
-            for check, policy, i in deny_group.entries:
+        for policy_type, entries in plan.denies:
+            for check, policy, i in entries:
                 hit = check(facts)
                 tracer.statement(policy, i, hit)
                 if hit:
                     verdicts[policy_type] = _VERDICT_DENY
                     return _decision(request, verdicts, explained, _EXPLICIT_DENY, policy_type, (policy.refs[i],))
     else:
-        for policy_type, group in plan.deny_parts:
-            for check, policy, i in group.by_key.get(target, group.other):
+        for policy_type, entries in plan.denies:
+            for check, policy, i in entries:
                 if check(facts):
                     verdicts[policy_type] = _VERDICT_DENY
                     return _decision(request, verdicts, explained, _EXPLICIT_DENY, policy_type, (policy.refs[i],))
@@ -295,7 +290,7 @@ def _authorize(inputs: PolicyInputs, request: Request, explain: bool, tracer: Tr
             determining.extend(plan.scp_allowed)
         else:
             for level in plan.scp_levels:
-                ref = _first_allow(level, facts, target, tracer)
+                ref = _first_allow(level, facts, tracer)
                 if ref is None:
                     verdicts[_SCP] = _VERDICT_NO_MATCH
                     return _decision(request, verdicts, explained, _IMPLICIT_DENY, _SCP, ())
@@ -307,19 +302,17 @@ def _authorize(inputs: PolicyInputs, request: Request, explain: bool, tracer: Tr
     kinds: set[str] = set()
     if resource is not None and inputs.resource_grants:
         kind_of = resource.principal_kinds
-        for group in plan.resource_allows:
-            # Every statement that applies counts; a tracer sees every one.
-            for check, policy, i in group.entries if tracer is not None else group.by_key.get(target, group.other):
-                applied = check(facts)
-                if tracer is not None:
-                    tracer.statement(policy, i, applied)
-                if applied:
-                    resource_refs.append(resource.refs[i])
-                    principal_kind = kind_of[i]
-                    if principal_kind is not None:
-                        kind = principal_kind(who)
-                        if kind is not None:
-                            kinds.add(kind)
+        for check, policy, i in plan.resource_allows:  # every one that applies counts
+            applied = check(facts)
+            if tracer is not None:
+                tracer.statement(policy, i, applied)
+            if applied:
+                resource_refs.append(resource.refs[i])
+                principal_kind = kind_of[i]
+                if principal_kind is not None:
+                    kind = principal_kind(who)
+                    if kind is not None:
+                        kinds.add(kind)
         verdicts[resource_type] = _VERDICT_ALLOW if resource_refs else _VERDICT_NO_MATCH
     if inputs.acl_grants:
         acl = _acl_grant(inputs.acl_grants, principal, request.action)
@@ -346,27 +339,27 @@ def _authorize(inputs: PolicyInputs, request: Request, explain: bool, tracer: Tr
         # policy of an AssumeRoot session (``id_root-user-privileged-task``).
         identity_allow = boundary_ok = session_ok = True
         if session:
-            ref = _first_allow(plan.session_allows, facts, target, tracer)
+            ref = _first_allow(plan.session_allows, facts, tracer)
             session_ok = ref is not None
             if ref is not None:
                 identity_refs.append(ref)
             verdicts[_SESSION] = _VERDICT_ALLOW if session_ok else _VERDICT_NO_MATCH
     elif has_identity:
-        ref = _first_allow(plan.identity_allows, facts, target, tracer)
+        ref = _first_allow(plan.identity_allows, facts, tracer)
         identity_allow = ref is not None
         if ref is not None:
             identity_refs.append(ref)
         verdicts[_IDENTITY] = _VERDICT_ALLOW if identity_allow else _VERDICT_NO_MATCH
         boundary_ok = True
         if boundary is not None:
-            ref = _first_allow(plan.boundary_allows, facts, target, tracer)
+            ref = _first_allow(plan.boundary_allows, facts, tracer)
             boundary_ok = ref is not None
             verdicts[_BOUNDARY] = _VERDICT_ALLOW if boundary_ok else _VERDICT_NO_MATCH
             if ref is not None:
                 identity_refs.append(ref)
         session_ok = True
         if session:
-            ref = _first_allow(plan.session_allows, facts, target, tracer)
+            ref = _first_allow(plan.session_allows, facts, tracer)
             session_ok = ref is not None
             if ref is not None:
                 identity_refs.append(ref)

@@ -107,10 +107,10 @@ class CompiledPolicy:
         "_by_action",
         "_explain_by_action",
         "_explained",
-        "_groups",
         "_keys",
         "checks",
         "fixed_matches",
+        "groups_made",
         "label",
         "match_keys",
         "mismatches",
@@ -164,7 +164,9 @@ class CompiledPolicy:
         self._by_action: dict[str, tuple[tuple[int, ...], tuple[int, ...]]] = {}
         self._explain_by_action: dict[str, tuple[tuple[int, ...], bool]] = {}
         self._explained: dict[tuple[object, ...], object] = {}
-        self._groups: dict[str, tuple[Group | None, Group | None]] = {}
+        self.groups_made: dict[str, tuple[Group | None, Group | None]] = {}
+        """What :meth:`groups` has made, by lower-cased action (read-only: the plan maker looks
+        here first, one Python call less per policy of every new plan)."""
         self._applicable: dict[str, Group | None] = {}
         self._keys: tuple[frozenset[str] | None, ...] | None = None
 
@@ -196,12 +198,12 @@ class CompiledPolicy:
         first to apply). Made on first use and kept with the policy: a new version of a policy
         is a new :class:`CompiledPolicy`, with groups of its own. ``None`` for an effect none
         of whose statements' Action element matches."""
-        hit = self._groups.get(key)
+        hit = self.groups_made.get(key)
         if hit is None:
             denies, allows = self.candidates(action, key)
             hit = (self._first_group(denies), self._first_group(allows))
-            if len(self._groups) < 4096:
-                self._groups[key] = hit
+            if len(self.groups_made) < 4096:
+                self.groups_made[key] = hit
         return hit
 
     def applicable(self, action: str, key: str) -> Group | None:

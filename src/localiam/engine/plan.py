@@ -1,14 +1,15 @@
-"""Per-action evaluation plans: for one set of policies and one action, the statements that
-can apply, in AWS's evaluation order.
+"""Evaluation plans: for one set of policies, one action and one resource key, the statements
+that can apply, in AWS's evaluation order.
 
-Which statements can apply to a request depends only on the Action element, so for a given
-tuple of compiled policies and a given action the lists below never change. A plan is made of
-the policies' own :class:`~localiam.engine.compiled.Piece` (each compiled once per policy and
-action), one part per policy: making a plan for a new combination of policies compiles and
-joins nothing. Plans are cached keyed by the policy objects themselves (identity hashing, and
-the cache keeps them alive, so a key can never be confused with another set of policies, and a
-changed policy, a new object, never meets the pieces of its earlier version) and the
-lower-cased action.
+Which statements can apply to a request depends on the Action element and, for a statement
+whose Resource element names its resources, on the resource's key
+(:func:`~localiam.policy.match.resource_key`: for S3, the bucket). Each policy keeps, per
+action, its statements indexed by resource key (:meth:`CompiledPolicy.groups`, made once per
+policy and action), so a plan for a new combination of policies is one lookup per policy:
+nothing is compiled or joined. Plans are cached keyed by the policy objects themselves
+(identity hashing, and the cache keeps them alive, so a key can never be confused with another
+set of policies, and a changed policy, a new object, never meets the groups of its earlier
+version), the lower-cased action and the resource key.
 """
 
 from __future__ import annotations
@@ -20,37 +21,41 @@ from localiam.engine.compiled import CompiledPolicy, Entry, Group, OrganizationP
 from localiam.policy.match import ALWAYS
 from localiam.policy.model import PolicyType
 
-Parts = tuple[Group, ...]
-"""Groups scanned one after the other: a plan's statements of one kind, one group per policy
-that has some (a statement of a policy's group is never the first to apply when one of the
-same shape in an earlier group did not, so no shape needs to be skipped across groups)."""
+Entries = tuple[Entry, ...]
+Policies = tuple[CompiledPolicy, ...]
 
 
 class Plan(NamedTuple):
-    """What one action needs from one request's policies, in evaluation order.
+    """What one action on resources of one key needs from one request's policies, each kind
+    of statement in one list, in evaluation order.
 
-    - ``deny_parts``: the Deny statements of each policy that has some, with the policy type
-      AWS reports a Deny found there as, in AWS's evaluation order (RCPs, SCPs, the
-      resource-based policy, identity policies, the boundary, session policies);
-    - ``scp_levels``: each level's Allow statements; ``scp_allowed``: when every SCP level's
-      first statement allows the action everywhere, unconditionally (FullAWSAccess), the
-      statements that allow: no check to run;
-    - the Allow statements of the resource-based policy, identity policies, boundary and
-      session policies."""
+    - ``denies``: the Deny statements, with the policy type AWS reports a Deny found there
+      as, in AWS's order (RCPs, SCPs, the resource-based policy, identity policies, the
+      boundary, session policies), one list per policy;
+    - ``scp_allowed``: when every SCP level's first statement that can apply allows the
+      action everywhere, unconditionally (FullAWSAccess), those statements: no check to run;
+      ``scp_levels``: each level's Allow statements (empty when ``scp_allowed`` decides);
+    - the Allow statements of the resource-based policy (every one that can apply: each that
+      names the caller counts), identity policies, boundary and session policies (for a scan
+      that stops at the first that applies)."""
 
-    deny_parts: tuple[tuple[PolicyType, Group], ...]
-    scp_levels: tuple[Parts, ...]
+    denies: tuple[tuple[PolicyType, Entries], ...]
     scp_allowed: tuple[StatementRef, ...] | None
-    resource_allows: Parts
-    identity_allows: Parts
-    boundary_allows: Parts
-    session_allows: Parts
+    scp_levels: tuple[Entries, ...]
+    resource_allows: Entries
+    identity_allows: Entries
+    boundary_allows: Entries
+    session_allows: Entries
 
 
-Policies = tuple[CompiledPolicy, ...]
-PlanKey = tuple[str, OrganizationPolicies | None, OrganizationPolicies | None, Policies, Policies, Policies, Policies]
-"""What a plan is cached under: the lower-cased action, the RCPs and SCPs that apply (or
-``None``), the resource-based policy, identity policies, boundary and session policies."""
+PlanKey = tuple[
+    str, str | None, OrganizationPolicies | None, OrganizationPolicies | None, Policies, Policies, Policies, Policies
+]
+"""What a plan is cached under: the lower-cased action; the resource key, or ``None`` for a
+plan of every statement whose Action element matches (a tracer sees every one); the RCPs and
+SCPs that apply (or ``None``); the resource-based policy, identity policies, boundary and
+session policies."""
+
 # Bound once: reading an enum member from its class costs about 0.15 µs on Python 3.11.
 _RCP, _SCP, _IDENTITY, _BOUNDARY, _SESSION = (
     PolicyType.RCP,
@@ -61,6 +66,11 @@ _RCP, _SCP, _IDENTITY, _BOUNDARY, _SESSION = (
 )
 
 
+def _entries(group: Group, target: str | None) -> Entries:
+    """The statements of ``group`` a plan for resource key ``target`` scans."""
+    return group.entries if target is None else group.by_key.get(target, group.other)
+
+
 class Organization(NamedTuple):
     """What a plan takes from one account's SCPs or RCPs for one action: their Deny groups
     (each with the policy type they are reported as), each level's Allow groups and, when
@@ -68,20 +78,25 @@ class Organization(NamedTuple):
     unconditionally (FullAWSAccess), those statements (``allowed``; ``None`` otherwise)."""
 
     denies: tuple[tuple[PolicyType, Group], ...]
-    levels: tuple[Parts, ...]
+    levels: tuple[tuple[Group, ...], ...]
     allowed: tuple[StatementRef, ...] | None
 
 
 def organization_part(org: OrganizationPolicies, policy_type: PolicyType, action: str, key: str) -> Organization:
-    """The :class:`Organization` of ``org`` (SCPs or RCPs: ``policy_type``) for ``action``."""
+    """The :class:`Organization` of ``org`` (SCPs or RCPs: ``policy_type``) for ``action``;
+    for RCPs, their Deny groups alone (RCPFullAWSAccess sits on every level: with no deny,
+    RCPs allow)."""
+    if policy_type is not _SCP:
+        found = ((policy.groups_made.get(key) or policy.groups(action, key))[0] for policy in org.flat)
+        return Organization(tuple((policy_type, deny) for deny in found if deny is not None), (), None)
     denies: list[tuple[PolicyType, Group]] = []
-    levels: list[Parts] = []
+    levels: list[tuple[Group, ...]] = []
     allowed: list[StatementRef] | None = []
     for level in org.levels:
         parts: list[Group] = []
         first: Entry | None = None
         for policy in level:
-            deny, allow = policy.groups(action, key)
+            deny, allow = policy.groups_made.get(key) or policy.groups(action, key)
             if deny is not None:
                 denies.append((policy_type, deny))
             if allow is not None:
@@ -99,19 +114,24 @@ def organization_part(org: OrganizationPolicies, policy_type: PolicyType, action
 
 def _add(
     policy_type: PolicyType,
-    policies: tuple[CompiledPolicy, ...],
+    policies: Policies,
     action: str,
     key: str,
-    denies: list[tuple[PolicyType, Group]],
-) -> Parts:
-    """The Allow groups of ``policies``; their Deny groups are appended to ``denies``."""
-    allows: list[Group] = []
+    target: str | None,
+    denies: list[tuple[PolicyType, Entries]],
+) -> Entries:
+    """The Allow statements of ``policies`` for resource key ``target``; their Deny
+    statements are appended to ``denies``."""
+    allows: list[Entry] = []
     for policy in policies:
-        deny, allow = policy.groups(action, key)
+        deny, allow = policy.groups_made.get(key) or policy.groups(action, key)
+        # _entries inline: one call less per group, on the path of every new plan.
         if deny is not None:
-            denies.append((policy_type, deny))
+            entries = deny.entries if target is None else deny.by_key.get(target, deny.other)
+            if entries:
+                denies.append((policy_type, entries))
         if allow is not None:
-            allows.append(allow)
+            allows += allow.entries if target is None else allow.by_key.get(target, allow.other)
     return tuple(allows)
 
 
@@ -128,8 +148,7 @@ class PlanCache:
         self._organizations: dict[tuple[object, ...], Organization] = {}
         self._size = size
         self.cached = self._plans.get
-        """The plan :meth:`get` made for the key ``(key, rcps, scps, resource, identity,
-        boundary, session)`` (its arguments but ``action`` and ``resource_type``), or ``None``."""
+        """The plan :meth:`make` made for a :data:`PlanKey`, or ``None``."""
 
     def clear(self) -> None:
         """Forget every plan (benchmarks time plans made anew)."""
@@ -149,57 +168,43 @@ class PlanCache:
             self._keep(self._organizations, cache_key, part)
         return part
 
-    def get(
-        self,
-        action: str,
-        key: str,
-        rcps: OrganizationPolicies | None,
-        scps: OrganizationPolicies | None,
-        resource: tuple[CompiledPolicy, ...],
-        resource_type: PolicyType,
-        identity: tuple[CompiledPolicy, ...],
-        boundary: tuple[CompiledPolicy, ...],
-        session: tuple[CompiledPolicy, ...],
-    ) -> Plan:
-        """The plan for ``action`` (``key`` is its lower-cased form) over these policies:
-        ``rcps`` and ``scps`` are the organization policies that apply to the request,
-        ``None`` when none do."""
-        cache_key: PlanKey = (key, rcps, scps, resource, identity, boundary, session)
+    def get(self, cache_key: PlanKey, action: str, resource_type: PolicyType) -> Plan:
+        """The plan for ``cache_key`` (``action``: the action as written; ``resource_type``:
+        the type a Deny of the resource-based policy is reported as)."""
         plan = self._plans.get(cache_key)
         return plan if plan is not None else self.make(cache_key, action, resource_type)
 
     def make(self, cache_key: PlanKey, action: str, resource_type: PolicyType) -> Plan:
-        """A new plan for the key :meth:`get` builds (``authorize`` builds it inline, has
-        found no plan under it with :attr:`cached`, and calls this): each policy's groups are
-        looked up once (made once per policy and action: nothing is compiled or joined for a
-        new combination of policies)."""
-        key, rcps, scps, resource, identity, boundary, session = cache_key
+        """A new plan for ``cache_key`` (``authorize`` found none with :attr:`cached`), kept:
+        each policy's groups are looked up once."""
+        key, target, rcps, scps, resource, identity, boundary, session = cache_key
         scp = self.organization(scps, _SCP, action, key)
-        denies = [*self.organization(rcps, _RCP, action, key).denies, *scp.denies]
-        resource_allows: Parts = ()
-        for policy in resource:
+        denies: list[tuple[PolicyType, Entries]] = []
+        for org in (self.organization(rcps, _RCP, action, key), scp):
+            for policy_type, group in org.denies:
+                entries = group.entries if target is None else group.by_key.get(target, group.other)
+                if entries:
+                    denies.append((policy_type, entries))
+        resource_allows: Entries = ()
+        if resource:
+            policy = resource[0]
             deny = policy.groups(action, key)[0]
-            if deny is not None:
-                denies.append((resource_type, deny))
+            if deny is not None and (entries := _entries(deny, target)):
+                denies.append((resource_type, entries))
             applicable = policy.applicable(action, key)
             if applicable is not None:
-                resource_allows = (applicable,)
-        # In AWS's order: each call appends the policies' Deny groups to ``denies``.
-        identity_allows = _add(_IDENTITY, identity, action, key, denies)
-        boundary_allows = _add(_BOUNDARY, boundary, action, key, denies) if boundary else ()
-        session_allows = _add(_SESSION, session, action, key, denies) if session else ()
+                resource_allows = _entries(applicable, target)
+        # In AWS's order: each call appends the policies' Deny statements to ``denies``.
+        identity_allows = _add(_IDENTITY, identity, action, key, target, denies)
+        boundary_allows = _add(_BOUNDARY, boundary, action, key, target, denies) if boundary else ()
+        session_allows = _add(_SESSION, session, action, key, target, denies) if session else ()
+        levels: tuple[Entries, ...] = ()
+        if scp.allowed is None or target is None:
+            levels = tuple(tuple(e for group in level for e in _entries(group, target)) for level in scp.levels)
         # A named tuple's own constructor is a Python function; tuple.__new__ makes the same.
         plan = tuple.__new__(
             Plan,
-            (
-                tuple(denies),
-                scp.levels,
-                scp.allowed,
-                resource_allows,
-                identity_allows,
-                boundary_allows,
-                session_allows,
-            ),
+            (tuple(denies), scp.allowed, levels, resource_allows, identity_allows, boundary_allows, session_allows),
         )
         self._keep(self._plans, cache_key, plan)
         return plan
