@@ -98,6 +98,24 @@ def _indexed(
     return by_key, tuple(e for e, ks in zip(entries, keys, strict=True) if ks is None)
 
 
+_SHARED_CHECKS: dict[object, Check] = {}
+
+
+def shared_check(statement: Statement, variables: bool) -> Check:
+    """:func:`~localiam.policy.match.compile_statement`, one check for every statement of the
+    same shape (:func:`~localiam.policy.match.statement_shape`: the same answer to every
+    request), in any policy: a scan for the first statement that applies skips a check it has
+    made already. (The table is emptied when large; a shape met again then gets a check of its
+    own, which only costs a scan a duplicate.)"""
+    shape = statement_shape(statement, variables)
+    check = _SHARED_CHECKS.get(shape)
+    if check is None:
+        if len(_SHARED_CHECKS) >= 100_000:
+            _SHARED_CHECKS.clear()
+        check = _SHARED_CHECKS.setdefault(shape, compile_statement(statement))
+    return check
+
+
 class CompiledPolicy:
     """A parsed policy with a per-action index of its statements, split by effect, and each
     statement compiled to one check (:func:`localiam.policy.match.compile_statement`)."""
@@ -130,7 +148,7 @@ class CompiledPolicy:
         self.policy = policy
         self.policy_type = policy_type
         self.refs = tuple(StatementRef(policy_type, name, s.sid, s.index, self.label) for s in policy.statements)
-        self.checks = tuple(compile_statement(s) for s in policy.statements)
+        self.checks = tuple(shared_check(s, policy.variables_enabled) for s in policy.statements)
         self.resource_checks = tuple(compile_resource(s.resources) for s in policy.statements)
         # By which kind of identity each statement's Principal element names the caller
         # (resource-based policies: the same-account rules depend on it); None without one.
@@ -223,18 +241,13 @@ class CompiledPolicy:
     def _first_group(self, indexes: tuple[int, ...]) -> Group | None:
         checks = self.checks
         entries = tuple((checks[i], self, i) for i in indexes)
-        variables = self.policy.variables_enabled
-        statements = self.policy.statements
-        shapes: set[object] = set()
+        seen: set[Check] = set()
         scan: list[Entry] = []
         for entry in entries:
-            check, _, i = entry
-            if check is NEVER:
+            check = entry[0]
+            if check is NEVER or check in seen:
                 continue
-            shape = statement_shape(statements[i], variables)
-            if shape in shapes:
-                continue
-            shapes.add(shape)
+            seen.add(check)
             scan.append(entry)
             if check is ALWAYS:
                 break  # nothing after it is ever reached
