@@ -315,9 +315,15 @@ class OrganizationPolicies:
     paths: tuple[str, ...] = ()
     flat: tuple[CompiledPolicy, ...] = field(init=False, repr=False, compare=False)
     """Every level's policies in order (for the explicit-deny pass)."""
+    denying: tuple[CompiledPolicy, ...] = field(init=False, repr=False, compare=False)
+    """The policies of ``flat`` with a Deny statement (RCPs often have none: only
+    RCPFullAWSAccess)."""
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "flat", tuple(p for level in self.levels for p in level))
+        flat = tuple(p for level in self.levels for p in level)
+        object.__setattr__(self, "flat", flat)
+        denying = tuple(p for p in flat if any(s.effect is Effect.DENY for s in p.policy.statements))
+        object.__setattr__(self, "denying", denying)
 
 
 # S3 ACL permissions and the actions each grants (``acl-overview``, "Mapping of ACL permissions

@@ -87,7 +87,7 @@ def organization_part(org: OrganizationPolicies, policy_type: PolicyType, action
     for RCPs, their Deny groups alone (RCPFullAWSAccess sits on every level: with no deny,
     RCPs allow)."""
     if policy_type is not _SCP:
-        found = ((policy.groups_made.get(key) or policy.groups(action, key))[0] for policy in org.flat)
+        found = ((policy.groups_made.get(key) or policy.groups(action, key))[0] for policy in org.denying)
         return Organization(tuple((policy_type, deny) for deny in found if deny is not None), (), None)
     denies: list[tuple[PolicyType, Group]] = []
     levels: list[tuple[Group, ...]] = []
@@ -180,7 +180,8 @@ class PlanCache:
         key, target, rcps, scps, resource, identity, boundary, session = cache_key
         scp = self.organization(scps, _SCP, action, key)
         denies: list[tuple[PolicyType, Entries]] = []
-        for org in (self.organization(rcps, _RCP, action, key), scp):
+        rcp = self.organization(rcps, _RCP, action, key) if rcps is not None and rcps.denying else _NO_ORGANIZATION
+        for org in (rcp, scp):
             for policy_type, group in org.denies:
                 entries = group.entries if target is None else group.by_key.get(target, group.other)
                 if entries:
