@@ -319,11 +319,33 @@ class OrganizationPolicies:
     """The policies of ``flat`` with a Deny statement (RCPs often have none: only
     RCPFullAWSAccess)."""
 
+    allows_everything: tuple[StatementRef, ...] | None = field(init=False, repr=False, compare=False)
+    """When the first Allow statement of each level (in the level's first policy that has
+    one) allows every action on every resource, unconditionally (FullAWSAccess): those
+    statements, each level's first that applies whatever the action; ``None`` otherwise."""
+
     def __post_init__(self) -> None:
         flat = tuple(p for level in self.levels for p in level)
         object.__setattr__(self, "flat", flat)
         denying = tuple(p for p in flat if any(s.effect is Effect.DENY for s in p.policy.statements))
         object.__setattr__(self, "denying", denying)
+        object.__setattr__(self, "allows_everything", _allows_everything(self.levels))
+
+
+def _allows_everything(levels: tuple[tuple[CompiledPolicy, ...], ...]) -> tuple[StatementRef, ...] | None:
+    refs = []
+    for level in levels:
+        first = next(
+            ((p, i) for p in level for i, s in enumerate(p.policy.statements) if s.effect is Effect.ALLOW), None
+        )
+        if first is None:
+            return None
+        policy, i = first
+        actions = policy.statement(i).actions
+        if actions.negated or "*" not in actions.patterns or policy.checks[i] is not ALWAYS:
+            return None
+        refs.append(policy.refs[i])
+    return tuple(refs) if refs else None
 
 
 # S3 ACL permissions and the actions each grants (``acl-overview``, "Mapping of ACL permissions

@@ -73,43 +73,33 @@ def _entries(group: Group, target: str | None) -> Entries:
 
 class Organization(NamedTuple):
     """What a plan takes from one account's SCPs or RCPs for one action: their Deny groups
-    (each with the policy type they are reported as), each level's Allow groups and, when
-    every level's first statement that can apply allows the action everywhere,
-    unconditionally (FullAWSAccess), those statements (``allowed``; ``None`` otherwise)."""
+    (each with the policy type they are reported as) and, for SCPs, when every level's first
+    statement that can apply allows the action everywhere, unconditionally (FullAWSAccess),
+    those statements (``allowed``; ``None`` otherwise)."""
 
     denies: tuple[tuple[PolicyType, Group], ...]
-    levels: tuple[tuple[Group, ...], ...]
     allowed: tuple[StatementRef, ...] | None
 
 
 def organization_part(org: OrganizationPolicies, policy_type: PolicyType, action: str, key: str) -> Organization:
-    """The :class:`Organization` of ``org`` (SCPs or RCPs: ``policy_type``) for ``action``;
-    for RCPs, their Deny groups alone (RCPFullAWSAccess sits on every level: with no deny,
-    RCPs allow)."""
-    if policy_type is not _SCP:
-        found = ((policy.groups_made.get(key) or policy.groups(action, key))[0] for policy in org.denying)
-        return Organization(tuple((policy_type, deny) for deny in found if deny is not None), (), None)
-    denies: list[tuple[PolicyType, Group]] = []
-    levels: list[tuple[Group, ...]] = []
-    allowed: list[StatementRef] | None = []
+    """The :class:`Organization` of ``org`` (SCPs or RCPs: ``policy_type``) for ``action``
+    (RCPs only deny: RCPFullAWSAccess sits on every level)."""
+    found = ((policy.groups_made.get(key) or policy.groups(action, key))[0] for policy in org.denying)
+    denies = tuple((policy_type, deny) for deny in found if deny is not None)
+    if policy_type is not _SCP or org.allows_everything is not None:
+        return Organization(denies, org.allows_everything)
+    allowed: list[StatementRef] = []
     for level in org.levels:
-        parts: list[Group] = []
-        first: Entry | None = None
-        for policy in level:
-            deny, allow = policy.groups_made.get(key) or policy.groups(action, key)
-            if deny is not None:
-                denies.append((policy_type, deny))
-            if allow is not None:
-                parts.append(allow)
-                if first is None:
-                    first = allow.first
-        levels.append(tuple(parts))
-        if allowed is not None:
-            if first is None or first[0] is not ALWAYS:
-                allowed = None
-            else:
-                allowed.append(first[1].refs[first[2]])
-    return Organization(tuple(denies), tuple(levels), tuple(allowed) if allowed is not None and levels else None)
+        first = next((allow.first for allow in _allow_groups(level, action, key) if allow.first is not None), None)
+        if first is None or first[0] is not ALWAYS:
+            return Organization(denies, None)
+        allowed.append(first[1].refs[first[2]])
+    return Organization(denies, tuple(allowed) if allowed else None)
+
+
+def _allow_groups(policies: Policies, action: str, key: str) -> list[Group]:
+    """The Allow groups of ``policies`` for ``action``, in order."""
+    return [allow for p in policies if (allow := (p.groups_made.get(key) or p.groups(action, key))[1]) is not None]
 
 
 def _add(
@@ -135,7 +125,7 @@ def _add(
     return tuple(allows)
 
 
-_NO_ORGANIZATION = Organization((), (), None)
+_NO_ORGANIZATION = Organization((), None)
 
 
 class PlanCache:
@@ -200,8 +190,11 @@ class PlanCache:
         boundary_allows = _add(_BOUNDARY, boundary, action, key, target, denies) if boundary else ()
         session_allows = _add(_SESSION, session, action, key, target, denies) if session else ()
         levels: tuple[Entries, ...] = ()
-        if scp.allowed is None or target is None:
-            levels = tuple(tuple(e for group in level for e in _entries(group, target)) for level in scp.levels)
+        if scps is not None and (scp.allowed is None or target is None):
+            levels = tuple(
+                tuple(e for group in _allow_groups(level, action, key) for e in _entries(group, target))
+                for level in scps.levels
+            )
         # A named tuple's own constructor is a Python function; tuple.__new__ makes the same.
         plan = tuple.__new__(
             Plan,
