@@ -292,14 +292,23 @@ def compile_statement(statement: Statement) -> StatementCheck:
     return _full_check(None, resource, conditions)
 
 
-def _plain_resource_and(block: ResourceBlock | None, condition: Callable[[Context], bool]) -> StatementCheck | None:
-    """The most common conditional statement, a Resource block of fixed ARNs and ``prefix*``
-    patterns and one condition, checked in one call; ``None`` for any other block."""
+def _plain_patterns(block: ResourceBlock | None) -> tuple[frozenset[str], tuple[str, ...]] | None:
+    """A Resource block of fixed ARNs and ``prefix*`` patterns alone (``*`` is the prefix
+    ""), as a set and a tuple for one ``in`` and one ``startswith``; ``None`` for any other
+    block."""
     if block is None or block.negated or any(t.has_variables for t in block.templates):
         return None
     literals, prefixes, others = _split_patterns(block)
-    if others:
+    return None if others else (literals, prefixes)
+
+
+def _plain_resource_and(block: ResourceBlock | None, condition: Callable[[Context], bool]) -> StatementCheck | None:
+    """The most common conditional statement, a Resource block of fixed ARNs and ``prefix*``
+    patterns and one condition, checked in one call; ``None`` for any other block."""
+    plain = _plain_patterns(block)
+    if plain is None:
         return None
+    literals, prefixes = plain
     if not prefixes:
         return lambda request: request.resource in literals and condition(request.context)
     if not literals:
@@ -322,6 +331,9 @@ def _full_check(
     principal = statement.principal if statement is not None else None
     kind_of = compile_principal(principal) if principal is not None else None
     not_principal = statement.not_principal if statement is not None else None
+    plain = _plain_patterns(statement.resources) if statement is not None else None
+    if plain is not None and not_principal is None:
+        return _plain_principal_check(plain, principal, kind_of, conditions)
 
     def check(request: RequestFacts) -> bool:
         if resource is not None and not resource(request.resource, request.context):
@@ -329,6 +341,37 @@ def _full_check(
         if kind_of is not None and kind_of(request.principal) is None:
             return False
         if not_principal is not None and not not_principal_applies(not_principal, request.principal):
+            return False
+        context = request.context
+        for evaluate in conditions:  # noqa: SIM110 (hot path: a loop beats all() with a generator)
+            if not evaluate(context):
+                return False
+        return True
+
+    return check
+
+
+def _plain_principal_check(
+    plain: tuple[frozenset[str], tuple[str, ...]],
+    principal: Principals | None,
+    kind_of: PrincipalKindOf | None,
+    conditions: tuple[Callable[[Context], bool], ...],
+) -> StatementCheck:
+    """A resource-based policy's usual statement (a Principal element, fixed ARNs and
+    ``prefix*`` patterns, conditions) with its resource test inline and, for ``"*"``, its
+    principal test too (anyone but a request without a principal): fewer calls per request."""
+    literals, prefixes = plain
+    anyone = principal is not None and principal.wildcard
+
+    def check(request: RequestFacts) -> bool:
+        resource = request.resource
+        if resource not in literals and not resource.startswith(prefixes):
+            return False
+        who = request.principal
+        if anyone:
+            if who is None:
+                return False
+        elif kind_of is not None and kind_of(who) is None:
             return False
         context = request.context
         for evaluate in conditions:  # noqa: SIM110 (hot path: a loop beats all() with a generator)
