@@ -2,7 +2,8 @@
 
 A :class:`CompiledPolicy` remembers, per action, which of its statements can apply (the Action
 and NotAction elements do not depend on anything but the action, so the answer is exact and
-safe to cache). A request then looks only at those statements, checks their resource and
+safe to cache), indexed by the resource keys their Resource elements can match. A request then
+looks only at the statements for its action and its resource's key, checks their resource and
 principal, and evaluates their conditions.
 """
 
