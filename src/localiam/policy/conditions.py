@@ -87,6 +87,7 @@ from __future__ import annotations
 import base64
 import binascii
 import calendar
+import contextlib
 import datetime as _dt
 import ipaddress
 import itertools
@@ -371,9 +372,8 @@ def _bool(variant: str, values: tuple[str, ...], variables: bool, report: Report
             wanted.add(parsed)
     if bad:
         return None
-    # The same answer as ``_parse_bool(value) in wanted`` as one set lookup, no Python call:
-    # every spelling of the words in upper and lower case (no other character lower-cases to
-    # an ASCII letter of "true" or "false").
+    # ``_parse_bool(value) in wanted`` as one set lookup: every upper/lower-case spelling (no
+    # other character lower-cases to an ASCII letter of "true" or "false").
     words = ["true" if w else "false" for w in wanted]
     spellings = (itertools.product(*((c, c.upper()) for c in word)) for word in words)
     accepted = frozenset("".join(chars) for spelling in spellings for chars in spelling)
@@ -426,15 +426,12 @@ def _parse_network(text: str) -> tuple[int, int, int] | None:
 
 @lru_cache(maxsize=4096)
 def _context_address(text: str) -> tuple[int, int] | None:
-    # A request's aws:SourceIp is often one not seen before: an IPv4 address in its one
-    # canonical spelling (which ipaddress reads as the same number) is read by the C library,
-    # several times faster; anything else is left to ipaddress.
-    try:
+    # aws:SourceIp is often one not seen before: IPv4 in its one canonical spelling (the same
+    # number for ipaddress) is read by the C library, several times faster.
+    with contextlib.suppress(OSError, ValueError):  # not IPv4; a NUL or non-ASCII character
         packed = socket.inet_pton(socket.AF_INET, text)
-    except (OSError, ValueError):  # not an IPv4 address; a NUL or non-ASCII character
-        packed = None
-    if packed is not None and socket.inet_ntop(socket.AF_INET, packed) == text:
-        return 4, int.from_bytes(packed, "big")
+        if socket.inet_ntop(socket.AF_INET, packed) == text:
+            return 4, int.from_bytes(packed, "big")
     try:
         address = ipaddress.ip_address(text)
     except ValueError:
