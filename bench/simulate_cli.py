@@ -84,6 +84,7 @@ def in_process(path: Path, repeat: int) -> dict[str, float]:
     """Medians in µs of resolving and deciding the requests of ``path`` in this process."""
     from localiam.engine import authorize
     from localiam.engine.plan import PLANS
+    from localiam.policy import PolicyType
     from localiam.state.resolve import Resolver
     from localiam.state.scenario import load_scenario
 
@@ -119,11 +120,8 @@ def in_process(path: Path, repeat: int) -> dict[str, float]:
             PLANS.clear()
             # The organization's groups made already: a new principal of a known account.
             action, key = r.request.action, r.request.action.lower()
-            for org in (r.inputs.scps, r.inputs.rcps):
-                if org is not None:
-                    PLANS.groups(org.flat, action, key)
-                    for level in org.levels:
-                        PLANS.groups(level, action, key)
+            PLANS.organization(r.inputs.scps, PolicyType.SCP, action, key)
+            PLANS.organization(r.inputs.rcps, PolicyType.RCP, action, key)
             t0 = clock()
             authorize(r.inputs, r.request)
             cold_org.append(clock() - t0)

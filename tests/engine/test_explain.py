@@ -353,18 +353,18 @@ def test_explanations_kept_are_those_worked_out_anew(
 
 
 def test_a_decision_reuses_the_plan_it_made(monkeypatch: pytest.MonkeyPatch) -> None:
-    """``authorize`` looks plans up with the key ``PlanCache.get`` stores them under: the
-    second decision of the same action on the same policies does not ask for the plan again."""
+    """``authorize`` looks plans up with the key ``PlanCache.make`` stores them under: the
+    second decision of the same action on the same policies does not make the plan again."""
     from localiam.engine.plan import PLANS
 
     made: list[str] = []
-    get = PLANS.get
+    make = PLANS.make
 
-    def counting_get(action: str, *args: Any) -> Any:
+    def counting_make(cache_key: Any, action: str, *args: Any) -> Any:
         made.append(action)
-        return get(action, *args)
+        return make(cache_key, action, *args)
 
-    monkeypatch.setattr(PLANS, "get", counting_get)
+    monkeypatch.setattr(PLANS, "make", counting_make)
     identity = policy({"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*"}, name="plan-reuse")
     decide(user(), "s3:GetObject", OBJECT, identity=(identity,))
     assert decide(user(), "s3:GetObject", OBJECT, identity=(identity,)).allowed

@@ -1,10 +1,10 @@
-"""Plans assembled from per-policy pieces (``engine/plan.py``, ``engine/compiled.py``): each
-policy compiles, per action, its candidate statements, their shapes and its plain Resource
-patterns once; a plan for a new combination of policies joins them. Whatever combination the
-pieces are joined in, and whether a plan is made anew or found cached, the decision is the
-one a statement-by-statement scan in AWS's order reaches; and a policy changed between two
-decisions is seen by the second (its pieces belong to the compiled policy, a new object for a
-new version)."""
+"""Plans (``engine/plan.py``, ``engine/compiled.py``): each policy keeps, per action, its
+candidate statements indexed by resource key; a plan for a new combination of policies, one
+action and one resource key gathers them in AWS's order, and statements of the same shape share
+one check. Whatever combination the policies come in, and whether a plan is made anew or found
+cached, the decision is the one a statement-by-statement scan in AWS's order reaches (a
+tracer's plan holds every statement); and a policy changed between two decisions is seen by
+the second (its groups belong to the compiled policy, a new object for a new version)."""
 
 from __future__ import annotations
 
@@ -35,7 +35,7 @@ OBJECTS = [f"{BUCKET}/a/1.txt", f"{BUCKET}/b/2.txt", "arn:aws:s3:::other/a/1.txt
 ACTIONS = ["s3:GetObject", "s3:PutObject", "s3:ListBucket"]
 
 # A small pool, so that statements of the same shape turn up in several policies of one plan
-# (the joined groups skip a later statement of a shape already checked).
+# (they share one check), and organization levels start with an Allow of everything.
 POOL: list[dict[str, Any]] = [
     allow("s3:GetObject", f"{BUCKET}/a/*"),
     allow(["s3:GetObject", "s3:PutObject"], f"{BUCKET}/b/*"),
@@ -89,12 +89,12 @@ class _Seen:
 
 @settings(max_examples=400, deadline=None)
 @given(plans())
-def test_joined_pieces_decide_as_every_statement_in_order(
+def test_plans_decide_as_every_statement_in_order(
     case: tuple[Any, str, str, dict[str, Any], dict[str, Any]],
 ) -> None:
     """Several policies of one type, statements of the same shape in several of them: the
-    fast scan over joined pieces, with a plan made anew (every plan and group forgotten) and
-    with the plan found cached, reaches the decision of the scan of every statement."""
+    fast scan, with a plan made anew (every plan forgotten) and with the plan found cached,
+    reaches the decision of the scan of every statement."""
     who, action, target, inputs, extra = case
     traced = decide(who, action, target, tracer=_Seen(), **extra, **inputs)
     PLANS.clear()
@@ -110,9 +110,9 @@ def test_joined_pieces_decide_as_every_statement_in_order(
 
 
 def test_a_policy_changed_between_two_decisions_is_seen_by_the_second() -> None:
-    """The pieces a policy compiled for an action are its own: a new version of the policy
-    (the same name, the same shape of statements, another Resource) is a new compiled policy,
-    and the next decision, with every plan and group of the first still cached, follows it."""
+    """The groups a policy made for an action are its own: a new version of the policy (the
+    same name, the same shape of statements, another Resource) is a new compiled policy, and
+    the next decision, with every plan of the first still cached, follows it."""
     other = identity(allow("sqs:SendMessage", "*"), name="other")
     v1 = identity(allow("s3:GetObject", f"{BUCKET}/a/*"), deny("s3:GetObject", f"{BUCKET}/a/secret"), name="P")
     v2 = identity(allow("s3:GetObject", f"{BUCKET}/b/*"), deny("s3:GetObject", f"{BUCKET}/b/secret"), name="P")
@@ -132,7 +132,7 @@ def test_a_policy_changed_between_two_decisions_is_seen_by_the_second() -> None:
         assert decide(user(), "s3:GetObject", f"{BUCKET}/a/secret", identity=identities).outcome.value == (
             "ImplicitDeny"
         )
-    # The first version's pieces are untouched by the second's.
+    # The first version's groups are untouched by the second's.
     assert decide(user(), "s3:GetObject", a, identity=(v1, other), scps=levels, resource=bucket).allowed
     # And the resource side: a changed bucket policy.
     bucket2 = resource_policy(allow("s3:GetObject", f"{BUCKET}/d/*", principal=alice), name="bucket")
@@ -150,3 +150,21 @@ def test_a_boundary_that_is_also_an_identity_policy_is_reported_as_identity() ->
     PLANS.clear()
     again = decide(user(), "s3:PutObject", f"{BUCKET}/a/1.txt", identity=(both,), boundary=both)
     assert again.denied_by is PolicyType.IDENTITY
+
+
+def test_an_scp_changed_between_two_decisions_is_seen_by_the_second() -> None:
+    """An organization chain with a new version of an SCP is a new chain: the next decision,
+    with the plans and the organization parts of the first still cached, follows it (a Deny
+    added, then the FullAWSAccess-style allow taken away)."""
+    full = scp(allow("*", "*"), name="FullAWSAccess")
+    v1 = scp(deny("s3:DeleteObject", "*"), name="Guardrails")
+    v2 = scp(deny("s3:GetObject", f"{BUCKET}/a/*"), name="Guardrails")
+    v3 = scp(allow("s3:List*", "*"), name="FullAWSAccess")
+    reader = identity(allow("s3:GetObject", "*"), name="reader")
+    target = f"{BUCKET}/a/1.txt"
+    assert decide(user(), "s3:GetObject", target, identity=(reader,), scps=org((full, v1))).allowed
+    denied = decide(user(), "s3:GetObject", target, identity=(reader,), scps=org((full, v2)))
+    assert denied.outcome.value == "ExplicitDeny" and denied.denied_by is PolicyType.SCP
+    assert decide(user(), "s3:GetObject", f"{BUCKET}/b/1.txt", identity=(reader,), scps=org((full, v2))).allowed
+    narrowed = decide(user(), "s3:GetObject", f"{BUCKET}/b/1.txt", identity=(reader,), scps=org((v3,)))
+    assert narrowed.outcome.value == "ImplicitDeny" and narrowed.denied_by is PolicyType.SCP

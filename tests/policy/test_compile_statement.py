@@ -13,7 +13,15 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from localiam.policy import parse_policy
-from localiam.policy.match import PrincipalFacts, RequestFacts, applies_besides_action, compile_statement
+from localiam.policy.match import (
+    PrincipalFacts,
+    RequestFacts,
+    applies_besides_action,
+    compile_statement,
+    resource_key,
+    resource_keys,
+    resource_matches,
+)
 
 RESOURCES = [
     "*",
@@ -104,3 +112,33 @@ def test_compiled_check_agrees_with_reference(
     stmt = policy.statements[0]
     request = RequestFacts("s3:GetObject", resource, context, who)
     assert compile_statement(stmt)(request) == applies_besides_action(stmt, request)
+
+
+PATTERN_PARTS = ["a", "b", "/", ":", "*", "?", "${aws:username}", "${*}", "${aws:PrincipalTag/team, 'x/y'}"]
+VALUE_PARTS = ["a", "b", "/", ":", "*", "?", "$", "x/y"]
+
+
+@settings(max_examples=600, deadline=None)
+@given(
+    patterns=st.lists(
+        st.lists(st.sampled_from(PATTERN_PARTS), max_size=6).map(lambda parts: "arn:aws:" + "".join(parts)), min_size=1
+    ),
+    negated=st.booleans(),
+    version=st.sampled_from(["2012-10-17", "2008-10-17"]),
+    resource=st.lists(st.sampled_from(VALUE_PARTS), max_size=7).map(lambda parts: "arn:aws:" + "".join(parts)),
+    username=st.lists(st.sampled_from(VALUE_PARTS), min_size=1, max_size=3).map("".join),
+)
+def test_resource_keys_hold_the_key_of_every_resource_a_statement_matches(
+    patterns: list[str], negated: bool, version: str, resource: str, username: str
+) -> None:
+    """The engine looks at a statement only for resources whose :func:`resource_key` its
+    :func:`resource_keys` holds (or for every resource when they are ``None``): no resource the
+    statement's Resource element matches is ever left out."""
+    element = "NotResource" if negated else "Resource"
+    parsed = parse_policy({"Version": version, "Statement": [{"Effect": "Allow", "Action": "s3:*", element: patterns}]})
+    assert parsed.value is not None
+    stmt = parsed.value.statements[0]
+    keys = resource_keys(stmt)
+    context = {"aws:username": (username,)}
+    if keys is not None and resource_matches(stmt.resources, resource, context):
+        assert resource_key(resource) in keys

@@ -10,6 +10,7 @@ Examples come from the IAM User Guide pages ``reference_policies_elements_condit
 
 from __future__ import annotations
 
+import ipaddress
 from collections.abc import Mapping
 
 import pytest
@@ -20,6 +21,7 @@ from localiam.policy.arn import arn_like
 from localiam.policy.conditions import (
     OPERATORS,
     CompiledCondition,
+    _context_address,
     compile_condition,
     evaluate_all,
     split_operator,
@@ -915,3 +917,43 @@ def test_arn_escape_is_a_literal_star() -> None:
     assert not check(cond, ctx(aws__SourceArn="arn:aws:s3:::bucket-1"))
     literal = compile_ok("ArnLike", "aws:SourceArn", "arn:aws:s3:::bucket-${*}", variables=False)
     assert not check(literal, ctx(aws__SourceArn="arn:aws:s3:::bucket-*"))
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    value=st.text(alphabet="tTrRuUeEfFaAlLsS \u0130\u0131\u017f\u212a", max_size=6),
+    wanted=st.sampled_from(["true", "FALSE", "True"]),
+)
+def test_bool_reads_true_and_false_in_any_case_and_nothing_else(value: str, wanted: str) -> None:
+    """``Bool`` compares "true" and "false" case-insensitively (OPS, Boolean condition
+    operators), and nothing else equals them: not a non-ASCII letter that looks like one."""
+    condition = compile_ok("Bool", "aws:SecureTransport", wanted)
+    expected = value.lower() == wanted.lower()
+    assert condition.evaluate({"aws:securetransport": (value,)}) is expected
+
+
+def _reference_address(text: str) -> tuple[int, int] | None:
+    try:
+        address = ipaddress.ip_address(text)
+    except ValueError:
+        return None
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        return 4, int(address.ipv4_mapped)
+    return address.version, int(address)
+
+
+@settings(max_examples=1000, deadline=None)
+@given(
+    text=st.one_of(
+        st.text(alphabet="0123456789.:abf %/\x00\u0661", max_size=16),
+        st.lists(st.integers(0, 300).map(str), min_size=1, max_size=5).map(".".join),
+        st.lists(st.sampled_from(["0", "00", "01", "1", "255", "256", "010", "7"]), min_size=4, max_size=4).map(
+            ".".join
+        ),
+    )
+)
+def test_source_addresses_are_read_as_ipaddress_reads_them(text: str) -> None:
+    """``aws:SourceIp`` values: the fast reading of IPv4 addresses gives what :mod:`ipaddress`
+    gives for every text (leading zeros, out-of-range numbers, NUL and non-ASCII digits
+    included)."""
+    assert _context_address.__wrapped__(text) == _reference_address(text)

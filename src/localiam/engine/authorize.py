@@ -34,13 +34,12 @@ from localiam.engine.compiled import (
     AUTHENTICATED_USERS,
     AclGrant,
     CompiledPolicy,
-    Group,
     PolicyInputs,
     StatementRef,
 )
 from localiam.engine.context import ResourceFacts, build_context
 from localiam.engine.decision import Decision, Outcome, PolicyEvaluation, Verdict
-from localiam.engine.plan import PLANS
+from localiam.engine.plan import PLANS, Entries
 from localiam.engine.principal import Principal, PrincipalKind
 from localiam.policy import catalog
 from localiam.policy.match import (
@@ -51,7 +50,7 @@ from localiam.policy.match import (
     USER,
     RequestFacts,
     match,
-    principal_match_kind,
+    resource_key,
 )
 from localiam.policy.model import PolicyType
 
@@ -60,6 +59,16 @@ from localiam.policy.model import PolicyType
 _UNLIMITED_GRANTS = frozenset({USER, SESSION, FEDERATED_USER, "wildcard", "service", "federated", "canonical-user"})
 _IDENTITY_KINDS = frozenset({PrincipalKind.USER, PrincipalKind.ASSUMED_ROLE, PrincipalKind.FEDERATED_USER})
 _SCP_BOUND_KINDS = _IDENTITY_KINDS | {PrincipalKind.ROOT}
+
+
+# Enum members read on every decision, bound once: on Python 3.11 reading a member from its
+# class (``Verdict.ALLOW``) goes through the enum metaclass's ``__getattr__`` hook, about
+# 0.15 µs each, where a module global costs a few ns; a decision reads a dozen.
+_ALLOW, _EXPLICIT_DENY, _IMPLICIT_DENY = Outcome.ALLOW, Outcome.EXPLICIT_DENY, Outcome.IMPLICIT_DENY
+_VERDICT_ALLOW, _VERDICT_DENY, _VERDICT_NO_MATCH = Verdict.ALLOW, Verdict.DENY, Verdict.NO_MATCH
+_RCP, _SCP, _RESOURCE = PolicyType.RCP, PolicyType.SCP, PolicyType.RESOURCE
+_IDENTITY, _BOUNDARY, _SESSION = PolicyType.IDENTITY, PolicyType.BOUNDARY, PolicyType.SESSION
+_ROOT, _ANONYMOUS = PrincipalKind.ROOT, PrincipalKind.ANONYMOUS
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,32 +95,32 @@ class Tracer(Protocol):
     def statement(self, policy: CompiledPolicy, index: int, applies: bool) -> None: ...
 
 
-def _first_allow(group: Group, facts: RequestFacts, tracer: Tracer | None) -> StatementRef | None:
+def _first_allow(entries: Entries, facts: RequestFacts, tracer: Tracer | None) -> StatementRef | None:
     """The first of a plan's statements that applies, or ``None``."""
     if tracer is not None:
-        for check, policy, i in group.entries:
+        for check, policy, i in entries:
             hit = check(facts)
             tracer.statement(policy, i, hit)
             if hit:
                 return policy.refs[i]
         return None
-    on_resource = group.on_resource
-    for check, policy, i in group.scan if on_resource is None or on_resource(facts.resource) else group.conditional:
+    for check, policy, i in entries:
         if check(facts):
             return policy.refs[i]
     return None
 
 
-_RCP_SERVICE: dict[str, bool] = {}
+_RCP_ACTIONS: dict[str, bool] = {}
 
 
-def _rcps_apply(inputs: PolicyInputs, request: Request, key: str) -> bool:
-    if inputs.rcps is None or inputs.rcps.management_account or request.principal.service_linked:
-        return False
-    service = key.split(":", 1)[0]
-    supported = _RCP_SERVICE.get(service)
+def _rcp_supported(key: str) -> bool:
+    """Whether RCPs bind the action ``key`` (lower-cased): only for the services RCPs
+    support."""
+    supported = _RCP_ACTIONS.get(key)
     if supported is None:
-        supported = _RCP_SERVICE[service] = service in catalog.rcp_supported_services()
+        if len(_RCP_ACTIONS) > 4096:
+            _RCP_ACTIONS.clear()
+        supported = _RCP_ACTIONS[key] = key.split(":", 1)[0] in catalog.rcp_supported_services()
     return supported
 
 
@@ -140,32 +149,15 @@ _cached_plan = PLANS.cached
 _NOT_EXPLAINED: tuple[tuple[PolicyEvaluation, ...], tuple[str, ...]] = ((), ())
 
 
-def authorize(
-    inputs: PolicyInputs,
-    request: Request,
-    *,
-    explain: bool = False,
-    tracer: Tracer | None = None,
-) -> Decision:
-    """Decide ``request`` as AWS would, given every policy that applies to it."""
-    decision = _authorize(inputs, request, explain=explain, tracer=tracer)
-    if inputs.scoped and decision.allowed:
-        return _scoped_down(inputs.scoped, request, decision, explain=explain, tracer=tracer)
-    return decision
-
-
-def _scoped_down(
-    scoped: tuple[CompiledPolicy, ...],
-    request: Request,
-    decision: Decision,
-    *,
-    explain: bool,
-    tracer: Tracer | None,
-) -> Decision:
-    """An allowed request of a ``GetScopedCredentials`` session, held to each of its scope-down
-    policies (``API_GetScopedCredentials``: the intersection of the session's permissions and
-    the policy). Each is asked alone, as a session policy of the caller's own account (a
-    scope-down policy can only take away): an explicit deny in it, or no allow, denies."""
+def _scoped_down(inputs: PolicyInputs, request: Request, explain: bool, tracer: Tracer | None) -> Decision:
+    """A request of a ``GetScopedCredentials`` session: decided without its scope-down
+    policies, then, when allowed, held to each of them (``API_GetScopedCredentials``: the
+    intersection of the session's permissions and the policy). Each is asked alone, as a
+    session policy of the caller's own account (a scope-down policy can only take away): an
+    explicit deny in it, or no allow, denies."""
+    decision = authorize(replace(inputs, scoped=()), request, explain=explain, tracer=tracer)
+    if not decision.allowed:
+        return decision
     principal = request.principal
     own = replace(
         request,
@@ -176,15 +168,15 @@ def _scoped_down(
             request.resource_facts.tags,
         ),
     )
-    for policy in scoped:
-        alone = _authorize(PolicyInputs(identity=(policy,), session=(policy,)), own, explain=explain, tracer=tracer)
+    for policy in inputs.scoped:
+        alone = authorize(PolicyInputs(identity=(policy,), session=(policy,)), own, explain=explain, tracer=tracer)
         if not alone.allowed:
             verdicts = dict(decision.verdicts)
-            verdicts[PolicyType.SESSION] = Verdict.DENY if alone.outcome is Outcome.EXPLICIT_DENY else Verdict.NO_MATCH
+            verdicts[_SESSION] = _VERDICT_DENY if alone.outcome is _EXPLICIT_DENY else _VERDICT_NO_MATCH
             return Decision(
                 alone.outcome,
                 alone.determining,
-                PolicyType.SESSION,
+                _SESSION,
                 verdicts,
                 decision.evaluations + alone.evaluations,
                 decision.missing_context_keys,
@@ -193,13 +185,16 @@ def _scoped_down(
     return decision
 
 
-def _authorize(
+def authorize(
     inputs: PolicyInputs,
     request: Request,
     *,
     explain: bool = False,
     tracer: Tracer | None = None,
 ) -> Decision:
+    """Decide ``request`` as AWS would, given every policy that applies to it."""
+    if inputs.scoped:
+        return _scoped_down(inputs, request, explain, tracer)
     principal = request.principal
     resource_facts = request.resource_facts
     if resource_facts.account is None and principal.account is not None:
@@ -210,28 +205,37 @@ def _authorize(
         principal.context,
         resource_facts,
         request.context,
-        region=request.region,
-        secure_transport=request.secure_transport,
-        multi_factor_auth_time=principal.multi_factor_auth_time,
+        None,
+        request.region,
+        request.secure_transport,
+        principal.multi_factor_auth_time,
     )
     has_identity = principal.kind in _IDENTITY_KINDS
     identity = inputs.identity if has_identity else ()
     boundary = inputs.boundary if has_identity else None
-    session = inputs.session if has_identity or principal.kind is PrincipalKind.ROOT else ()
+    session = inputs.session if has_identity or principal.kind is _ROOT else ()
     resource = inputs.resource
     # A Deny with NotPrincipal always reaches a principal with a boundary (match.py).
     who = principal.bounded_facts if boundary is not None else principal.facts
-    facts = RequestFacts(request.action, request.resource, context, who)
+    # A named tuple's own constructor is a Python function; tuple.__new__ builds the same.
+    facts = tuple.__new__(RequestFacts, (request.action, request.resource, context, who))
     key = request.action.lower()
+    target = resource_key(request.resource)  # the key of the statements that can match it
 
-    rcp_org = inputs.rcps if inputs.rcps is not None and _rcps_apply(inputs, request, key) else None
+    rcp_org = inputs.rcps
+    if rcp_org is not None and (
+        rcp_org.management_account
+        or principal.service_linked
+        or not (_RCP_ACTIONS.get(key) or _rcp_supported(key))  # (a dict lookup first: the hot path)
+    ):
+        rcp_org = None
     rcps = rcp_org.flat if rcp_org is not None else ()
     scp_org = inputs.scps
     if scp_org is not None and (
         scp_org.management_account or principal.service_linked or principal.kind not in _SCP_BOUND_KINDS
     ):
         scp_org = None
-    resource_type = resource.policy_type if resource is not None else PolicyType.RESOURCE
+    resource_type = resource.policy_type if resource is not None else _RESOURCE
 
     verdicts: dict[PolicyType, Verdict] = {}
     explained = _NOT_EXPLAINED
@@ -251,46 +255,32 @@ def _authorize(
 
     resources = (resource,) if resource is not None else ()
     boundaries = (boundary,) if boundary is not None else ()
-    plan = _cached_plan((key, rcp_org, scp_org, resources, identity, boundaries, session))
+    # A tracer sees every statement whose Action matches: its plan is not narrowed to the
+    # statements that can match the resource (key None).
+    plan_key = (key, target if tracer is None else None, rcp_org, scp_org, resources, identity, boundaries, session)
+    plan = _cached_plan(plan_key)
     if plan is None:
-        plan = PLANS.get(request.action, key, rcp_org, scp_org, resources, resource_type, identity, boundaries, session)
+        plan = PLANS.make(plan_key, request.action, resource_type)
 
     # 1. An explicit deny anywhere wins, reported in AWS's evaluation order.
     if tracer is not None:
-        for policy_type, deny_group in plan.deny_parts:
-            for check, policy, i in deny_group.entries:
+        for policy_type, entries in plan.denies:
+            for check, policy, i in entries:
                 hit = check(facts)
                 tracer.statement(policy, i, hit)
                 if hit:
-                    verdicts[policy_type] = Verdict.DENY
-                    return _decision(
-                        request, verdicts, explained, Outcome.EXPLICIT_DENY, policy_type, (policy.refs[i],)
-                    )
+                    verdicts[policy_type] = _VERDICT_DENY
+                    return _decision(request, verdicts, explained, _EXPLICIT_DENY, policy_type, (policy.refs[i],))
     else:
-        group = plan.deny_group
-        if group is None:
-            group = plan.joined_denies()
-        if group is not None:
-            on_resource = group.on_resource
-            for check, policy, i in (
-                group.scan if on_resource is None or on_resource(facts.resource) else group.conditional
-            ):
+        for policy_type, entries in plan.denies:
+            for check, policy, i in entries:
                 if check(facts):
-                    policy_type = plan.deny_type(policy)
-                    verdicts[policy_type] = Verdict.DENY
-                    return _decision(
-                        request, verdicts, explained, Outcome.EXPLICIT_DENY, policy_type, (policy.refs[i],)
-                    )
-        else:
-            for policy_type, part in plan.deny_parts:
-                ref = _first_allow(part, facts, None)  # the first Deny that applies, the same scan
-                if ref is not None:
-                    verdicts[policy_type] = Verdict.DENY
-                    return _decision(request, verdicts, explained, Outcome.EXPLICIT_DENY, policy_type, (ref,))
+                    verdicts[policy_type] = _VERDICT_DENY
+                    return _decision(request, verdicts, explained, _EXPLICIT_DENY, policy_type, (policy.refs[i],))
 
     # 2. RCPs: RCPFullAWSAccess sits on every level, so with no deny they allow.
     if rcps:
-        verdicts[PolicyType.RCP] = Verdict.ALLOW
+        verdicts[_RCP] = _VERDICT_ALLOW
 
     # 3. SCPs: every level from the root to the account must allow.
     determining: list[StatementRef] = []
@@ -302,28 +292,28 @@ def _authorize(
             for level in plan.scp_levels:
                 ref = _first_allow(level, facts, tracer)
                 if ref is None:
-                    verdicts[PolicyType.SCP] = Verdict.NO_MATCH
-                    return _decision(request, verdicts, explained, Outcome.IMPLICIT_DENY, PolicyType.SCP, ())
+                    verdicts[_SCP] = _VERDICT_NO_MATCH
+                    return _decision(request, verdicts, explained, _IMPLICIT_DENY, _SCP, ())
                 determining.append(ref)
-        verdicts[PolicyType.SCP] = Verdict.ALLOW
+        verdicts[_SCP] = _VERDICT_ALLOW
 
     # 4. The resource-based policy: which allows apply, and by which principal kind.
     resource_refs: list[StatementRef] = []
     kinds: set[str] = set()
     if resource is not None and inputs.resource_grants:
-        statements = resource.policy.statements
-        for check, policy, i in plan.resource_allows.entries:
+        kind_of = resource.principal_kinds
+        for check, policy, i in plan.resource_allows:  # every one that applies counts
             applied = check(facts)
             if tracer is not None:
                 tracer.statement(policy, i, applied)
             if applied:
                 resource_refs.append(resource.refs[i])
-                stmt = statements[i]
-                if stmt.principal is not None:
-                    kind = principal_match_kind(stmt.principal, who)
+                principal_kind = kind_of[i]
+                if principal_kind is not None:
+                    kind = principal_kind(who)
                     if kind is not None:
                         kinds.add(kind)
-        verdicts[resource_type] = Verdict.ALLOW if resource_refs else Verdict.NO_MATCH
+        verdicts[resource_type] = _VERDICT_ALLOW if resource_refs else _VERDICT_NO_MATCH
     if inputs.acl_grants:
         acl = _acl_grant(inputs.acl_grants, principal, request.action)
         if acl is not None:
@@ -332,19 +322,19 @@ def _authorize(
             grant = inputs.acl_grants[grant_index]
             resource_refs.append(
                 StatementRef(
-                    PolicyType.RESOURCE,
+                    _RESOURCE,
                     f"{grant.level} ACL",
                     f"{grant.permission} grant",
                     grant_index,
                     f"{grant.level} ACL",
                 )
             )
-            verdicts[PolicyType.RESOURCE] = Verdict.ALLOW
+            verdicts[_RESOURCE] = _VERDICT_ALLOW
     resource_any = bool(resource_refs)
 
     # 5. The identity side: identity policies, then the boundary, then session policies.
     identity_refs: list[StatementRef] = []
-    if principal.kind is PrincipalKind.ROOT:
+    if principal.kind is _ROOT:
         # The root user may do anything, except what a session policy leaves out: the task
         # policy of an AssumeRoot session (``id_root-user-privileged-task``).
         identity_allow = boundary_ok = session_ok = True
@@ -353,18 +343,18 @@ def _authorize(
             session_ok = ref is not None
             if ref is not None:
                 identity_refs.append(ref)
-            verdicts[PolicyType.SESSION] = Verdict.ALLOW if session_ok else Verdict.NO_MATCH
+            verdicts[_SESSION] = _VERDICT_ALLOW if session_ok else _VERDICT_NO_MATCH
     elif has_identity:
         ref = _first_allow(plan.identity_allows, facts, tracer)
         identity_allow = ref is not None
         if ref is not None:
             identity_refs.append(ref)
-        verdicts[PolicyType.IDENTITY] = Verdict.ALLOW if identity_allow else Verdict.NO_MATCH
+        verdicts[_IDENTITY] = _VERDICT_ALLOW if identity_allow else _VERDICT_NO_MATCH
         boundary_ok = True
         if boundary is not None:
             ref = _first_allow(plan.boundary_allows, facts, tracer)
             boundary_ok = ref is not None
-            verdicts[PolicyType.BOUNDARY] = Verdict.ALLOW if boundary_ok else Verdict.NO_MATCH
+            verdicts[_BOUNDARY] = _VERDICT_ALLOW if boundary_ok else _VERDICT_NO_MATCH
             if ref is not None:
                 identity_refs.append(ref)
         session_ok = True
@@ -373,26 +363,26 @@ def _authorize(
             session_ok = ref is not None
             if ref is not None:
                 identity_refs.append(ref)
-            verdicts[PolicyType.SESSION] = Verdict.ALLOW if session_ok else Verdict.NO_MATCH
+            verdicts[_SESSION] = _VERDICT_ALLOW if session_ok else _VERDICT_NO_MATCH
     else:
         # Anonymous callers, services and federated web/SAML identities: resource policy only.
         if resource_any:
-            return _decision(request, verdicts, explained, Outcome.ALLOW, None, tuple(determining + resource_refs))
-        return _decision(request, verdicts, explained, Outcome.IMPLICIT_DENY, resource_type, ())
+            return _decision(request, verdicts, explained, _ALLOW, None, tuple(determining + resource_refs))
+        return _decision(request, verdicts, explained, _IMPLICIT_DENY, resource_type, ())
 
     identity_chain = identity_allow and boundary_ok and session_ok
     if not identity_allow:
-        shortfall = PolicyType.IDENTITY
+        shortfall = _IDENTITY
     elif not boundary_ok:
-        shortfall = PolicyType.BOUNDARY
+        shortfall = _BOUNDARY
     else:
-        shortfall = PolicyType.SESSION
+        shortfall = _SESSION
 
     if principal.account == (inputs.owner_account or resource_facts.account):
-        if principal.kind is PrincipalKind.ROOT and session_ok and not inputs.resource_must_allow:
-            return _decision(request, verdicts, explained, Outcome.ALLOW, None, tuple(determining + resource_refs))
+        if principal.kind is _ROOT and session_ok and not inputs.resource_must_allow:
+            return _decision(request, verdicts, explained, _ALLOW, None, tuple(determining + resource_refs))
         if kinds and (bool(kinds & _UNLIMITED_GRANTS) or (ROLE in kinds and boundary_ok and session_ok)):
-            return _decision(request, verdicts, explained, Outcome.ALLOW, None, tuple(determining + resource_refs))
+            return _decision(request, verdicts, explained, _ALLOW, None, tuple(determining + resource_refs))
         if inputs.resource_must_allow:
             # Trust and key policies: the account may delegate to IAM, but an identity allow
             # without the resource policy's allow is not enough.
@@ -401,25 +391,23 @@ def _authorize(
                     request,
                     verdicts,
                     explained,
-                    Outcome.ALLOW,
+                    _ALLOW,
                     None,
                     tuple(determining + resource_refs + identity_refs),
                 )
-            if identity_chain or principal.kind is PrincipalKind.ROOT:
-                return _decision(request, verdicts, explained, Outcome.IMPLICIT_DENY, resource_type, ())
-            return _decision(request, verdicts, explained, Outcome.IMPLICIT_DENY, shortfall, ())
+            if identity_chain or principal.kind is _ROOT:
+                return _decision(request, verdicts, explained, _IMPLICIT_DENY, resource_type, ())
+            return _decision(request, verdicts, explained, _IMPLICIT_DENY, shortfall, ())
         if identity_chain:
-            return _decision(request, verdicts, explained, Outcome.ALLOW, None, tuple(determining + identity_refs))
-        return _decision(request, verdicts, explained, Outcome.IMPLICIT_DENY, shortfall, ())
+            return _decision(request, verdicts, explained, _ALLOW, None, tuple(determining + identity_refs))
+        return _decision(request, verdicts, explained, _IMPLICIT_DENY, shortfall, ())
 
     # Cross-account: both sides must allow.
     if identity_chain and resource_any:
-        return _decision(
-            request, verdicts, explained, Outcome.ALLOW, None, tuple(determining + identity_refs + resource_refs)
-        )
+        return _decision(request, verdicts, explained, _ALLOW, None, tuple(determining + identity_refs + resource_refs))
     if not identity_chain:
-        return _decision(request, verdicts, explained, Outcome.IMPLICIT_DENY, shortfall, ())
-    return _decision(request, verdicts, explained, Outcome.IMPLICIT_DENY, resource_type, ())
+        return _decision(request, verdicts, explained, _IMPLICIT_DENY, shortfall, ())
+    return _decision(request, verdicts, explained, _IMPLICIT_DENY, resource_type, ())
 
 
 def _acl_grant(grants: tuple[AclGrant, ...], principal: Principal, action: str) -> tuple[str, int] | None:
@@ -433,7 +421,7 @@ def _acl_grant(grants: tuple[AclGrant, ...], principal: Principal, action: str) 
             continue
         if grant.group:
             if grant.grantee == ALL_USERS or (
-                grant.grantee == AUTHENTICATED_USERS and principal.kind is not PrincipalKind.ANONYMOUS
+                grant.grantee == AUTHENTICATED_USERS and principal.kind is not _ANONYMOUS
             ):
                 return "wildcard", i
         elif found is None and principal.canonical_user is not None and grant.grantee == principal.canonical_user:

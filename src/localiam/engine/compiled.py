@@ -2,31 +2,28 @@
 
 A :class:`CompiledPolicy` remembers, per action, which of its statements can apply (the Action
 and NotAction elements do not depend on anything but the action, so the answer is exact and
-safe to cache). A request then looks only at those statements, checks their resource and
+safe to cache), indexed by the resource keys their Resource elements can match. A request then
+looks only at the statements for its action and its resource's key, checks their resource and
 principal, and evaluates their conditions.
 """
 
 from __future__ import annotations
 
-import itertools
-import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
 from localiam.policy.match import (
     ALWAYS,
     NEVER,
-    PlainPatterns,
     RequestFacts,
     action_matches,
     action_mismatch,
     action_resource_match,
+    compile_principal,
     compile_resource,
     compile_statement,
-    plain_patterns,
-    plain_resource_patterns,
-    resources_any,
+    resource_keys,
     statement_shape,
 )
 from localiam.policy.model import Effect, Policy, PolicyType, Statement
@@ -74,110 +71,50 @@ class StatementRef:
 
 
 class Group(NamedTuple):
-    """Statements in evaluation order, ready for a scan that stops at the first one that
-    applies.
+    """One policy's statements of one effect whose Action element matches one action, in
+    order, ready for a scan.
 
-    ``entries`` holds them all (a tracer sees every one). The engine scans ``scan`` instead:
-    the same statements without the ones whose shape an earlier statement has already
-    (:func:`~localiam.policy.match.statement_shape`: same answer, so a later one can never be
-    the first to apply). Statements with nothing but a plain Resource block are usually most
-    of a group and rarely apply: ``on_resource`` tells in one call whether the resource
-    matches any of them; when it does not, ``conditional`` (``scan`` without them) is
-    scanned. ``on_resource`` is ``None`` when the group has none. ``patterns``: the compiled
-    patterns ``on_resource`` checks, one per policy (:attr:`Piece.patterns`), so that groups
-    are joined without compiling anything."""
+    ``entries`` holds them all (a tracer sees every one). The engine scans only the statements
+    whose Resource element can match the request's resource: ``by_key`` maps a
+    :func:`~localiam.policy.match.resource_key` to them, and ``other`` is the list for a key
+    that is not in ``by_key`` (the statements whose Resource element can match resources of
+    any key, :func:`~localiam.policy.match.resource_keys`). Which statements those lists hold
+    depends on the scan they are for (:meth:`CompiledPolicy.groups`). ``first``: the first
+    statement that can apply (``None`` when no condition of them can ever hold)."""
 
     entries: tuple[Entry, ...]
-    scan: tuple[Entry, ...]
-    conditional: tuple[Entry, ...]
-    on_resource: Callable[[str], bool] | None
-    patterns: tuple[PlainPatterns, ...] = ()
+    by_key: Mapping[str, tuple[Entry, ...]]
+    other: tuple[Entry, ...]
+    first: Entry | None
 
 
-EMPTY = Group((), (), (), None)
+def _indexed(
+    entries: Sequence[Entry], keys: Sequence[frozenset[str] | None]
+) -> tuple[dict[str, tuple[Entry, ...]], tuple[Entry, ...]]:
+    """``entries`` by resource key: for each key some statement names, the entries that can
+    match a resource of that key, in order; and those that can match any (``keys[n]`` is
+    ``None``), for the other keys."""
+    named = sorted({k for ks in keys if ks is not None for k in ks})
+    by_key = {k: tuple(e for e, ks in zip(entries, keys, strict=True) if ks is None or k in ks) for k in named}
+    return by_key, tuple(e for e, ks in zip(entries, keys, strict=True) if ks is None)
 
 
-def compose(pieces: Sequence[Piece]) -> Group:
-    """One group from policies' pieces, in order: no statement is compiled again (a single
-    policy's group is its piece's own)."""
-    nonempty = [piece for piece in pieces if piece.entries]
-    if not nonempty:
-        return EMPTY
-    if len(nonempty) == 1:
-        return nonempty[0].group
-    return _compose(nonempty)
+_SHARED_CHECKS: dict[object, Check] = {}
 
 
-def _compose(pieces: Sequence[Piece]) -> Group:
-    entries: list[Entry] = []
-    scan: list[Entry] = []
-    conditional: list[Entry] = []
-    patterns: list[PlainPatterns] = []
-    seen: set[int] = set()
-    for piece in pieces:
-        entries.extend(piece.entries)
-        if piece.patterns is not None:
-            patterns.append(piece.patterns)
-        shared = seen.intersection(piece.shapes)
-        if not shared:
-            # Nothing in common with the policies before it: its own group, as it is.
-            scan.extend(piece.group.scan)
-            conditional.extend(piece.group.conditional)
-        else:
-            kept = [triple for triple in piece.unique if triple[0] not in shared]
-            scan.extend([entry for _, entry, _ in kept])
-            conditional.extend([entry for _, entry, is_conditional in kept if is_conditional])
-        seen.update(piece.shapes)
-        if piece.final:
-            break  # nothing after a statement that always applies is ever reached
-    if not entries:
-        return EMPTY
-    if not patterns:
-        return Group(tuple(entries), tuple(scan), tuple(scan), None)
-    return Group(tuple(entries), tuple(scan), tuple(conditional), resources_any(patterns), tuple(patterns))
-
-
-class Piece(NamedTuple):
-    """What one policy gives a plan for one action and one effect, compiled once: the
-    statements whose Action element matches, in order (``entries``), and for the fast scan
-    ``scan``: ``(shape id, entry, conditional)`` for each that can apply (a statement whose
-    condition can never hold is left out, and nothing after one that always applies is
-    reached), where ``conditional`` is false for a statement with nothing to check but a
-    plain Resource block (:func:`~localiam.policy.match.plain_resource_patterns`), whose
-    patterns ``patterns`` holds, compiled (``None`` when there are none). Statements of the
-    same shape (:func:`~localiam.policy.match.statement_shape`) have the same shape id,
-    in every policy: a plan keeps the first."""
-
-    entries: tuple[Entry, ...]
-    scan: tuple[tuple[int, Entry, bool], ...]
-    patterns: PlainPatterns | None
-    group: Group = EMPTY
-    """The policy's statements alone, as a :class:`Group`."""
-    unique: tuple[tuple[int, Entry, bool], ...] = ()
-    """``scan`` without the statements whose shape an earlier one of it has."""
-    shapes: frozenset[int] = frozenset()
-    """The shape ids of ``scan``."""
-    final: bool = False
-    """Whether ``scan`` ends with a statement that always applies."""
-
-
-_shape_ids: dict[object, int] = {}
-_next_shape_id = itertools.count()
-_shape_lock = threading.Lock()
-
-
-def shape_id(shape: object) -> int:
-    """A number for a statement shape, the same for equal shapes while the table holds them
-    (it is emptied when large; a shape met again then gets a new number, which only costs a
-    plan a skipped duplicate: numbers are never reused, so two different shapes never share
-    one)."""
-    found = _shape_ids.get(shape)
-    if found is None:
-        with _shape_lock:
-            if len(_shape_ids) >= 200_000:
-                _shape_ids.clear()
-            found = _shape_ids.setdefault(shape, next(_next_shape_id))
-    return found
+def shared_check(statement: Statement, variables: bool) -> Check:
+    """:func:`~localiam.policy.match.compile_statement`, one check for every statement of the
+    same shape (:func:`~localiam.policy.match.statement_shape`: the same answer to every
+    request), in any policy: a scan for the first statement that applies skips a check it has
+    made already. (The table is emptied when large; a shape met again then gets a check of its
+    own, which only costs a scan a duplicate.)"""
+    shape = statement_shape(statement, variables)
+    check = _SHARED_CHECKS.get(shape)
+    if check is None:
+        if len(_SHARED_CHECKS) >= 100_000:
+            _SHARED_CHECKS.clear()
+        check = _SHARED_CHECKS.setdefault(shape, compile_statement(statement))
+    return check
 
 
 class CompiledPolicy:
@@ -185,19 +122,21 @@ class CompiledPolicy:
     statement compiled to one check (:func:`localiam.policy.match.compile_statement`)."""
 
     __slots__ = (
+        "_applicable",
         "_by_action",
         "_explain_by_action",
         "_explained",
-        "_pieces",
-        "_shapes",
+        "_keys",
         "checks",
         "fixed_matches",
+        "groups_made",
         "label",
         "match_keys",
         "mismatches",
         "name",
         "policy",
         "policy_type",
+        "principal_kinds",
         "refs",
         "resource_checks",
         "unmatched",
@@ -210,8 +149,13 @@ class CompiledPolicy:
         self.policy = policy
         self.policy_type = policy_type
         self.refs = tuple(StatementRef(policy_type, name, s.sid, s.index, self.label) for s in policy.statements)
-        self.checks = tuple(compile_statement(s) for s in policy.statements)
+        self.checks = tuple(shared_check(s, policy.variables_enabled) for s in policy.statements)
         self.resource_checks = tuple(compile_resource(s.resources) for s in policy.statements)
+        # By which kind of identity each statement's Principal element names the caller
+        # (resource-based policies: the same-account rules depend on it); None without one.
+        self.principal_kinds = tuple(
+            compile_principal(s.principal) if s.principal is not None else None for s in policy.statements
+        )
         # Explain mode: how a statement whose Action element does not match is explained.
         self.mismatches = tuple(action_mismatch(s) for s in policy.statements)
         # Explain mode: a statement with no Condition, Principal or NotPrincipal element whose
@@ -239,8 +183,11 @@ class CompiledPolicy:
         self._by_action: dict[str, tuple[tuple[int, ...], tuple[int, ...]]] = {}
         self._explain_by_action: dict[str, tuple[tuple[int, ...], bool]] = {}
         self._explained: dict[tuple[object, ...], object] = {}
-        self._pieces: dict[str, tuple[Piece, Piece]] = {}
-        self._shapes: tuple[tuple[int, bool], ...] | None = None
+        self.groups_made: dict[str, tuple[Group | None, Group | None]] = {}
+        """What :meth:`groups` has made, by lower-cased action (read-only: the plan maker looks
+        here first, one Python call less per policy of every new plan)."""
+        self._applicable: dict[str, Group | None] = {}
+        self._keys: tuple[frozenset[str] | None, ...] | None = None
 
     def __repr__(self) -> str:
         return f"CompiledPolicy({self.name!r}, {self.policy_type.value})"
@@ -261,63 +208,60 @@ class CompiledPolicy:
                 self._by_action[key] = hit
         return hit
 
-    def pieces(self, action: str, key: str) -> tuple[Piece, Piece]:
-        """The Deny and the Allow :class:`Piece` of this policy for ``action`` (``key``: its
-        lower-cased form), made on first use and kept with the policy: a new version of a
-        policy is a new :class:`CompiledPolicy`, with pieces of its own."""
-        hit = self._pieces.get(key)
+    def groups(self, action: str, key: str) -> tuple[Group | None, Group | None]:
+        """The Deny and the Allow :class:`Group` of this policy for ``action`` (``key``: its
+        lower-cased form) for a scan that stops at the first statement that applies: a
+        statement whose condition can never hold is left out, nothing after one that always
+        applies is kept (it is never reached), nor one whose shape an earlier statement has
+        (:func:`~localiam.policy.match.statement_shape`: the same answer, so it is never the
+        first to apply). Made on first use and kept with the policy: a new version of a policy
+        is a new :class:`CompiledPolicy`, with groups of its own. ``None`` for an effect none
+        of whose statements' Action element matches."""
+        hit = self.groups_made.get(key)
         if hit is None:
             denies, allows = self.candidates(action, key)
-            hit = (self._piece(denies), self._piece(allows))
-            if len(self._pieces) < 4096:
-                self._pieces[key] = hit
+            hit = (self._first_group(denies), self._first_group(allows))
+            if len(self.groups_made) < 4096:
+                self.groups_made[key] = hit
         return hit
 
-    def _piece(self, indexes: tuple[int, ...]) -> Piece:
-        shapes = self._shapes
-        statements = self.policy.statements
-        if shapes is None:
-            variables = self.policy.variables_enabled
-            shapes = self._shapes = tuple(
-                (shape_id(statement_shape(s, variables)), plain_resource_patterns(s) is not None) for s in statements
-            )
+    def applicable(self, action: str, key: str) -> Group | None:
+        """The Allow :class:`Group` of this policy for ``action`` for a scan of every
+        statement that applies (a resource-based policy's: each one that names the caller
+        counts): only the statements whose condition can never hold are left out."""
+        applicable = self._applicable
+        if key in applicable:
+            return applicable[key]
+        checks = self.checks
+        entries = tuple((checks[i], self, i) for i in self.candidates(action, key)[1])
+        hit = self._group(entries, [entry for entry in entries if entry[0] is not NEVER])
+        if len(applicable) < 4096:
+            applicable[key] = hit
+        return hit
+
+    def _first_group(self, indexes: tuple[int, ...]) -> Group | None:
         checks = self.checks
         entries = tuple((checks[i], self, i) for i in indexes)
-        scan: list[tuple[int, Entry, bool]] = []
-        plain: list[Statement] = []
+        seen: set[Check] = set()
+        scan: list[Entry] = []
         for entry in entries:
-            check, _, i = entry
-            if check is NEVER:
+            check = entry[0]
+            if check is NEVER or check in seen:
                 continue
-            shape, is_plain = shapes[i]
+            seen.add(check)
+            scan.append(entry)
             if check is ALWAYS:
-                scan.append((shape, entry, True))
                 break  # nothing after it is ever reached
-            scan.append((shape, entry, not is_plain))
-            if is_plain:
-                plain.append(statements[i])
-        unique: dict[int, tuple[int, Entry, bool]] = {}
-        for triple in scan:
-            unique.setdefault(triple[0], triple)
-        kept = tuple(unique.values())
-        group = (
-            Group(entries, tuple(e for _, e, _ in kept), tuple(e for _, e, c in kept if c), None) if entries else EMPTY
-        )
-        if plain:
-            patterns = plain_patterns(plain)
-            group = group._replace(on_resource=resources_any([patterns]), patterns=(patterns,))
-        else:
-            patterns = None
-            group = group._replace(conditional=group.scan)
-        return Piece(
-            entries,
-            tuple(scan),
-            patterns,
-            group,
-            kept,
-            frozenset(unique),
-            bool(scan) and scan[-1][1][0] is ALWAYS,
-        )
+        return self._group(entries, scan)
+
+    def _group(self, entries: tuple[Entry, ...], scan: list[Entry]) -> Group | None:
+        if not entries:
+            return None
+        keys = self._keys
+        if keys is None:
+            keys = self._keys = tuple(resource_keys(s) for s in self.policy.statements)
+        by_key, other = _indexed(scan, [keys[i] for _, _, i in scan])
+        return Group(entries, by_key, other, scan[0] if scan else None)
 
     def explain_candidates(self, action: str, key: str) -> tuple[tuple[int, ...], bool]:
         """Explain mode: the indexes of :meth:`candidates` (Deny first), and whether this
@@ -372,9 +316,37 @@ class OrganizationPolicies:
     paths: tuple[str, ...] = ()
     flat: tuple[CompiledPolicy, ...] = field(init=False, repr=False, compare=False)
     """Every level's policies in order (for the explicit-deny pass)."""
+    denying: tuple[CompiledPolicy, ...] = field(init=False, repr=False, compare=False)
+    """The policies of ``flat`` with a Deny statement (RCPs often have none: only
+    RCPFullAWSAccess)."""
+
+    allows_everything: tuple[StatementRef, ...] | None = field(init=False, repr=False, compare=False)
+    """When the first Allow statement of each level (in the level's first policy that has
+    one) allows every action on every resource, unconditionally (FullAWSAccess): those
+    statements, each level's first that applies whatever the action; ``None`` otherwise."""
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "flat", tuple(p for level in self.levels for p in level))
+        flat = tuple(p for level in self.levels for p in level)
+        object.__setattr__(self, "flat", flat)
+        denying = tuple(p for p in flat if any(s.effect is Effect.DENY for s in p.policy.statements))
+        object.__setattr__(self, "denying", denying)
+        object.__setattr__(self, "allows_everything", _allows_everything(self.levels))
+
+
+def _allows_everything(levels: tuple[tuple[CompiledPolicy, ...], ...]) -> tuple[StatementRef, ...] | None:
+    refs = []
+    for level in levels:
+        first = next(
+            ((p, i) for p in level for i, s in enumerate(p.policy.statements) if s.effect is Effect.ALLOW), None
+        )
+        if first is None:
+            return None
+        policy, i = first
+        actions = policy.statement(i).actions
+        if actions.negated or "*" not in actions.patterns or policy.checks[i] is not ALWAYS:
+            return None
+        refs.append(policy.refs[i])
+    return tuple(refs) if refs else None
 
 
 # S3 ACL permissions and the actions each grants (``acl-overview``, "Mapping of ACL permissions

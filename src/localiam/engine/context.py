@@ -100,7 +100,6 @@ def build_context(
     principal_ctx: Mapping[str, tuple[str, ...]],
     resource: ResourceFacts,
     extra: Mapping[str, tuple[str, ...]],
-    *,
     now: _dt.datetime | None = None,
     region: str = "us-east-1",
     secure_transport: bool = True,

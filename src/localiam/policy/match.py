@@ -169,6 +169,37 @@ def not_principal_applies(principals: Principals, who: PrincipalFacts | None) ->
     return True
 
 
+PrincipalKindOf = Callable[[PrincipalFacts | None], str | None]
+
+
+def compile_principal(principals: Principals) -> PrincipalKindOf:
+    """:func:`principal_match_kind` for one ``Principal`` block, its lists made sets once (the
+    engine asks it for every resource-policy statement it evaluates)."""
+    if principals.wildcard:
+        return lambda who: None if who is None else WILDCARD
+    listed = frozenset(principals.aws_arns)
+    services = frozenset(principals.service)
+    federated = frozenset(principals.federated)
+    canonical = frozenset(principals.canonical_user)
+
+    def kind_of(who: PrincipalFacts | None) -> str | None:
+        if who is None:
+            return None
+        if listed:
+            for arn, kind in who.identities:
+                if arn in listed:
+                    return kind
+        if who.service is not None and who.service in services:
+            return SERVICE
+        if who.federated is not None and who.federated in federated:
+            return FEDERATED
+        if who.canonical_user is not None and who.canonical_user in canonical:
+            return CANONICAL_USER
+        return None
+
+    return kind_of
+
+
 def _principal(statement: Statement, who: PrincipalFacts | None) -> tuple[bool, str | None]:
     if statement.principal is not None:
         kind = principal_match_kind(statement.principal, who)
@@ -251,10 +282,40 @@ def compile_statement(statement: Statement) -> StatementCheck:
         if resource is None:
             return _always
         return _resource_only(statement.resources, resource)
-    if resource is None and len(conditions) == 1:
+    if len(conditions) == 1:
         only_condition = conditions[0]
-        return lambda request: only_condition(request.context)
+        if resource is None:
+            return lambda request: only_condition(request.context)
+        fused = _plain_resource_and(statement.resources, only_condition)
+        if fused is not None:
+            return fused
     return _full_check(None, resource, conditions)
+
+
+def _plain_patterns(block: ResourceBlock | None) -> tuple[frozenset[str], tuple[str, ...]] | None:
+    """A Resource block of fixed ARNs and ``prefix*`` patterns alone (``*`` is the prefix
+    ""), as a set and a tuple for one ``in`` and one ``startswith``; ``None`` for any other
+    block."""
+    if block is None or block.negated or any(t.has_variables for t in block.templates):
+        return None
+    literals, prefixes, others = _split_patterns(block)
+    return None if others else (literals, prefixes)
+
+
+def _plain_resource_and(block: ResourceBlock | None, condition: Callable[[Context], bool]) -> StatementCheck | None:
+    """The most common conditional statement, a Resource block of fixed ARNs and ``prefix*``
+    patterns and one condition, checked in one call; ``None`` for any other block."""
+    plain = _plain_patterns(block)
+    if plain is None:
+        return None
+    literals, prefixes = plain
+    if not prefixes:
+        return lambda request: request.resource in literals and condition(request.context)
+    if not literals:
+        return lambda request: request.resource.startswith(prefixes) and condition(request.context)
+    return lambda request: (
+        ((r := request.resource) in literals or r.startswith(prefixes)) and condition(request.context)
+    )
 
 
 def _full_check(
@@ -267,10 +328,50 @@ def _full_check(
         only = conditions[0]
         return lambda request: resource(request.resource, (context := request.context)) and only(context)
 
+    principal = statement.principal if statement is not None else None
+    kind_of = compile_principal(principal) if principal is not None else None
+    not_principal = statement.not_principal if statement is not None else None
+    plain = _plain_patterns(statement.resources) if statement is not None else None
+    if plain is not None and not_principal is None:
+        return _plain_principal_check(plain, principal, kind_of, conditions)
+
     def check(request: RequestFacts) -> bool:
         if resource is not None and not resource(request.resource, request.context):
             return False
-        if statement is not None and not _principal(statement, request.principal)[0]:
+        if kind_of is not None and kind_of(request.principal) is None:
+            return False
+        if not_principal is not None and not not_principal_applies(not_principal, request.principal):
+            return False
+        context = request.context
+        for evaluate in conditions:  # noqa: SIM110 (hot path: a loop beats all() with a generator)
+            if not evaluate(context):
+                return False
+        return True
+
+    return check
+
+
+def _plain_principal_check(
+    plain: tuple[frozenset[str], tuple[str, ...]],
+    principal: Principals | None,
+    kind_of: PrincipalKindOf | None,
+    conditions: tuple[Callable[[Context], bool], ...],
+) -> StatementCheck:
+    """A resource-based policy's usual statement (a Principal element, fixed ARNs and
+    ``prefix*`` patterns, conditions) with its resource test inline and, for ``"*"``, its
+    principal test too (anyone but a request without a principal): fewer calls per request."""
+    literals, prefixes = plain
+    anyone = principal is not None and principal.wildcard
+
+    def check(request: RequestFacts) -> bool:
+        resource = request.resource
+        if resource not in literals and not resource.startswith(prefixes):
+            return False
+        who = request.principal
+        if anyone:
+            if who is None:
+                return False
+        elif kind_of is not None and kind_of(who) is None:
             return False
         context = request.context
         for evaluate in conditions:  # noqa: SIM110 (hot path: a loop beats all() with a generator)
@@ -435,74 +536,35 @@ def statement_shape(statement: Statement, variables: bool) -> object:
     )
 
 
-def plain_resource_patterns(statement: Statement) -> tuple[frozenset[str], tuple[str, ...], list[Template]] | None:
-    """For a statement with nothing to check but a Resource block without variables (no
-    Condition, Principal or NotResource): its fixed ARNs, ``prefix*`` patterns and other
-    patterns; ``None`` for any other statement."""
+def resource_key(resource: str) -> str:
+    """What the engine indexes a policy's statements by: a resource ARN up to its first ``/``
+    (for S3, the bucket: ``arn:aws:s3:::bucket`` for the bucket and each of its objects)."""
+    return resource.partition("/")[0]
+
+
+def resource_keys(statement: Statement) -> frozenset[str] | None:
+    """The :func:`resource_key` of every resource ``statement``'s Resource element can match,
+    or ``None`` when it can match resources of any key (no Resource element, NotResource, or an
+    entry without a ``/`` before its first wildcard or variable). A resource an entry matches
+    starts with the entry's text before its first wildcard or variable (resources are matched
+    case-sensitively, character by character), so when that text holds a ``/`` it has the key
+    of every resource the entry matches; an entry without wildcard or variable matches only
+    itself."""
     block = statement.resources
-    if (
-        block is None
-        or statement.conditions
-        or statement.principal is not None
-        or statement.not_principal is not None
-        or block.negated
-        or any(t.has_variables for t in block.templates)
-    ):
+    if block is None or block.negated:
         return None
-    return _split_patterns(block)
-
-
-PlainPatterns = tuple[frozenset[str], tuple[str, ...], Callable[[str], bool] | None]
-"""The Resource entries of plain statements, ready to check: fixed ARNs, ``prefix*`` literal
-prefixes, and one matcher of the other wildcard patterns (``None`` when there are none)."""
-
-
-def plain_patterns(statements: Sequence[Statement]) -> PlainPatterns:
-    """The patterns of ``statements`` (each one :func:`plain_resource_patterns` accepts), with
-    their wildcard patterns compiled to one matcher (a merged regular expression): made once
-    per policy, and combined with other policies' by :func:`resources_any` without compiling
-    anything."""
-    literals: set[str] = set()
-    prefixes: list[str] = []
-    templates: list[Template] = []
-    for statement in statements:
-        parts = plain_resource_patterns(statement)
-        if parts is None:
-            raise ValueError(f"statement {statement.location} has more than a plain Resource block")
-        fixed, starts, rest = parts
-        literals |= fixed
-        prefixes.extend(starts)
-        templates.extend(rest)
-    return frozenset(literals), tuple(dict.fromkeys(prefixes)), _wildcard_matcher(templates) if templates else None
-
-
-def resources_any(patterns: Sequence[PlainPatterns]) -> Callable[[str], bool]:
-    """One check of a resource ARN that holds when it matches at least one of ``patterns``:
-    one set lookup, one ``startswith`` and each wildcard matcher (behind its own literal
-    prefix test)."""
-    if len(patterns) == 1:
-        fixed_set, starts_tuple, wild = patterns[0]
-    else:
-        fixed_set = frozenset().union(*(p[0] for p in patterns))
-        starts_tuple = tuple(dict.fromkeys(s for p in patterns for s in p[1]))
-        wilds = tuple(p[2] for p in patterns if p[2] is not None)
-        if not wilds:
-            wild = None
-        elif len(wilds) == 1:
-            wild = wilds[0]
+    keys: set[str] = set()
+    for template in block.templates:
+        literal: list[str] = []
+        for token in template.tokens:
+            if not isinstance(token, str):
+                break
+            literal.append(token)
         else:
-            wild = lambda resource: any(w(resource) for w in wilds)  # noqa: E731
-    if wild is None:
-        if not starts_tuple:
-            return fixed_set.__contains__
-        return lambda resource: resource in fixed_set or resource.startswith(starts_tuple)
-    if not starts_tuple:
-        return lambda resource: resource in fixed_set or wild(resource)
-    return lambda resource: resource in fixed_set or resource.startswith(starts_tuple) or wild(resource)
-
-
-def compile_resources_any(statements: Sequence[Statement]) -> Callable[[str], bool]:
-    """One check of a resource ARN that holds when it matches the Resource block of at least
-    one of ``statements`` (each one :func:`plain_resource_patterns` accepts): one set lookup,
-    one ``startswith`` and one merged regular expression."""
-    return resources_any([plain_patterns(statements)])
+            keys.add(resource_key("".join(literal)))
+            continue
+        prefix = "".join(literal)
+        if "/" not in prefix:
+            return None
+        keys.add(resource_key(prefix))
+    return frozenset(keys)
