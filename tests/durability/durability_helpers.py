@@ -4,9 +4,14 @@ directory, started (and started again after a SIGKILL) by the ``served`` fixture
 
 from __future__ import annotations
 
+import os
+import random
+import signal
 import socket
+import sqlite3
 import subprocess
 import sys
+import threading
 import time
 import urllib.request
 from collections.abc import Callable, Iterator
@@ -74,3 +79,34 @@ def served(tmp_path: Path) -> Iterator[Callable[[], Served]]:
         if p.poll() is None:
             p.kill()
             p.wait(timeout=10)
+
+
+def kill_under_load(
+    served: Served,
+    threads: list[threading.Thread],
+    stop: threading.Event,
+    acked: Callable[[], int],
+    *,
+    window: tuple[float, float],
+    min_acked: int,
+    started: float,
+    data_dir: Path,
+) -> None:
+    """Start the client ``threads``, SIGKILL the server at a random moment of ``window`` seconds
+    (once ``acked()`` reaches ``min_acked``), stop and join the clients, and check that SQLite
+    finds the database file consistent before the server opens it again."""
+    for t in threads:
+        t.start()
+    kill_at = time.monotonic() + random.uniform(*window)
+    while time.monotonic() < kill_at or acked() < min_acked:
+        assert time.monotonic() - started < 25, "the server acknowledged too few writes under load"
+        time.sleep(0.02)
+    os.kill(served.proc.pid, signal.SIGKILL)
+    served.proc.wait(timeout=10)
+    stop.set()
+    for t in threads:
+        t.join(timeout=15)
+        assert not t.is_alive(), "a client thread hung after the kill"
+    assert served.proc.returncode == -signal.SIGKILL
+    with sqlite3.connect(data_dir / "localiam.db") as db:
+        assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"

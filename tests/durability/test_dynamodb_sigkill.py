@@ -16,10 +16,6 @@ their write. So, as for every other write (``test_sigkill.py``):
 from __future__ import annotations
 
 import json
-import os
-import random
-import signal
-import sqlite3
 import threading
 import time
 from dataclasses import dataclass, field
@@ -27,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from durability_helpers import kill_under_load
 
 boto3 = pytest.importorskip("boto3")
 from botocore.config import Config  # noqa: E402
@@ -137,21 +134,16 @@ def test_sigkill_while_items_are_written_keeps_every_acknowledged_item(served, t
         for n in range(THREADS)
     ]
     threads.append(threading.Thread(target=_drive_iam, args=(first.endpoint, creds, iam_ledger, stop), daemon=True))
-    for t in threads:
-        t.start()
-    kill_at = time.monotonic() + random.uniform(*LOAD_SECONDS)
-    while time.monotonic() < kill_at or sum(len(x.acked) for x in ledgers) < MIN_ACKED:
-        assert time.monotonic() - started < 25, "the server acknowledged too few writes under load"
-        time.sleep(0.02)
-    os.kill(first.proc.pid, signal.SIGKILL)
-    first.proc.wait(timeout=10)
-    stop.set()
-    for t in threads:
-        t.join(timeout=15)
-        assert not t.is_alive(), "a client thread hung after the kill"
-
-    with sqlite3.connect(tmp_path / "data" / "localiam.db") as db:
-        assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    kill_under_load(
+        first,
+        threads,
+        stop,
+        lambda: sum(len(x.acked) for x in ledgers),
+        window=LOAD_SECONDS,
+        min_acked=MIN_ACKED,
+        started=started,
+        data_dir=tmp_path / "data",
+    )
 
     second = served()
     ddb = _client("dynamodb", second.endpoint, creds)

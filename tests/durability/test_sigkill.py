@@ -17,10 +17,6 @@ and checked through the API:
 from __future__ import annotations
 
 import json
-import os
-import random
-import signal
-import sqlite3
 import threading
 import time
 from dataclasses import dataclass, field
@@ -28,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from durability_helpers import kill_under_load
 
 boto3 = pytest.importorskip("boto3")
 from botocore.config import Config  # noqa: E402
@@ -139,23 +136,16 @@ def test_sigkill_under_write_load_keeps_acknowledged_writes_and_nothing_else(ser
         threading.Thread(target=_drive, args=(first.endpoint, creds, n, ledgers[n], stop), daemon=True)
         for n in range(THREADS)
     ]
-    for t in threads:
-        t.start()
-    kill_at = time.monotonic() + random.uniform(*LOAD_SECONDS)
-    while time.monotonic() < kill_at or sum(len(x.acked) for x in ledgers) < MIN_ACKED:
-        assert time.monotonic() - started < 25, "the server acknowledged too few writes under load"
-        time.sleep(0.02)
-    os.kill(first.proc.pid, signal.SIGKILL)
-    first.proc.wait(timeout=10)
-    stop.set()
-    for t in threads:
-        t.join(timeout=15)
-        assert not t.is_alive(), "a client thread hung after the kill"
-    assert first.proc.returncode == -signal.SIGKILL
-
-    # The database file is consistent as SQLite sees it, before the server opens it again.
-    with sqlite3.connect(tmp_path / "data" / "localiam.db") as db:
-        assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    kill_under_load(
+        first,
+        threads,
+        stop,
+        lambda: sum(len(x.acked) for x in ledgers),
+        window=LOAD_SECONDS,
+        min_acked=MIN_ACKED,
+        started=started,
+        data_dir=tmp_path / "data",
+    )
 
     second = served()
     found = _state(second.endpoint, creds)
