@@ -115,6 +115,14 @@ class Api:
             uri=f"arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/{function_arn}/invocations",
         )
 
+    def mock_method(self, resource: str, answer: str, method: str = "GET", **extra: Any) -> None:
+        """A MOCK integration answering 200 with ``answer`` (its ``application/json`` template)."""
+        kept = {"restApiId": self.id, "resourceId": resource, "httpMethod": method}
+        self.client.put_method(**kept, authorizationType="NONE", **extra)
+        self.client.put_integration(**kept, type="MOCK", requestTemplates={"application/json": '{"statusCode": 200}'})
+        self.client.put_method_response(**kept, statusCode="200")
+        self.client.put_integration_response(**kept, statusCode="200", responseTemplates={"application/json": answer})
+
     def deploy(self, stage: str = "prod") -> None:
         self.client.create_deployment(restApiId=self.id, stageName=stage)
 
@@ -140,22 +148,7 @@ def echo(server: LocaliamServer) -> str:
 def test_mock_integration_on_the_three_addresses(server: LocaliamServer) -> None:
     api = Api(server)
     hello = api.resource("hello")
-    api.client.put_method(restApiId=api.id, resourceId=hello, httpMethod="GET", authorizationType="NONE")
-    api.client.put_integration(
-        restApiId=api.id,
-        resourceId=hello,
-        httpMethod="GET",
-        type="MOCK",
-        requestTemplates={"application/json": '{"statusCode": 200}'},
-    )
-    api.client.put_method_response(restApiId=api.id, resourceId=hello, httpMethod="GET", statusCode="200")
-    api.client.put_integration_response(
-        restApiId=api.id,
-        resourceId=hello,
-        httpMethod="GET",
-        statusCode="200",
-        responseTemplates={"application/json": '{"hello": "world"}'},
-    )
+    api.mock_method(hello, '{"hello": "world"}')
     # Not deployed yet: no stage.
     assert call(api.url("/hello"))[0] == 403
     api.deploy()

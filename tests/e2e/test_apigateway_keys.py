@@ -31,25 +31,6 @@ def handler(event, context):
 FORBIDDEN = (403, {"message": "Forbidden"})
 
 
-def _mock_method(api: Api, resource: str, **extra: Any) -> None:
-    api.client.put_method(restApiId=api.id, resourceId=resource, httpMethod="GET", authorizationType="NONE", **extra)
-    api.client.put_integration(
-        restApiId=api.id,
-        resourceId=resource,
-        httpMethod="GET",
-        type="MOCK",
-        requestTemplates={"application/json": '{"statusCode": 200}'},
-    )
-    api.client.put_method_response(restApiId=api.id, resourceId=resource, httpMethod="GET", statusCode="200")
-    api.client.put_integration_response(
-        restApiId=api.id,
-        resourceId=resource,
-        httpMethod="GET",
-        statusCode="200",
-        responseTemplates={"application/json": '{"ok": true}'},
-    )
-
-
 def _answer(url: str, key: str | None = None) -> tuple[int, Any]:
     status, headers, body = call(url, headers={"x-api-key": key} if key is not None else {})
     if status == 403 and body == {"message": "Forbidden"}:
@@ -60,8 +41,8 @@ def _answer(url: str, key: str | None = None) -> tuple[int, Any]:
 def test_a_method_that_requires_a_key_lets_in_only_a_key_of_a_plan_for_its_stage(server: LocaliamServer) -> None:
     api = Api(server)
     paid, free = api.resource("paid"), api.resource("free")
-    _mock_method(api, paid, apiKeyRequired=True)
-    _mock_method(api, free)
+    api.mock_method(paid, '{"ok": true}', apiKeyRequired=True)
+    api.mock_method(free, '{"ok": true}')
     api.deploy("prod")
     api.deploy("test")
     client = api.client
@@ -180,7 +161,7 @@ def test_the_key_can_come_from_a_lambda_authorizer_and_reaches_the_function(serv
 
 def test_a_plan_throttles_and_counts_each_key(server: LocaliamServer) -> None:
     api = Api(server)
-    _mock_method(api, api.resource("metered"), apiKeyRequired=True)
+    api.mock_method(api.resource("metered"), '{"ok": true}', apiKeyRequired=True)
     api.deploy()
     client = api.client
     stages = [{"apiId": api.id, "stage": "prod"}]
