@@ -171,3 +171,22 @@ def integer(value: Any) -> int:
         return int(value)
     except (TypeError, ValueError):
         raise bad_request(f"Invalid value {value}: expected a number") from None
+
+
+def page(items: list[Any], params: Params) -> tuple[list[Any], str | None]:
+    """One page of ``items`` (``limit``, at most 500, from ``position``) and the next position."""
+    limit = params.get("limit") or 25
+    if not isinstance(limit, int) or not 1 <= limit <= 500:
+        raise bad_request("Invalid limit: must be between 1 and 500")
+    start = int(params["position"]) if str(params.get("position") or "").isdigit() else 0
+    chunk = items[start : start + limit]
+    return chunk, (str(start + limit) if start + limit < len(items) else None)
+
+
+def listing(items: list[Any], params: Params, shape: Callable[[Any], Any] = lambda item: item) -> dict[str, Any]:
+    """A ``Get...s`` answer: the page's items as ``shape`` makes them, and the next ``position``."""
+    chunk, position = page(items, params)
+    out: dict[str, Any] = {"items": [shape(item) for item in chunk]}
+    if position:
+        out["position"] = position
+    return out

@@ -28,6 +28,7 @@ from localiam.services.apigateway._service import (
     bad_request,
     boolean,
     conflict,
+    listing,
     new_id,
     not_found,
     on,
@@ -120,17 +121,6 @@ def get_api_key(ctx: OperationContext, params: Params) -> Result:
     return _key(ctx, _key_row(ctx, params.get("apiKey")), with_value=bool(params.get("includeValue")))
 
 
-def _page(items: list[Any], params: Params) -> Result:
-    limit = params.get("limit") or 25
-    if not isinstance(limit, int) or not 1 <= limit <= 500:
-        raise bad_request("Invalid limit: must be between 1 and 500")
-    start = int(params["position"]) if str(params.get("position") or "").isdigit() else 0
-    out: Result = {"items": items[start : start + limit]}
-    if start + limit < len(items):
-        out["position"] = str(start + limit)
-    return out
-
-
 @SERVICE.operation("GetApiKeys", action="apigateway:GET", resource=on("/apikeys"))
 def get_api_keys(ctx: OperationContext, params: Params) -> Result:
     rows = iam_store.rows(ctx.tx, KEYS, order_by=("created_at", "id"), account_id=ctx.account_id, region=ctx.region)
@@ -140,7 +130,7 @@ def get_api_keys(ctx: OperationContext, params: Params) -> Result:
         keys = [k for k in keys if str(k.get("name") or "").startswith(str(query))]
     if customer:
         keys = [k for k in keys if k.get("customerId") == customer]
-    return _page(keys, params)
+    return listing(keys, params)
 
 
 @SERVICE.operation("UpdateApiKey", action="apigateway:PATCH", resource=on("/apikeys/{apiKey}"), writes=True)
@@ -268,7 +258,7 @@ def get_usage_plans(ctx: OperationContext, params: Params) -> Result:
     key_id = params.get("keyId")
     if key_id:
         rows = [r for r in rows if key_id in _plan_document(r)["keys"]]
-    return _page([_plan(ctx, r) for r in rows], params)
+    return listing([_plan(ctx, r) for r in rows], params)
 
 
 def _stage_patch(ctx: OperationContext, document: dict[str, Any], operations: list[Any]) -> list[Any]:
@@ -387,7 +377,7 @@ def get_usage_plan_keys(ctx: OperationContext, params: Params) -> Result:
     query = params.get("nameQuery")
     if query:
         items = [k for k in items if str(k.get("name") or "").startswith(str(query))]
-    return _page(items, params)
+    return listing(items, params)
 
 
 @SERVICE.operation(

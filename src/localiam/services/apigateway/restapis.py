@@ -25,6 +25,7 @@ from localiam.services.apigateway._service import (
     conflict,
     document_of,
     integer,
+    listing,
     method_of,
     new_id,
     not_found,
@@ -128,24 +129,11 @@ def get_rest_api(ctx: OperationContext, params: Params) -> Result:
     return _api(ctx, row, document_of(row))
 
 
-def _page(items: list[Any], params: Params) -> tuple[list[Any], str | None]:
-    limit = params.get("limit") or 25
-    if not isinstance(limit, int) or not 1 <= limit <= 500:
-        raise bad_request("Invalid limit: must be between 1 and 500")
-    start = int(params["position"]) if str(params.get("position") or "").isdigit() else 0
-    chunk = items[start : start + limit]
-    return chunk, (str(start + limit) if start + limit < len(items) else None)
-
-
 @SERVICE.operation("GetRestApis", action="apigateway:GET", resource=on("/restapis"))
 def get_rest_apis(ctx: OperationContext, params: Params) -> Result:
     rows = iam_store.rows(ctx.tx, schema.apigateway_apis, order_by=("created_at", "id"), account_id=ctx.account_id)
     rows = [r for r in rows if r["region"] == ctx.region]
-    chunk, position = _page(rows, params)
-    out: Result = {"items": [_api(ctx, r, document_of(r)) for r in chunk]}
-    if position:
-        out["position"] = position
-    return out
+    return listing(rows, params, lambda r: _api(ctx, r, document_of(r)))
 
 
 @SERVICE.operation(
@@ -212,11 +200,7 @@ def get_resources(ctx: OperationContext, params: Params) -> Result:
     document = document_of(api_row(ctx, params.get("restApiId")))
     embed = "methods" in (params.get("embed") or [])
     resources = sorted(document["resources"].values(), key=lambda r: r["path"])
-    chunk, position = _page(resources, params)
-    out: Result = {"items": [_resource(r, embed) for r in chunk]}
-    if position:
-        out["position"] = position
-    return out
+    return listing(resources, params, lambda r: _resource(r, embed))
 
 
 @SERVICE.operation(
@@ -527,11 +511,7 @@ def get_authorizer(ctx: OperationContext, params: Params) -> Result:
 @SERVICE.operation("GetAuthorizers", action="apigateway:GET", resource=on(AUTHORIZERS), resource_policy=api_tags)
 def get_authorizers(ctx: OperationContext, params: Params) -> Result:
     document = document_of(api_row(ctx, params.get("restApiId")))
-    chunk, position = _page(sorted(document["authorizers"].values(), key=lambda a: a["name"]), params)
-    out: Result = {"items": chunk}
-    if position:
-        out["position"] = position
-    return out
+    return listing(sorted(document["authorizers"].values(), key=lambda a: a["name"]), params)
 
 
 @SERVICE.operation(
