@@ -112,11 +112,16 @@ class Tx:
         self.touched.add(account_id)
 
     def execute(self, statement: Any, *args: Any) -> Any:
+        self._note(statement)
+        return self.conn.execute(statement, *args)
+
+    def _note(self, statement: Any) -> None:
+        """A statement other than a SELECT: the transaction has written, and the rows it read
+        may have changed."""
         if not getattr(statement, "is_select", False):
             self.wrote = True
             if self.memo:
                 self.memo.clear()
-        return self.conn.execute(statement, *args)
 
     def one_or_none(self, statement: Any) -> Any:
         return self.execute(statement).first()
@@ -135,10 +140,7 @@ class Tx:
         if not conn.in_transaction():
             conn.begin()  # as SQLAlchemy would on its first statement (``BEGIN``, see _on_begin)
         sql, names = _driver_sql(statement)
-        if not getattr(statement, "is_select", False):
-            self.wrote = True
-            if self.memo:
-                self.memo.clear()
+        self._note(statement)
         cursor: sqlite3.Cursor = conn.connection.driver_connection.execute(  # type: ignore[union-attr]
             sql, tuple(params[name] for name in names)
         )
