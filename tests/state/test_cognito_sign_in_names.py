@@ -1,5 +1,5 @@
 """Cognito users are found by sign-in name through indexed columns (migration 0015,
-``services/cognito_idp/_service.py``: ``sign_in_columns``, ``first_named``): users made before
+``services/cognito_idp/_service.py``: ``sign_in_columns``, ``user_named``): users made before
 the migration get them filled in from their attributes, on SQLite and PostgreSQL."""
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ import pytest
 import sqlalchemy as sa
 from alembic import command
 
-from localiam.services.cognito_idp._service import first_named
+from localiam.services.cognito_idp._service import user_named
 from localiam.state import iam_store, schema
 from localiam.state.migrate import _config, current, upgrade
 from localiam.state.store import Store
@@ -71,8 +71,8 @@ def test_migration_0015_fills_the_sign_in_names_of_existing_users(store: Store) 
         )
         eve = iam_store.one(tx, schema.cognito_users, pool_id=POOL, username="eve")
         assert eve is not None and (eve["email_lower"], eve["phone_lower"]) == (None, None)
-        found = first_named(tx, POOL, "DANA@example.com", ["username", "email"])
+        found = user_named(tx, POOL, "DANA@example.com", ["username", "email"])
         assert found is not None and found["username"] == "Dana"
-        assert first_named(tx, POOL, "+15550100", ["username"]) is None  # not a kind asked for
-        found = first_named(tx, POOL, "EVE", ["username"])
+        assert user_named(tx, POOL, "+15550100", ["username"]) is None  # not a kind asked for
+        found = user_named(tx, POOL, "EVE", ["username"])
         assert found is not None and found["username"] == "eve"

@@ -153,8 +153,12 @@ def page(
 SIGN_IN_COLUMNS = {"username": "username_lower", "email": "email_lower", "phone_number": "phone_lower"}
 
 
-def first_named(tx: Tx, pool_id: str, name: str, kinds: list[str]) -> Row | None:
-    """The first user (by creation) whose username or attribute of ``kinds`` is ``name`` in any case."""
+def user_named(tx: Tx, pool_id: str, name: str, kinds: list[str]) -> Row | None:
+    """The user whose username is ``name``; else the first (by creation) whose username or
+    attribute of ``kinds`` is ``name`` in any case."""
+    exact = iam_store.one(tx, schema.cognito_users, pool_id=pool_id, username=name)
+    if exact is not None:
+        return exact
     lowered = name.lower()
     for kind in kinds:
         column = SIGN_IN_COLUMNS.get(kind)

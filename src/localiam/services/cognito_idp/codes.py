@@ -6,11 +6,10 @@ returned to the caller that asked for them."""
 
 from __future__ import annotations
 
-import json
 import secrets
 from dataclasses import dataclass
 
-from localiam.services.cognito_idp._service import first_named
+from localiam.services.cognito_idp._service import user_named
 from localiam.state import iam_store, schema
 from localiam.state.store import Tx
 
@@ -56,16 +55,5 @@ def codes_for(tx: Tx, pool_id: str, username: str | None = None) -> list[KeptMes
 
 
 def _username(tx: Tx, pool_id: str, name: str) -> str:
-    if iam_store.one(tx, schema.cognito_users, pool_id=pool_id, username=name) is not None:
-        return name
-    row = first_named(tx, pool_id, name, ["username", "email", "phone_number"])
+    row = user_named(tx, pool_id, name, ["username", "email", "phone_number"])
     return str(row["username"]) if row is not None else name
-    lowered = name.lower()
-    for row in iam_store.rows(tx, schema.cognito_users, pool_id=pool_id):
-        attributes = json.loads(str(row["attributes"]))
-        if str(row["username"]).lower() == lowered or lowered in (
-            str(attributes.get("email", "")).lower(),
-            str(attributes.get("phone_number", "")),
-        ):
-            return str(row["username"])
-    return name

@@ -31,7 +31,6 @@ from localiam.services.cognito_idp._service import (
     config_of,
     error,
     find_pool,
-    first_named,
     invalid_parameter,
     page,
     pool_id_param,
@@ -39,6 +38,7 @@ from localiam.services.cognito_idp._service import (
     pool_tags,
     sign_in_columns,
     timestamp,
+    user_named,
 )
 from localiam.services.cognito_idp.codes import RESET_LIFETIME, new_code
 from localiam.state import iam_store, schema
@@ -78,11 +78,7 @@ def find_user(ctx: OperationContext, pool: Row, name: Any) -> Row | None:
     share it). Found by index (:func:`sign_in_columns`), never by reading the pool's users."""
     if not isinstance(name, str) or not name:
         return None
-    pool_id = str(pool["id"])
-    exact = iam_store.one(ctx.tx, schema.cognito_users, pool_id=pool_id, username=name)
-    if exact is not None:
-        return exact
-    return first_named(ctx.tx, pool_id, name, ["username", *sign_in_attributes(pool)])
+    return user_named(ctx.tx, str(pool["id"]), name, ["username", *sign_in_attributes(pool)])
 
 
 def require_user(ctx: OperationContext, pool: Row, name: Any) -> Row:
