@@ -93,7 +93,11 @@ def test_api_key_and_usage_plan_errors(server: LocaliamServer) -> None:
     assert (err["Code"], err["Message"]) == ("NotFoundException", "Invalid API Key identifier specified")
     err = error_of(client.create_api_key, name="short", value="too-short")
     assert (err["Code"], err["Message"]) == ("BadRequestException", "API Key value should be at least 20 characters")
-    client.create_api_key(name="one", value="the-same-value-twenty-chars")
+    client.create_api_key(name="one", value="the-same-value-twenty-chars", customerId="acme")
+    client.create_api_key(name="other")
+    assert [k["name"] for k in client.get_api_keys(nameQuery="on")["items"]] == ["one"]
+    assert [k["name"] for k in client.get_api_keys(customerId="acme")["items"]] == ["one"]
+    assert [k["name"] for k in client.get_api_keys(limit=1)["items"]] == ["one"]
     err = error_of(client.create_api_key, name="two", value="the-same-value-twenty-chars")
     assert (err["Code"], err["Message"]) == ("ConflictException", "API Key already exists")
     err = error_of(client.get_usage_plan, usagePlanId="nope12")

@@ -124,13 +124,15 @@ def get_api_key(ctx: OperationContext, params: Params) -> Result:
 @SERVICE.operation("GetApiKeys", action="apigateway:GET", resource=on("/apikeys"))
 def get_api_keys(ctx: OperationContext, params: Params) -> Result:
     rows = iam_store.rows(ctx.tx, KEYS, order_by=("created_at", "id"), account_id=ctx.account_id, region=ctx.region)
-    keys = [_key(ctx, r, with_value=bool(params.get("includeValues"))) for r in rows]
     query, customer = params.get("nameQuery"), params.get("customerId")
-    if query:
-        keys = [k for k in keys if str(k.get("name") or "").startswith(str(query))]
-    if customer:
-        keys = [k for k in keys if k.get("customerId") == customer]
-    return listing(keys, params)
+    if query or customer:
+        documents = {r["id"]: json.loads(str(r["document"])) for r in rows}
+        if query:
+            rows = [r for r in rows if str(documents[r["id"]].get("name") or "").startswith(str(query))]
+        if customer:
+            rows = [r for r in rows if documents[r["id"]].get("customerId") == customer]
+    with_values = bool(params.get("includeValues"))
+    return listing(rows, params, lambda r: _key(ctx, r, with_value=with_values))
 
 
 @SERVICE.operation("UpdateApiKey", action="apigateway:PATCH", resource=on("/apikeys/{apiKey}"), writes=True)
@@ -258,7 +260,7 @@ def get_usage_plans(ctx: OperationContext, params: Params) -> Result:
     key_id = params.get("keyId")
     if key_id:
         rows = [r for r in rows if key_id in _plan_document(r)["keys"]]
-    return listing([_plan(ctx, r) for r in rows], params)
+    return listing(rows, params, lambda r: _plan(ctx, r))
 
 
 def _stage_patch(ctx: OperationContext, document: dict[str, Any], operations: list[Any]) -> list[Any]:
