@@ -173,7 +173,14 @@ class LocaliamApp:
             else:
                 if body:
                     http = replace(http, body=body)
-                exchange = Exchange(http, client_ip, secure, protocol=exchange.protocol, body_limit=exchange.body_limit)
+                exchange = Exchange(
+                    http,
+                    client_ip,
+                    secure,
+                    request_id=exchange.request_id,
+                    protocol=exchange.protocol,
+                    body_limit=exchange.body_limit,
+                )
                 response = pipeline.prepare(exchange)
                 if response is None:
                     if exchange.operation is not None and exchange.operation.blocking:
