@@ -293,15 +293,18 @@ def _rule_violations(shape: Shape, value: Any, path: str, show: bool) -> list[Vi
         if constraint in (Constraint.MIN_VALUE, Constraint.MAX_VALUE):
             bound = meta["min" if constraint is Constraint.MIN_VALUE else "max"]
             failed = value < bound if constraint is Constraint.MIN_VALUE else value > bound
-        elif constraint in (Constraint.MIN_LENGTH, Constraint.MAX_LENGTH):
-            size = _length(value)
-            failed = size < meta["min"] if constraint is Constraint.MIN_LENGTH else size > meta["max"]
+        elif constraint is Constraint.MIN_LENGTH:
+            failed = _too_short(value, meta["min"])
+        elif constraint is Constraint.MAX_LENGTH:
+            failed = _too_long(value, meta["max"])
         elif constraint is Constraint.PATTERN and isinstance(value, str):
             failed = java_pattern(meta["pattern"]).fullmatch(value) is None
         elif constraint is Constraint.ENUM:
             failed = value not in shape.enum
         if failed:
             found.append(Violation(path, constraint, text, value, show))
+    if len(found) < 2:
+        return found
     # AWS reports the lower bound before the upper one and the length before the pattern.
     return sorted(found, key=lambda v: _REPORT_ORDER.index(v.constraint))
 
@@ -314,6 +317,18 @@ _REPORT_ORDER = [
     Constraint.MIN_VALUE,
     Constraint.MAX_VALUE,
 ]
+
+
+def _too_short(value: Any, bound: Any) -> bool:
+    if isinstance(value, str) and len(value) >= bound:
+        return False  # a string has at least as many UTF-16 code units as code points
+    return _length(value) < bound
+
+
+def _too_long(value: Any, bound: Any) -> bool:
+    if isinstance(value, str) and 2 * len(value) <= bound:
+        return False  # and at most two for each
+    return _length(value) > bound
 
 
 def _length(value: Any) -> int:
