@@ -322,13 +322,13 @@ _REPORT_ORDER = [
 def _too_short(value: Any, bound: Any) -> bool:
     if isinstance(value, str) and len(value) >= bound:
         return False  # a string has at least as many UTF-16 code units as code points
-    return _length(value) < bound
+    return bool(_length(value) < bound)
 
 
 def _too_long(value: Any, bound: Any) -> bool:
     if isinstance(value, str) and 2 * len(value) <= bound:
         return False  # and at most two for each
-    return _length(value) > bound
+    return bool(_length(value) > bound)
 
 
 def _length(value: Any) -> int:
