@@ -103,6 +103,7 @@ class Executor:
         self.clock = clock
         self._cache: dict[tuple[str, ...], tuple[float, dict[str, Any]]] = {}
         self._deployments: dict[tuple[str, str], tuple[Mapping[str, Any], str]] = {}
+        self._key_sources: dict[str, tuple[str, str]] = {}
         self._lock = threading.Lock()
         self.meter = Meter()
 
@@ -139,7 +140,7 @@ class Executor:
         if route.method.get("apiKeyRequired"):
             # After authorization, as API Gateway checks it: the key from the header, or the one
             # the Lambda authorizer named when the API takes its keys from the authorizer.
-            from_authorizer = json.loads(str(row["document"])).get("apiKeySource") == "AUTHORIZER"
+            from_authorizer = self._api_key_source(inv.api_id, str(row["document"])) == "AUTHORIZER"
             value = granted.usage_key if from_authorizer else header(inv.headers, "x-api-key")
             with self.store.read() as tx:
                 key = usable_key(tx, stage.account, stage.region, inv.api_id, stage.name, value)
@@ -152,6 +153,14 @@ class Executor:
                 return json_answer(429, {"message": "Limit Exceeded"}, "LimitExceededException", request_id)
             granted = replace(granted, api_key=(key.key_id, key.value))
         return self._integrate(ctx, inv, stage, route, granted, request_id)
+
+    def _api_key_source(self, api_id: str, document: str) -> str:
+        """The API's ``apiKeySource``, read from its document once per version of it."""
+        known = self._key_sources.get(api_id)
+        if known is None or known[0] != document:
+            known = (document, str(json.loads(document).get("apiKeySource") or "HEADER"))
+            self._key_sources[api_id] = known
+        return known[1]
 
     # ------------------------------------------------------------------------- authorization
     def _context(self, tx: Any, inv: Invocation, stage: Stage, request_id: str) -> OperationContext:
