@@ -13,12 +13,15 @@ from hypothesis import strategies as st
 from localiam.errors import AwsError
 from localiam.services.dynamodb.values import (
     MAX_ITEM_SIZE,
+    canonical_number,
     check_item_size,
     encode_key,
     equal,
     item_from_json,
     item_to_json,
     normalise,
+    number_text,
+    to_decimal,
 )
 
 
@@ -86,3 +89,25 @@ def test_storage_round_trip() -> None:
     item = normalise({"M": {"b": {"B": b"\x00\xff"}, "bs": {"BS": [b"a", b"b"]}, "l": {"L": [{"NULL": True}]}}})
     stored = {"x": item}
     assert item_from_json(item_to_json(stored)) == stored
+
+
+@given(
+    st.one_of(
+        st.decimals(allow_nan=False, allow_infinity=False, places=None).map(str),
+        st.integers(min_value=-(10**45), max_value=10**45).map(str),
+        st.from_regex(r"-?[0-9]{1,20}(\.[0-9]{0,20})?", fullmatch=True),
+        st.sampled_from(["0", "-0", "0.0", "00", "1.", ".5", "10", "1e3", "-0.50", "5000.99", "+1", " 1"]),
+    )
+)
+def test_a_number_already_written_as_dynamodb_writes_it_is_taken_as_it_is(text: str) -> None:
+    """``canonical_number`` takes a shortcut for numbers already in DynamoDB's form: it must
+    say what ``number_text(to_decimal(...))`` says, or refuse what it refuses."""
+    try:
+        expected: str | None = number_text(to_decimal(text))
+    except AwsError:
+        expected = None
+    if expected is None:
+        with pytest.raises(AwsError):
+            canonical_number(text)
+    else:
+        assert canonical_number(text) == expected

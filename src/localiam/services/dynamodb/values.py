@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import base64
 import decimal
+import re
 from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
@@ -77,6 +78,18 @@ def number_text(value: Decimal) -> str:
     return text
 
 
+_PLAIN_NUMBER = re.compile(r"-?(?:0|[1-9][0-9]*)(?:\.[0-9]*[1-9])?")
+
+
+def canonical_number(text: str) -> str:
+    """``text`` as DynamoDB stores and returns the number (``number_text(to_decimal(text))``).
+    A number written as DynamoDB writes it, in at most 38 characters (so at most 38 digits,
+    well inside the range), is that already, and is taken without building a ``Decimal``."""
+    if len(text) <= 38 and text != "-0" and _PLAIN_NUMBER.fullmatch(text):
+        return text
+    return number_text(to_decimal(text))
+
+
 def normalise(value: Any, where: str = "") -> Value:
     """A checked copy of one attribute value, numbers normalised; ValidationException as AWS
     words it for what is wrong."""
@@ -91,7 +104,7 @@ def normalise(value: Any, where: str = "") -> Value:
     if kind == "S":
         return {"S": str(raw)}
     if kind == "N":
-        return {"N": number_text(to_decimal(str(raw)))}
+        return {"N": canonical_number(str(raw))}
     if kind == "B":
         return {"B": bytes(raw)}
     if kind == "BOOL":
