@@ -432,3 +432,24 @@ def test_caller_context_adds_keys() -> None:
     assert allowed_if(condition, user(), context={"aws:SourceIp": "203.0.113.7"})
     assert not allowed_if(condition, user(), context={"aws:SourceIp": "198.51.100.7"})
     assert not allowed_if(condition, user())
+
+
+def test_caller_context_is_normalised_and_checked() -> None:
+    """Keys are matched without regard to case (lower-cased once), booleans and numbers become
+    the strings AWS compares, lists stay multivalued; a key without a service prefix or a value
+    that is neither is refused, however often the same key was taken before."""
+    from localiam.engine.context import ContextError, normalise_context
+
+    for _ in range(2):  # the second time through what the first remembered
+        assert normalise_context(
+            {"aws:SourceIp": "10.0.0.1", "dynamodb:LeadingKeys": ["a", "b"], "aws:SecureTransport": True, "s3:max-keys": 5}
+        ) == {
+            "aws:sourceip": ("10.0.0.1",),
+            "dynamodb:leadingkeys": ("a", "b"),
+            "aws:securetransport": ("true",),
+            "s3:max-keys": ("5",),
+        }
+        with pytest.raises(ContextError, match="must look like"):
+            normalise_context({"SourceIp": "10.0.0.1"})
+        with pytest.raises(ContextError, match="must be a string"):
+            normalise_context({"aws:SourceIp": {"not": "a scalar"}})

@@ -77,13 +77,24 @@ def normalise_context(extra: Mapping[str, ContextValue]) -> dict[str, tuple[str,
     numbers become the strings AWS compares; anything else is a :class:`ContextError`."""
     out: dict[str, tuple[str, ...]] = {}
     for key, value in extra.items():
-        if not isinstance(key, str) or ":" not in key:
-            raise ContextError(f"context key {key!r} must look like 'service:name'")
-        if isinstance(value, (list, tuple)):
-            out[key.lower()] = tuple(_scalar(key, v) for v in value)
+        name = _NAMES.get(key)
+        if name is None:
+            if not isinstance(key, str) or ":" not in key:
+                raise ContextError(f"context key {key!r} must look like 'service:name'")
+            name = key.lower()
+            if len(_NAMES) < 4096:
+                _NAMES[key] = name
+        if value.__class__ is str:  # the commonest: as it is
+            out[name] = (value,)
+        elif isinstance(value, (list, tuple)):
+            out[name] = tuple(_scalar(key, v) for v in value)
         else:
-            out[key.lower()] = (_scalar(key, value),)
+            out[name] = (_scalar(key, value),)
     return out
+
+
+_NAMES: dict[str, str] = {}
+"""Context key names seen, lower-cased (a process asks with a few hundred names at most)."""
 
 
 def _scalar(key: str, value: object) -> str:
