@@ -173,6 +173,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--no-moto", action="store_true")
     ap.add_argument("--verbose", action="store_true")
     ap.add_argument("--json", metavar="FILE")
+    ap.add_argument("--only", choices=("PutItem", "GetItem", "Query"), help="one workload")
     args = ap.parse_args(argv)
     wrk_version, moto_version = tool_versions()
     m = _stats.machine()
@@ -192,10 +193,12 @@ def main(argv: list[str] | None = None) -> int:
             for server in servers:
                 key, secret = setup(server, args.items)
                 for label, (operation, body) in requests().items():
+                    if args.only is not None and operation != args.only:
+                        continue
                     req = signed(server.endpoint, operation, body, key, secret)
                     check(req, server.endpoint)
-                    cpu_before = server_cpu_seconds(server.proc.pid)
                     run_wrk(server.endpoint, req, argparse.Namespace(**{**vars(args), "duration": 2}), workdir)
+                    cpu_before = server_cpu_seconds(server.proc.pid)
                     result = run_wrk(server.endpoint, req, args, workdir)
                     result["cpu_s"] = server_cpu_seconds(server.proc.pid) - cpu_before
                     rows.append({"server": server.name, "workload": label, **result})
@@ -203,11 +206,13 @@ def main(argv: list[str] | None = None) -> int:
             for server in servers:
                 stop(server)
     print()
-    print(f"{'server':10} {'workload':18} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'errors':>7}")
+    print(f"{'server':10} {'workload':18} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'errors':>7} {'CPU µs/req':>11}")
     for row in rows:
+        # The server process's CPU time (user + system, every thread) over the timed run.
+        cpu_per_request = 1e6 * row["cpu_s"] / max(1.0, row["rps"] * args.duration)
         print(
             f"{row['server']:10} {row['workload']:18} {row['rps']:9.0f} {row['p50_ms']:8.2f} {row['p99_ms']:8.2f} "
-            f"{int(row['errors']):7d}"
+            f"{int(row['errors']):7d} {cpu_per_request:11.0f}"
         )
     by = {(r["server"], r["workload"]): r for r in rows}
     for label in requests():
