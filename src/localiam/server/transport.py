@@ -15,6 +15,9 @@ however long they grow, and uvicorn keeps them. :class:`LimitedHttpToolsProtocol
   400 ``RequestHeaderSectionTooLarge`` in S3's error shape (which service the request is for
   cannot be known before its headers are) and the connection is closed.
 
+It also sends what an answer writes in one turn of the event loop together (status line,
+headers and body: one system call and one TCP segment instead of two, :class:`_Coalescing`).
+
 Requests that are not HTTP at all (bytes llhttp rejects: a control character in a header, a
 malformed request line) are answered the same way, with ``InvalidRequest``, instead of uvicorn's
 plain text. With the pure-Python h11 parser (when httptools is missing),
@@ -62,6 +65,47 @@ def refusal(code: str, message: str, fields: dict[str, str] | None = None) -> by
     return b"\r\n".join(lines) + response.body
 
 
+class _Coalescing:
+    """A connection's transport as the answering side sees it: what it writes in one turn of
+    the event loop is sent together, after that turn. uvicorn writes an answer's status line
+    and headers, then its body, each with its own ``send``: two system calls and two TCP
+    segments (``TCP_NODELAY``) for every answer, which the client then reads twice."""
+
+    __slots__ = ("_pending", "loop", "transport")
+
+    def __init__(self, transport: Any, loop: Any) -> None:
+        self.transport = transport
+        self.loop = loop
+        self._pending: list[bytes] = []
+
+    def write(self, data: bytes) -> None:
+        if not self._pending:
+            self.loop.call_soon(self.flush)
+        self._pending.append(data)
+
+    def flush(self) -> None:
+        pending = self._pending
+        if not pending:
+            return
+        self._pending = []
+        if self.transport.is_closing():
+            return
+        if len(pending) == 1:
+            self.transport.write(pending[0])
+        else:
+            self.transport.writelines(pending)
+
+    def close(self) -> None:
+        self.flush()
+        self.transport.close()
+
+    def is_closing(self) -> bool:
+        return bool(self.transport.is_closing())
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.transport, name)
+
+
 _protocol_class: type | None = None
 
 
@@ -82,6 +126,7 @@ def _limited_protocol() -> type:
                 self._messages = 0
                 self._url_length = 0
                 self._dropped = 0
+                self._coalescing: _Coalescing | None = None
 
             def on_message_begin(self) -> None:
                 super().on_message_begin()
@@ -104,6 +149,11 @@ def _limited_protocol() -> type:
                     extensions[URL_LENGTH] = self._url_length
                     self.scope["extensions"] = extensions
                 super().on_headers_complete()
+                # The answer's head and body in one send (see _Coalescing).
+                coalescing = self._coalescing
+                if coalescing is None or coalescing.transport is not self.transport:
+                    coalescing = self._coalescing = _Coalescing(self.transport, self.loop)
+                self.cycle.transport = coalescing  # type: ignore[assignment]
 
             def data_received(self, data: bytes) -> None:
                 messages, dropped = self._messages, self._dropped
