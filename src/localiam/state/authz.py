@@ -118,15 +118,22 @@ class StateCache:
         self._lock = threading.Lock()
 
     def get(self, watch: VersionWatch, key: Any) -> Any:
-        with self._lock:
-            entry = self._items.get(key)
-            if entry is None:
-                return None
-            if not watch.fresh(entry.deps, entry.epoch):
-                del self._items[key]
-                return None
-            self._items.move_to_end(key)
-            return entry.value
+        # A hit takes no lock: each OrderedDict call is atomic under the GIL, and a concurrent
+        # eviction of the entry only costs its move to the recent end.
+        items = self._items
+        entry = items.get(key)
+        if entry is None:
+            return None
+        if not watch.fresh(entry.deps, entry.epoch):
+            with self._lock:
+                if items.get(key) is entry:
+                    del items[key]
+            return None
+        try:  # noqa: SIM105 - suppress() costs a context manager per hit
+            items.move_to_end(key)
+        except KeyError:
+            pass
+        return entry.value
 
     def put(self, key: Any, epoch: int, deps: tuple[str, ...], value: Any) -> None:
         with self._lock:
